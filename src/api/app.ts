@@ -1,0 +1,36 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Database } from '../db/client';
+import type { Logger } from '../logger';
+import { requireBearerToken } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+import { healthRouter } from './health';
+import { requestLog } from './request-log';
+
+export interface ApiDeps {
+  db: Database;
+  temporal: Client;
+  logger: Logger;
+  apiToken: string;
+}
+
+/**
+ * The internal HTTP API. Health endpoints are open (load balancers and orchestrators probe them);
+ * everything under /api needs the bearer token.
+ */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLog(deps.logger));
+  app.use(healthRouter(deps));
+
+  const api = express.Router();
+  api.use(requireBearerToken(deps.apiToken));
+  api.use(express.json({ limit: '1mb' }));
+  app.use('/api', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,40 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import type { Database } from '../db/client';
+
+type Check = { ok: true; latencyMs: number } | { ok: false; error: string };
+
+async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<Check> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `/healthz`: the process is alive. `/readyz`: it can reach Temporal and PostgreSQL. */
+export function healthRouter(deps: { db: Database; temporal: Client }): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [temporal, postgres] = await Promise.all([
+      timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
+      timed(() => deps.db.$client.query('select 1'), 2_000),
+    ]);
+    const ready = temporal.ok && postgres.ok;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { temporal, postgres } });
+  });
+  return router;
+}

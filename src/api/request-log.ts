@@ -1,0 +1,29 @@
+import crypto from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Logger bound to this request's id. */
+    log: Logger;
+  }
+}
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` or a new one) and logs one line when
+ * the response is finished. Headers are not logged: they carry bearer tokens and secrets.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const requestId = req.get('x-request-id')?.slice(0, 100) || crypto.randomUUID();
+    req.log = logger.child({ requestId });
+    res.setHeader('x-request-id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (res.statusCode >= 500) req.log.error(entry, 'request failed');
+      else req.log.info(entry, 'request');
+    });
+    next();
+  };
+}

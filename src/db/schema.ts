@@ -1,0 +1,188 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The domain's durable state: what must outlive a workflow or be shared between workflows.
+ * Conversation state itself lives in the chat workflows, not here. drizzle-kit generates the
+ * migrations in drizzle/ from this file (`npm run db:generate`).
+ */
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const telegramMode = pgEnum('telegram_mode', ['polling', 'webhook']);
+
+/** A Telegram bot; its id is Telegram's numeric bot id (the token's prefix). */
+export const bots = pgTable('bots', {
+  id: text('id').primaryKey(),
+  username: text('username'),
+  /** The bot token, encrypted with a key from configuration; never returned by the API. */
+  tokenCiphertext: text('token_ciphertext').notNull(),
+  mode: telegramMode('mode').notNull().default('polling'),
+  webhookSecret: text('webhook_secret'),
+  activeFlowVersionId: uuid('active_flow_version_id'),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A flow of a bot, with its editable draft; published versions are immutable rows below. */
+export const flows = pgTable(
+  'flows',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    botId: text('bot_id').notNull().references(() => bots.id),
+    name: text('name').notNull(),
+    draft: jsonb('draft').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('flows_bot_name').on(t.botId, t.name)],
+);
+
+export const flowVersions = pgTable(
+  'flow_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    flowId: uuid('flow_id').notNull().references(() => flows.id),
+    botId: text('bot_id').notNull().references(() => bots.id),
+    version: integer('version').notNull(),
+    definition: jsonb('definition').notNull(),
+    /** SHA-256 of the canonical definition, to tell whether a file differs from what is published. */
+    checksum: text('checksum').notNull(),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('flow_versions_flow_version').on(t.flowId, t.version)],
+);
+
+/** Whoever holds credits: an API-created user or a bot's chat user, created on first contact. */
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    displayName: text('display_name'),
+    /** Kept equal to the sum of the user's ledger entries, in the same transaction. */
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [check('users_balance_not_negative', sql`${t.balance} >= 0`)],
+);
+
+/** Maps a Telegram user of a bot to the user who holds their credits and variables. */
+export const botUsers = pgTable(
+  'bot_users',
+  {
+    botId: text('bot_id').notNull().references(() => bots.id),
+    telegramUserId: bigint('telegram_user_id', { mode: 'number' }).notNull(),
+    userId: text('user_id').notNull().references(() => users.id),
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.telegramUserId] }), index('bot_users_user').on(t.userId)],
+);
+
+/** Flow variables of scope `user`: one value per bot, user and name. */
+export const userVariables = pgTable(
+  'user_variables',
+  {
+    botId: text('bot_id').notNull().references(() => bots.id),
+    userId: text('user_id').notNull().references(() => users.id),
+    name: text('name').notNull(),
+    value: jsonb('value').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.userId, t.name] })],
+);
+
+/** Flow variables of scope `bot`: shared by all users of a bot. */
+export const botVariables = pgTable(
+  'bot_variables',
+  {
+    botId: text('bot_id').notNull().references(() => bots.id),
+    name: text('name').notNull(),
+    value: jsonb('value').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.name] })],
+);
+
+export const ledgerReason = pgEnum('ledger_reason', ['topup', 'debit', 'refund']);
+
+/**
+ * Append-only credit ledger. `entryKey` is unique, so an operation retried by Temporal (or sent
+ * twice by a client) can only ever be written once: `debit:<jobId>`, `refund:<jobId>`,
+ * `topup:<userId>:<Idempotency-Key>`.
+ */
+export const creditLedger = pgTable(
+  'credit_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    reason: ledgerReason('reason').notNull(),
+    entryKey: text('entry_key').notNull(),
+    jobId: text('job_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('credit_ledger_entry_key').on(t.entryKey),
+    index('credit_ledger_user').on(t.userId, t.id),
+    check('credit_ledger_amount_not_zero', sql`${t.amount} <> 0`),
+  ],
+);
+
+export const jobStatus = pgEnum('job_status', [
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'cancelled',
+  'rejected',
+]);
+
+/** Statuses a job never leaves; the database refuses any change out of them. */
+export const terminalJobStatuses = ['completed', 'failed', 'cancelled', 'rejected'] as const;
+
+/** A paid generation. Only its workflow writes `status`, and only out of a non-terminal one. */
+export const generationJobs = pgTable(
+  'generation_jobs',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id),
+    kind: text('kind').notNull(),
+    prompt: text('prompt').notNull(),
+    params: jsonb('params').notNull().default({}),
+    cost: bigint('cost', { mode: 'number' }).notNull(),
+    status: jobStatus('status').notNull().default('pending'),
+    result: jsonb('result'),
+    error: text('error'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** Hash of the request body, so a reused Idempotency-Key with another body is refused. */
+    requestHash: text('request_hash').notNull(),
+    botId: text('bot_id'),
+    chatId: text('chat_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('generation_jobs_user_key').on(t.userId, t.idempotencyKey),
+    index('generation_jobs_status').on(t.status),
+  ],
+);

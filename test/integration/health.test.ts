@@ -1,0 +1,53 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../src/api/app';
+import { createDatabase, type Database } from '../../src/db/client';
+import { createLogger } from '../../src/logger';
+import { freePort } from '../support/ports';
+import { createTestDatabase, temporalAddress } from '../support/harness';
+
+/** Readiness must tell an orchestrator which dependency is down, not just that something is. */
+describe('readiness', () => {
+  let connection: Connection;
+  let temporal: Client;
+  const servers: http.Server[] = [];
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: temporalAddress() });
+    temporal = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await connection.close();
+  });
+
+  async function serve(db: Database): Promise<string> {
+    const app = createApp({ db, temporal, logger: createLogger('silent'), apiToken: 'a-test-token-of-enough-length' });
+    const server = http.createServer(app).listen(0);
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('is ready when Temporal and PostgreSQL both answer', async () => {
+    const database = await createTestDatabase();
+    const url = await serve(database.db);
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(200);
+    await database.drop();
+  });
+
+  it('answers 503 and names PostgreSQL when the database is unreachable', async () => {
+    const unreachable = createDatabase(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`);
+    const url = await serve(unreachable);
+    const response = await fetch(`${url}/readyz`);
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { checks: { temporal: { ok: boolean }; postgres: { ok: boolean; error?: string } } };
+    expect(body.checks.temporal.ok).toBe(true);
+    expect(body.checks.postgres.ok).toBe(false);
+    expect(body.checks.postgres.error).toMatch(/ECONNREFUSED/);
+    await unreachable.$client.end();
+  });
+});

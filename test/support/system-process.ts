@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+export interface RunningSystem {
+  apiUrl: string;
+  apiToken: string;
+  output(): string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs an entrypoint (`start`, `api`, `worker`, `infra`) as a real child process, exactly as its
+ * npm script does, and waits until it prints `readyLine`.
+ */
+export function runEntrypoint(
+  entry: 'start' | 'api' | 'worker' | 'infra',
+  env: Record<string, string>,
+  readyLine: RegExp,
+  timeoutMs = 90_000,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'entrypoints', `${entry}.ts`)], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (readyLine.test(output)) {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve({ child, output: () => output, exited });
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** `npm start` in a child process, on its embedded defaults under `env.DATA_DIR`. */
+export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
+  const { child, output, exited } = await runEntrypoint('start', env, /Ctrl-C stops everything/);
+  const apiUrl = /API\s+(http:\/\/\S+)/.exec(output())?.[1];
+  const apiToken = env.API_TOKEN ?? /API token\s+(\S+)/.exec(output())?.[1];
+  if (!apiUrl || !apiToken) throw new Error(`banner incomplete:\n${output()}`);
+  return {
+    apiUrl,
+    apiToken,
+    output,
+    async stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** True while a pid recorded in `pidFile` (removed on clean exit) names a live process. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(file: string): number {
+  return Number(fs.readFileSync(file, 'utf8').trim());
+}
