@@ -9,6 +9,15 @@ import { z } from 'zod';
  */
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** Unparsable JSON is passed on as the string, so the schema reports it with the variable's name. */
+function parseJsonOrKeep(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 export const configSchema = z.object({
@@ -48,11 +57,38 @@ export const configSchema = z.object({
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
 
   GENERATION_PROVIDER: z.enum(['fake', 'anthropic']).default('fake'),
+  GENERATION_PRICES: z
+    .preprocess(
+      parseJsonOrKeep,
+      z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), z.number().int().positive(), {
+        error: 'must be a JSON object of kind → credits, e.g. {"story":50}',
+      }),
+    )
+    .default({ story: 50 })
+    .describe('JSON object: credits charged per generation kind'),
+  GENERATION_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
+  GENERATION_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
+  GENERATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  FAKE_PROVIDER_LATENCY_MS: z.coerce.number().int().min(0).default(300),
+  FAKE_PROVIDER_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
+  ANTHROPIC_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  ANTHROPIC_MAX_TOKENS: z.coerce.number().int().min(1).max(64_000).default(1024),
 
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Cross-field rules, reported together with the per-variable ones. */
+function crossFieldProblems(config: Config): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (config.GENERATION_PROVIDER === 'anthropic' && !config.ANTHROPIC_API_KEY) {
+    problems.push({ variable: 'ANTHROPIC_API_KEY', message: 'required when GENERATION_PROVIDER=anthropic' });
+  }
+  return problems;
+}
 
 /** Thrown when the environment is invalid; the message lists every bad variable and why. */
 export class ConfigError extends Error {
@@ -82,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = path.
       })),
     );
   }
+  const problems = crossFieldProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
 }
 

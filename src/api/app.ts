@@ -1,10 +1,13 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Database } from '../db/client';
+import type { GenerationDeps } from '../generation/request';
 import type { Logger } from '../logger';
 import { requireBearerToken } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
+import { generationsRouter } from './generations';
 import { healthRouter } from './health';
+import { usersRouter } from './users';
 import { requestLog } from './request-log';
 
 export interface ApiDeps {
@@ -12,6 +15,7 @@ export interface ApiDeps {
   temporal: Client;
   logger: Logger;
   apiToken: string;
+  generations: Omit<GenerationDeps, 'db' | 'temporal'>;
 }
 
 /**
@@ -28,6 +32,8 @@ export function createApp(deps: ApiDeps): Express {
   const api = express.Router();
   api.use(requireBearerToken(deps.apiToken));
   api.use(express.json({ limit: '1mb' }));
+  api.use(usersRouter(deps));
+  api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -6,6 +6,8 @@ import { createActivities } from '../activities';
 import { createApp } from '../api/app';
 import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/client';
+import { providerFromConfig } from '../generation/providers';
+import { generationSettings } from '../generation/request';
 import { applyMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
@@ -54,7 +56,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ db, logger: logger.child({ component: 'activities' }) }),
+      activities: createActivities({ db, logger: logger.child({ component: 'activities' }), provider: providerFromConfig(config) }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     });
@@ -72,7 +74,13 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
 
   let apiUrl: string | undefined;
   if (options.runApi) {
-    const app = createApp({ db, temporal, logger: logger.child({ component: 'api' }), apiToken: options.apiToken });
+    const app = createApp({
+      db,
+      temporal,
+      logger: logger.child({ component: 'api' }),
+      apiToken: options.apiToken,
+      generations: generationSettings(config),
+    });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,3 +1,3 @@
 // The workflows the worker runs. Only deterministic code may be imported here: this file is
 // bundled into Temporal's workflow sandbox.
-export {};
+export { generationWorkflow } from './generation';

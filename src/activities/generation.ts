@@ -1,0 +1,79 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Database } from '../db/client';
+import { completeJob, createJob, debitJob, refundAndCloseJob, type JobStatus, type NewJob } from '../generation/jobs';
+import {
+  PermanentProviderError,
+  TransientProviderError,
+  type GenerationProvider,
+  type GenerationRequest,
+  type GenerationResult,
+} from '../generation/provider';
+import type { Logger } from '../logger';
+import { creditOperations, generationDuration } from '../metrics';
+
+/** Error types the generation workflow tells apart; non-retryable by construction. */
+export const generationErrors = {
+  insufficientCredits: 'InsufficientCredits',
+  providerRefused: 'ProviderRefused',
+} as const;
+
+/**
+ * The generation saga's steps. Each is idempotent, keyed by the job id: Temporal retries an
+ * activity whose worker died, and the retry must find the work done rather than do it again.
+ */
+export function createGenerationActivities(deps: { db: Database; provider: GenerationProvider; logger: Logger }) {
+  const { db, provider, logger } = deps;
+  return {
+    async createGenerationJob(job: NewJob): Promise<void> {
+      await createJob(db, job);
+    },
+
+    async debitCredits(jobId: string): Promise<void> {
+      const outcome = await debitJob(db, jobId);
+      if (outcome === 'insufficient-credits') {
+        throw ApplicationFailure.nonRetryable('not enough credits for this generation', generationErrors.insufficientCredits);
+      }
+      creditOperations.inc({ operation: 'debit' });
+      logger.info({ jobId }, 'credits debited');
+    },
+
+    async generate(request: GenerationRequest): Promise<GenerationResult> {
+      const context = Context.current();
+      const started = performance.now();
+      const observe = (outcome: string) => generationDuration.observe({ kind: request.kind, outcome }, (performance.now() - started) / 1000);
+      try {
+        const result = await provider.generate(request, {
+          heartbeat: (details) => context.heartbeat(details),
+          signal: context.cancellationSignal,
+          attempt: context.info.attempt,
+        });
+        observe('completed');
+        return result;
+      } catch (err) {
+        observe('failed');
+        if (err instanceof PermanentProviderError) {
+          throw ApplicationFailure.nonRetryable(err.message, generationErrors.providerRefused);
+        }
+        if (err instanceof TransientProviderError) {
+          throw ApplicationFailure.create({ message: err.message, type: 'ProviderUnavailable', nextRetryDelay: err.retryAfterMs });
+        }
+        throw err;
+      }
+    },
+
+    async completeGenerationJob(jobId: string, result: GenerationResult): Promise<JobStatus> {
+      return completeJob(db, jobId, result);
+    },
+
+    async refundAndCloseGenerationJob(jobId: string, status: 'failed' | 'cancelled' | 'rejected', error: string): Promise<{ status: JobStatus; refunded: boolean }> {
+      const outcome = await refundAndCloseJob(db, jobId, status, error);
+      if (outcome.refunded) {
+        creditOperations.inc({ operation: 'refund' });
+        logger.info({ jobId, status: outcome.status }, 'credits refunded');
+      }
+      return outcome;
+    },
+  };
+}
+
+export type GenerationActivities = ReturnType<typeof createGenerationActivities>;

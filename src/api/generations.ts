@@ -1,0 +1,98 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { terminalJobStatuses } from '../db/schema';
+import { getJob, jobMoneyTrail } from '../generation/jobs';
+import {
+  IdempotencyConflictError,
+  requestGeneration,
+  UnknownKindError,
+  UnknownUserError,
+  type GenerationDeps,
+  type JobSnapshot,
+} from '../generation/request';
+import { ApiError } from './errors';
+import { userIdSchema } from './users';
+import { idempotencyKey, parseRequest } from './validate';
+
+export const createGenerationBody = z.object({
+  userId: userIdSchema,
+  kind: z.string().min(1).max(32),
+  prompt: z.string().min(1).max(20_000),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export const generationParams = z.object({ id: z.string().min(1).max(300) });
+
+type MoneyEntry = Awaited<ReturnType<typeof jobMoneyTrail>>[number];
+
+function jobView(job: JobSnapshot, trail: MoneyEntry[]) {
+  const debit = trail.find((e) => e.reason === 'debit');
+  const refund = trail.find((e) => e.reason === 'refund');
+  const self = `/api/generations/${encodeURIComponent(job.id)}`;
+  return {
+    id: job.id,
+    userId: job.userId,
+    kind: job.kind,
+    prompt: job.prompt,
+    status: job.status,
+    cost: job.cost,
+    result: job.result ?? null,
+    error: job.error ?? null,
+    createdAt: job.createdAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    money: {
+      debitedAt: debit?.createdAt.toISOString() ?? null,
+      debitedAmount: debit ? -debit.amount : null,
+      refundedAt: refund?.createdAt.toISOString() ?? null,
+      refundedAmount: refund?.amount ?? null,
+    },
+    links: { self, cancel: `${self}/cancel` },
+  };
+}
+
+/** Paid generations: start (idempotent per key), inspect with the money trail, cancel. */
+export function generationsRouter(deps: GenerationDeps): Router {
+  const router = Router();
+
+  router.post('/generations', async (req, res) => {
+    const key = idempotencyKey(req);
+    const body = parseRequest(createGenerationBody, req, 'body');
+    try {
+      const { job } = await requestGeneration(deps, body, key);
+      res.status(202).json(jobView(job, await jobMoneyTrail(deps.db, job.id)));
+    } catch (err) {
+      if (err instanceof UnknownKindError) {
+        throw new ApiError(400, 'invalid_request', `body.kind: ${err.message}`, [{ field: 'body.kind', message: err.message }]);
+      }
+      if (err instanceof UnknownUserError) throw ApiError.notFound(`user ${err.userId}`);
+      if (err instanceof IdempotencyConflictError) throw new ApiError(409, 'idempotency_key_reused', err.message);
+      throw err;
+    }
+  });
+
+  router.get('/generations/:id', async (req, res) => {
+    const { id } = parseRequest(generationParams, req, 'params');
+    const job = await getJob(deps.db, id);
+    if (!job) throw ApiError.notFound(`generation ${id}`);
+    res.json(jobView(job, await jobMoneyTrail(deps.db, id)));
+  });
+
+  router.post('/generations/:id/cancel', async (req, res) => {
+    const { id } = parseRequest(generationParams, req, 'params');
+    const job = await getJob(deps.db, id);
+    if (!job) throw ApiError.notFound(`generation ${id}`);
+    if ((terminalJobStatuses as readonly string[]).includes(job.status)) {
+      throw new ApiError(409, 'already_finished', `generation ${id} is already ${job.status}`);
+    }
+    try {
+      await deps.temporal.workflow.getHandle(id).cancel();
+    } catch (err) {
+      // The workflow closed between our read and the cancel: report what it became.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    const current = (await getJob(deps.db, id)) ?? job;
+    res.status(202).json(jobView(current, await jobMoneyTrail(deps.db, id)));
+  });
+
+  return router;
+}

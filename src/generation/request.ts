@@ -1,0 +1,135 @@
+import crypto from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { users } from '../db/schema';
+import { ChatId, BotId, JobKind, UserId } from '../temporal/search-attributes';
+import { generationWorkflowId } from '../temporal/workflow-ids';
+import type { GenerationInput, GenerationPolicy } from '../workflows/generation';
+import { getJob, type Job } from './jobs';
+
+export interface GenerationRequestBody {
+  userId: string;
+  kind: string;
+  prompt: string;
+  params?: Record<string, unknown>;
+  chat?: { botId: string; chatId: string };
+}
+
+export class UnknownKindError extends Error {
+  constructor(readonly kind: string, readonly known: string[]) {
+    super(`unknown generation kind "${kind}" (known: ${known.join(', ')})`);
+    this.name = 'UnknownKindError';
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  constructor(readonly key: string) {
+    super(`Idempotency-Key ${key} was already used with a different request`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export class UnknownUserError extends Error {
+  constructor(readonly userId: string) {
+    super(`user ${userId} not found`);
+    this.name = 'UnknownUserError';
+  }
+}
+
+export interface GenerationDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  prices: Record<string, number>;
+  policy: GenerationPolicy;
+}
+
+/** What the caller gets back: the job row once the workflow has written it, else its start state. */
+export type JobSnapshot = Pick<Job, 'id' | 'userId' | 'kind' | 'prompt' | 'cost' | 'status'> & Partial<Job>;
+
+/**
+ * Starts the generation workflow for (user, Idempotency-Key), or finds the one already started.
+ * Nothing is charged here: the workflow debits as its first paid step, so a crash anywhere in
+ * this function cannot lose credits. A key reused with a different body is refused.
+ */
+export async function requestGeneration(deps: GenerationDeps, body: GenerationRequestBody, idempotencyKey: string): Promise<{ job: JobSnapshot; created: boolean }> {
+  const cost = deps.prices[body.kind];
+  if (cost === undefined) throw new UnknownKindError(body.kind, Object.keys(deps.prices));
+  const requestHash = hashRequest(body);
+  const workflowId = generationWorkflowId(body.userId, idempotencyKey);
+
+  const existing = await getJob(deps.db, workflowId);
+  if (existing) {
+    if (existing.requestHash !== requestHash) throw new IdempotencyConflictError(idempotencyKey);
+    return { job: existing, created: false };
+  }
+  const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.id, body.userId));
+  if (!user) throw new UnknownUserError(body.userId);
+
+  const input: GenerationInput = {
+    job: {
+      id: workflowId,
+      userId: body.userId,
+      kind: body.kind,
+      prompt: body.prompt,
+      params: body.params ?? {},
+      cost,
+      idempotencyKey,
+      requestHash,
+      botId: body.chat?.botId,
+      chatId: body.chat?.chatId,
+    },
+    policy: deps.policy,
+  };
+  try {
+    await deps.temporal.workflow.start('generationWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      memo: { requestHash },
+      // Never a second execution for the same key, even after the first one closed.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: UserId, value: body.userId },
+        { key: JobKind, value: body.kind },
+        ...(body.chat ? [{ key: BotId, value: body.chat.botId }, { key: ChatId, value: body.chat.chatId }] : []),
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // A concurrent request with the same key won the start; it must have asked the same thing.
+    const description = await deps.temporal.workflow.getHandle(workflowId).describe();
+    if (description.memo?.requestHash !== requestHash) throw new IdempotencyConflictError(idempotencyKey);
+    return { job: (await getJob(deps.db, workflowId)) ?? { ...input.job, status: 'pending' }, created: false };
+  }
+  return { job: { ...input.job, status: 'pending' }, created: true };
+}
+
+/** Canonical hash of what was asked, independent of JSON key order. */
+function hashRequest(body: GenerationRequestBody): string {
+  return crypto.createHash('sha256').update(canonicalJson([body.userId, body.kind, body.prompt, body.params ?? {}, body.chat ?? null])).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The generation settings the API needs, from configuration. */
+export function generationSettings(config: Config): Omit<GenerationDeps, 'db' | 'temporal'> {
+  return {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    prices: config.GENERATION_PRICES,
+    policy: {
+      heartbeatTimeoutMs: config.GENERATION_HEARTBEAT_TIMEOUT_MS,
+      attemptTimeoutMs: config.GENERATION_ATTEMPT_TIMEOUT_MS,
+      maxAttempts: config.GENERATION_MAX_ATTEMPTS,
+    },
+  };
+}

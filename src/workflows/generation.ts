@@ -1,0 +1,132 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { GenerationActivities } from '../activities/generation';
+import type { NewJob } from '../generation/jobs';
+import type { GenerationResult } from '../generation/provider';
+
+/**
+ * A paid generation as a saga: create the job → debit → generate → complete; on failure, timeout
+ * or cancellation, refund and close the job, whatever interrupted it. The workflow is started
+ * before anything is debited, so there is no moment where money is taken and nothing owns it.
+ */
+
+export interface GenerationPolicy {
+  heartbeatTimeoutMs: number;
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+}
+
+export interface GenerationInput {
+  job: NewJob;
+  policy: GenerationPolicy;
+  /** A chat workflow to tell the outcome (the chat runtime shows the result or the refund). */
+  notifyWorkflowId?: string;
+}
+
+export type GenerationStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
+
+export interface GenerationOutcome {
+  jobId: string;
+  status: GenerationStatus;
+  result?: GenerationResult;
+  error?: string;
+  refunded: boolean;
+}
+
+type Step = 'creating' | 'debiting' | 'generating' | 'completing' | 'compensating' | 'done';
+
+export const generationStep = defineQuery<Step>('generationStep');
+/** Sent to `notifyWorkflowId` when the job settles. */
+export const generationFinished = defineSignal<[GenerationOutcome]>('generationFinished');
+
+// Bookkeeping talks to our own PostgreSQL: retried until it answers, since giving up would
+// leave a job half-settled.
+const books = proxyActivities<GenerationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InsufficientCredits'] },
+});
+
+export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
+  const { job, policy } = input;
+  let step: Step = 'creating';
+  setHandler(generationStep, () => step);
+
+  // The provider is somebody else's service: bounded attempts, each one heartbeating so that a
+  // stalled attempt is noticed and replaced, and cancellable so a cancel stops the work.
+  const provider = proxyActivities<GenerationActivities>({
+    startToCloseTimeout: policy.attemptTimeoutMs,
+    heartbeatTimeout: policy.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: policy.maxAttempts,
+      nonRetryableErrorTypes: ['ProviderRefused'],
+    },
+  });
+
+  // The row must exist before anything can be compensated, so even a cancel cannot skip it.
+  await CancellationScope.nonCancellable(() => books.createGenerationJob(job));
+
+  let outcome: GenerationOutcome;
+  let cancellation: unknown;
+  try {
+    step = 'debiting';
+    await books.debitCredits(job.id);
+    step = 'generating';
+    const result = await provider.generate({ jobId: job.id, kind: job.kind, prompt: job.prompt, params: job.params });
+    step = 'completing';
+    // Once the result exists, storing it is the only right thing left to do.
+    const status = await CancellationScope.nonCancellable(() => books.completeGenerationJob(job.id, result));
+    outcome = { jobId: job.id, status: status as GenerationStatus, result, refunded: false };
+  } catch (err) {
+    step = 'compensating';
+    if (isCancellation(err)) cancellation = err;
+    const status = failureStatus(err);
+    const error = failureMessage(err);
+    log.warn('generation did not complete; compensating', { jobId: job.id, status, error });
+    const closed = await CancellationScope.nonCancellable(() => books.refundAndCloseGenerationJob(job.id, status, error));
+    outcome = { jobId: job.id, status: closed.status as GenerationStatus, error, refunded: closed.refunded };
+  }
+
+  step = 'done';
+  if (input.notifyWorkflowId) await notify(input.notifyWorkflowId, outcome);
+  // A cancelled job ends as a cancelled execution (as Temporal's UI and list filters expect),
+  // after its compensation has run; the outcome is in the database either way.
+  if (cancellation && outcome.status === 'cancelled') throw cancellation;
+  return outcome;
+}
+
+function failureStatus(err: unknown): 'failed' | 'cancelled' | 'rejected' {
+  if (isCancellation(err)) return 'cancelled';
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure && cause.type === 'InsufficientCredits') return 'rejected';
+  return 'failed';
+}
+
+function failureMessage(err: unknown): string {
+  if (isCancellation(err)) return 'cancelled';
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+async function notify(workflowId: string, outcome: GenerationOutcome): Promise<void> {
+  try {
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(workflowId).signal(generationFinished, outcome));
+  } catch (err) {
+    // The chat may have ended meanwhile; the job's state is in the database either way.
+    log.warn('could not notify the chat of the generation outcome', { workflowId, error: String(err) });
+  }
+}

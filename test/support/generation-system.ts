@@ -1,0 +1,123 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { topUp } from '../../src/credits/ledger';
+import type { Database } from '../../src/db/client';
+import { createFakeProvider } from '../../src/generation/fake-provider';
+import type { GenerationProvider } from '../../src/generation/provider';
+import { generationSettings } from '../../src/generation/request';
+import { createLogger } from '../../src/logger';
+import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
+
+export const testApiToken = 'test-token-0123456789abcdef';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The project's workflows, bundled once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+  });
+  return bundle;
+}
+
+export interface GenerationSystem {
+  db: Database;
+  databaseUrl: string;
+  client: Client;
+  taskQueue: string;
+  api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Creates a user holding `credits`. */
+  userWith(credits: number, id?: string): Promise<string>;
+  /** Polls the API until the job reaches a terminal status. */
+  settled(jobId: string): Promise<any>;
+  startWorker(provider?: GenerationProvider): Promise<Worker & { done: Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API and (optionally) a worker of the real project code against the shared test Temporal and
+ * a fresh database, with a short heartbeat timeout so stalls are noticed within seconds.
+ */
+export async function startGenerationSystem(options: { env?: Record<string, string>; worker?: boolean; provider?: GenerationProvider } = {}): Promise<GenerationSystem> {
+  const database = await createTestDatabase();
+  const temporal = await connectTestTemporal();
+  const taskQueue = uniqueTaskQueue('generations');
+  const config = loadConfig(
+    { GENERATION_HEARTBEAT_TIMEOUT_MS: '2000', GENERATION_MAX_ATTEMPTS: '3', ...options.env, TEMPORAL_TASK_QUEUE: taskQueue },
+    '/nonexistent/.env',
+  );
+  const logger = createLogger('silent');
+  const app = createApp({
+    db: database.db,
+    temporal: temporal.client,
+    logger,
+    apiToken: testApiToken,
+    generations: generationSettings(config),
+  });
+  const server = http.createServer(app).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const workers: (Worker & { done: Promise<void> })[] = [];
+
+  const system: GenerationSystem = {
+    db: database.db,
+    databaseUrl: database.url,
+    client: temporal.client,
+    taskQueue,
+    async api(method, route, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${testApiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async userWith(credits, id = `user-${Math.random().toString(36).slice(2, 10)}`) {
+      const created = await system.api('POST', '/api/users', { id });
+      if (created.status !== 201) throw new Error(`could not create user: ${JSON.stringify(created.body)}`);
+      if (credits > 0) await topUp(database.db, id, credits, 'initial');
+      return id;
+    },
+    async settled(jobId) {
+      for (let i = 0; i < 600; i++) {
+        const { body } = await system.api('GET', `/api/generations/${encodeURIComponent(jobId)}`);
+        if (body && ['completed', 'failed', 'cancelled', 'rejected'].includes(body.status)) return body;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`job ${jobId} did not settle`);
+    },
+    async startWorker(provider) {
+      const worker = await Worker.create({
+        connection: temporal.workerConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          db: database.db,
+          logger,
+          provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
+        }),
+        shutdownGraceTime: '1s',
+      });
+      const running = Object.assign(worker, { done: worker.run() });
+      workers.push(running);
+      return running;
+    },
+    async stop() {
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await worker.done.catch(() => undefined);
+      }
+      await new Promise((resolve) => server.close(resolve));
+      await temporal.close();
+      await database.drop();
+    },
+  };
+  if (options.worker !== false) await system.startWorker();
+  return system;
+}
