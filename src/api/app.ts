@@ -7,6 +7,7 @@ import { requireBearerToken } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { generationsRouter } from './generations';
 import { healthRouter } from './health';
+import { metricsRouter } from './metrics';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
 
@@ -19,8 +20,8 @@ export interface ApiDeps {
 }
 
 /**
- * The internal HTTP API. Health endpoints are open (load balancers and orchestrators probe them);
- * everything under /api needs the bearer token.
+ * The internal HTTP API. Health and metrics are open (load balancers, orchestrators and Prometheus
+ * probe them; expose the port only inside the cluster); everything under /api needs the bearer token.
  */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -28,6 +29,7 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps));
 
   const api = express.Router();
   api.use(requireBearerToken(deps.apiToken));

@@ -246,3 +246,24 @@ describe('paid generations under faults', () => {
     expect((await system.api('GET', `/api/users/${user}`)).body.balance).toBe(100);
   });
 });
+
+describe('generation metrics', () => {
+  it('reports jobs by status and ledger entries from the database', async () => {
+    const system = await startGenerationSystem();
+    try {
+      const user = await system.userWith(100);
+      const ok = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'fine' }, { 'idempotency-key': 'm1' });
+      const bad = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: '[fail]' }, { 'idempotency-key': 'm2' });
+      await system.settled(ok.body.id);
+      await system.settled(bad.body.id);
+      const text = await (await fetch(`${system.baseUrl}/metrics`)).text();
+      expect(text).toContain('generation_jobs{status="completed"} 1');
+      expect(text).toContain('generation_jobs{status="failed"} 1');
+      expect(text).toContain('credit_ledger_entries{reason="refund"} 1');
+      expect(text).toContain('credit_ledger_entries{reason="debit"} 2');
+      expect(text).toMatch(/generation_duration_seconds_count\{kind="story",outcome="completed"\} \d+/);
+    } finally {
+      await system.stop();
+    }
+  });
+});

@@ -30,6 +30,7 @@ export interface GenerationSystem {
   databaseUrl: string;
   client: Client;
   taskQueue: string;
+  baseUrl: string;
   api(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   /** Creates a user holding `credits`. */
   userWith(credits: number, id?: string): Promise<string>;
@@ -69,6 +70,7 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
     databaseUrl: database.url,
     client: temporal.client,
     taskQueue,
+    baseUrl,
     async api(method, route, body, headers = {}) {
       const response = await fetch(`${baseUrl}${route}`, {
         method,
