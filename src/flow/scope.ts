@@ -1,0 +1,67 @@
+// The names an expression may start with. Declared variables live under the four scope
+// roots; read-only facts about the current update live under the context roots. Anything else
+// (`globalThis`, `process`, a typo) is refused by the validator and reads as null at runtime.
+
+export const variableScopes = ['run', 'chat', 'user', 'bot'] as const;
+export type VariableScope = (typeof variableScopes)[number];
+
+export const scopeDescriptions: Readonly<Record<VariableScope, string>> = {
+  run: 'This run of the flow, from its trigger to its end. Starts from the declared defaults on every trigger.',
+  chat: 'This conversation (one chat with the bot). Kept between runs; kept when the chat goes idle.',
+  user: 'This user of this bot, stored in PostgreSQL. The same in every chat with the bot.',
+  bot: "Shared by all users of the bot (e.g. an admin chat id), stored in PostgreSQL.",
+};
+
+export interface ContextRoot {
+  readonly description: string;
+  /** The fields an expression may read, with what each holds. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Fields holding free-form data: names below them are not checked. */
+  readonly openFields?: readonly string[];
+}
+
+/** Read-only context available to every expression and template. */
+export const contextRoots: Readonly<Record<string, ContextRoot>> = {
+  message: {
+    description: 'The update that triggered the run or resumed its wait.',
+    fields: {
+      text: 'Text of the message (or caption); null for other updates.',
+      args: 'Arguments after a command: "ref_42" for "/start ref_42"; null when none.',
+      match: 'Capture groups of the text trigger\'s or input pattern\'s match, as a list (item 0 is the whole match).',
+      callbackData: 'Data of the pressed inline button; null for other updates.',
+      phone: 'Phone number of a shared contact; null for other updates.',
+      chatId: 'Id of the chat the update came from.',
+    },
+  },
+  from: {
+    description: 'The Telegram user who sent the update.',
+    fields: {
+      id: 'Telegram user id (a number).',
+      firstName: 'First name.',
+      lastName: 'Last name; null when not set.',
+      username: 'Username without "@"; null when not set.',
+      languageCode: "The user's language as Telegram reports it, or the flow's default locale.",
+    },
+  },
+  event: {
+    description: 'The external event that triggered the run (see trigger.event); null fields otherwise.',
+    fields: {
+      name: 'Name of the event.',
+      payload: 'The data sent with the event (any JSON object); for a sub-flow, the call\'s payload.',
+    },
+    openFields: ['payload'],
+  },
+};
+
+/** Roots only particular fields can read; a field opts in with its `x-flow-roots` metadata. */
+export const fieldRoots: Readonly<Record<string, ContextRoot>> = {
+  response: {
+    description: 'The HTTP response, in the `saveResponse` expressions of action.http.',
+    fields: {
+      status: 'HTTP status code.',
+      body: 'Response body: parsed JSON when the response is JSON, otherwise its text.',
+      headers: 'Response headers, names in lower case.',
+    },
+    openFields: ['body', 'headers'],
+  },
+};
