@@ -55,6 +55,19 @@ export const configSchema = z.object({
     z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'Telegram allows 1-256 characters A-Z a-z 0-9 _ -').optional(),
   ),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  TELEGRAM_BOT_FLOW: optionalString,
+  BOT_TOKEN_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  TELEGRAM_BOT_RATE_PER_SECOND: z.coerce.number().positive().default(30),
+  TELEGRAM_CHAT_BURST: z.coerce.number().int().min(1).default(3),
+  TELEGRAM_CHAT_RATE_PER_SECOND: z.coerce.number().positive().default(1),
+  TELEGRAM_GROUP_RATE_PER_MINUTE: z.coerce.number().positive().default(20),
+  FLOOD_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
+  HTTP_NODE_ALLOWLIST: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value),
+      z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a comma-separated list of host names or IP addresses')),
+    )
+    .default([]),
 
   GENERATION_PROVIDER: z.enum(['fake', 'anthropic']).default('fake'),
   GENERATION_PRICES: z

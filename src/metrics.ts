@@ -22,3 +22,31 @@ export const creditOperations = new Counter({
   labelNames: ['operation'] as const,
   registers: [registry],
 });
+
+export const replyLatency = new Histogram({
+  name: 'telegram_reply_latency_seconds',
+  help: 'From receiving an update to a reply (message, edit, delete) being accepted by Telegram',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const callbackAnswerLatency = new Histogram({
+  name: 'telegram_callback_answer_latency_seconds',
+  help: 'From receiving a button press to answering its callback query',
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const chatEvents = new Counter({
+  name: 'chat_events_total',
+  help: 'Things chat workflows noticed: duplicate_update, flood_dropped, chat_blocked',
+  labelNames: ['event'] as const,
+  registers: [registry],
+});
+
+export const updatesReceived = new Counter({
+  name: 'telegram_updates_received_total',
+  help: 'Updates accepted by the ingress and delivered to chat workflows, by bot and mode',
+  labelNames: ['bot', 'mode'] as const,
+  registers: [registry],
+});

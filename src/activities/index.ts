@@ -1,18 +1,24 @@
+import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { GenerationProvider } from '../generation/provider';
 import type { Logger } from '../logger';
+import type { TelegramGateway } from '../telegram/gateway';
+import { createChatActivities } from './chat';
 import { createGenerationActivities } from './generation';
 
 export interface ActivityDeps {
   db: Database;
   logger: Logger;
   provider: GenerationProvider;
+  telegram: TelegramGateway;
+  config: Config;
 }
 
 /** All activities the worker registers, bound to their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createGenerationActivities(deps),
+    ...createChatActivities(deps),
   };
 }
 

@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
+import type { DeliveryTarget } from '../ingress/deliver';
+import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
 import { requireBearerToken } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
@@ -17,6 +19,7 @@ export interface ApiDeps {
   logger: Logger;
   apiToken: string;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
+  telegramTarget: DeliveryTarget;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
 
   const api = express.Router();
   api.use(requireBearerToken(deps.apiToken));

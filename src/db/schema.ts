@@ -34,39 +34,73 @@ export const bots = pgTable('bots', {
   tokenCiphertext: text('token_ciphertext').notNull(),
   mode: telegramMode('mode').notNull().default('polling'),
   webhookSecret: text('webhook_secret'),
-  activeFlowVersionId: uuid('active_flow_version_id'),
+  /** The flow whose triggers start runs; other flows are reached as sub-flows. */
+  mainFlowId: text('main_flow_id').notNull().default('main'),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
 
-/** A flow of a bot, with its editable draft; published versions are immutable rows below. */
+/**
+ * A flow of a bot, named by an author-chosen id (`main`, `onboarding`), with its editable draft
+ * and the published version new runs use. Published versions are immutable rows below.
+ */
 export const flows = pgTable(
   'flows',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
     botId: text('bot_id').notNull().references(() => bots.id),
-    name: text('name').notNull(),
-    draft: jsonb('draft').notNull(),
+    id: text('id').notNull(),
+    draft: jsonb('draft'),
+    activeVersionId: uuid('active_version_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('flows_bot_name').on(t.botId, t.name)],
+  (t) => [primaryKey({ columns: [t.botId, t.id] })],
 );
 
 export const flowVersions = pgTable(
   'flow_versions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    flowId: uuid('flow_id').notNull().references(() => flows.id),
     botId: text('bot_id').notNull().references(() => bots.id),
+    flowId: text('flow_id').notNull(),
     version: integer('version').notNull(),
     definition: jsonb('definition').notNull(),
     /** SHA-256 of the canonical definition, to tell whether a file differs from what is published. */
     checksum: text('checksum').notNull(),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('flow_versions_flow_version').on(t.flowId, t.version)],
+  (t) => [uniqueIndex('flow_versions_flow_version').on(t.botId, t.flowId, t.version)],
+);
+
+/** Chat-scoped variables of a conversation that went idle, restored when it resumes. */
+export const chatStates = pgTable(
+  'chat_states',
+  {
+    botId: text('bot_id').notNull().references(() => bots.id),
+    chatId: text('chat_id').notNull(),
+    variables: jsonb('variables').notNull(),
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.chatId] })],
+);
+
+/** Events recorded by action.analytics nodes. */
+export const analyticsEvents = pgTable(
+  'analytics_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    botId: text('bot_id').notNull(),
+    chatId: text('chat_id').notNull(),
+    userId: text('user_id'),
+    event: text('event').notNull(),
+    properties: jsonb('properties').notNull(),
+    /** Deduplicates a retried activity: one row per (chat workflow run, step). */
+    dedupeKey: text('dedupe_key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('analytics_events_dedupe').on(t.dedupeKey), index('analytics_events_bot_event').on(t.botId, t.event)],
 );
 
 /** Whoever holds credits: an API-created user or a bot's chat user, created on first contact. */

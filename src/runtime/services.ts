@@ -8,6 +8,12 @@ import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/client';
 import { providerFromConfig } from '../generation/providers';
 import { generationSettings } from '../generation/request';
+import type { DeliveryTarget } from '../ingress/deliver';
+import { Ingress } from '../ingress/ingress';
+import type { GenerationProvider } from '../generation/provider';
+import { TokenCipher } from '../bots/token-cipher';
+import { gatewayFromConfig } from '../telegram/gateway';
+import { resolveBotTokenKey } from './local-secrets';
 import { applyMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
@@ -31,6 +37,35 @@ export interface Services {
   apiUrl?: string;
 }
 
+/** The worker's activities, wired as in production (tests pass their own provider). */
+export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; provider?: GenerationProvider }) {
+  const { db, config, cipher } = deps;
+  return createActivities({
+    db,
+    logger: deps.logger.child({ component: 'activities' }),
+    provider: deps.provider ?? providerFromConfig(config),
+    telegram: gatewayFromConfig(db, cipher, config),
+    config,
+  });
+}
+
+/** The API app, wired as in production. */
+export function appFor(deps: { db: Database; temporal: Client; config: Config; logger: Logger; apiToken: string }) {
+  const { db, temporal, config } = deps;
+  return createApp({
+    db,
+    temporal,
+    logger: deps.logger.child({ component: 'api' }),
+    apiToken: deps.apiToken,
+    generations: generationSettings(config),
+    telegramTarget: deliveryTarget(temporal, config),
+  });
+}
+
+export function deliveryTarget(temporal: Client, config: Config): DeliveryTarget {
+  return { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, floodLimitPerMinute: config.FLOOD_LIMIT_PER_MINUTE };
+}
+
 /**
  * Connects to PostgreSQL (applying pending migrations) and Temporal, then starts the API and/or
  * the worker. Each piece registers its stop step, so shutdown unwinds in reverse: HTTP stops
@@ -44,6 +79,8 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   await applyMigrations(db);
   logger.info('database migrations applied');
 
+  const cipher = new TokenCipher(resolveBotTokenKey(config));
+
   const connection = await Connection.connect({ address: options.temporalAddress });
   lifecycle.onStop('temporal client', () => connection.close());
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -56,7 +93,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: createActivities({ db, logger: logger.child({ component: 'activities' }), provider: providerFromConfig(config) }),
+      activities: activitiesFor({ db, config, logger, cipher }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     });
@@ -74,13 +111,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
 
   let apiUrl: string | undefined;
   if (options.runApi) {
-    const app = createApp({
-      db,
-      temporal,
-      logger: logger.child({ component: 'api' }),
-      apiToken: options.apiToken,
-      generations: generationSettings(config),
-    });
+    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -90,6 +121,12 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     apiUrl = `http://127.0.0.1:${port}`;
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
+
+    // The Telegram ingress lives with the API: its webhook route is served by the same server.
+    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }) });
+    await ingress.bootstrap();
+    await ingress.start();
+    lifecycle.onStop('telegram ingress', () => ingress.stop());
   }
   return { db, temporal, apiUrl };
 }

@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { checkLedger } from '../../src/credits/check';
 import { createFakeProvider } from '../../src/generation/fake-provider';
 import { PermanentProviderError, type GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
+import { activitiesFor } from '../../src/runtime/services';
 import { startGenerationSystem, workflowBundle, type GenerationSystem } from '../support/generation-system';
 import { connectTestTemporal } from '../support/harness';
 
@@ -139,7 +139,7 @@ describe('paid generations under faults', () => {
 
   it('a crash right after the debit commits charges once and still refunds the failed job', async () => {
     // The debit commits, then the worker "dies" before reporting it: Temporal runs the debit again.
-    const activities = createActivities({ db: system.db, logger: silent, provider: createFakeProvider({ latencyMs: 0, failureRate: 0 }) });
+    const activities = activitiesFor({ db: system.db, config: system.config, cipher: system.cipher, logger: silent, provider: createFakeProvider({ latencyMs: 0, failureRate: 0 }) });
     let crashed = false;
     const temporal = await connectTestTemporal();
     const worker = await Worker.create({

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../src/api/app';
 import { createDatabase, type Database } from '../../src/db/client';
 import { loadConfig } from '../../src/config';
-import { generationSettings } from '../../src/generation/request';
+import { appFor } from '../../src/runtime/services';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../support/ports';
 import { createTestDatabase, temporalAddress } from '../support/harness';
@@ -26,13 +25,7 @@ describe('readiness', () => {
   });
 
   async function serve(db: Database): Promise<string> {
-    const app = createApp({
-      db,
-      temporal,
-      logger: createLogger('silent'),
-      apiToken: 'a-test-token-of-enough-length',
-      generations: generationSettings(loadConfig({}, '/nonexistent/.env')),
-    });
+    const app = appFor({ db, temporal, config: loadConfig({}, '/nonexistent/.env'), logger: createLogger('silent'), apiToken: 'a-test-token-of-enough-length' });
     const server = http.createServer(app).listen(0);
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));

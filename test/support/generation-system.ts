@@ -2,15 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
-import { createApp } from '../../src/api/app';
-import { loadConfig } from '../../src/config';
+import { TokenCipher } from '../../src/bots/token-cipher';
+import { loadConfig, type Config } from '../../src/config';
 import { topUp } from '../../src/credits/ledger';
 import type { Database } from '../../src/db/client';
 import { createFakeProvider } from '../../src/generation/fake-provider';
 import type { GenerationProvider } from '../../src/generation/provider';
-import { generationSettings } from '../../src/generation/request';
 import { createLogger } from '../../src/logger';
+import { activitiesFor, appFor } from '../../src/runtime/services';
 import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
 
 export const testApiToken = 'test-token-0123456789abcdef';
@@ -28,6 +27,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export interface GenerationSystem {
   db: Database;
   databaseUrl: string;
+  config: Config;
+  cipher: TokenCipher;
   client: Client;
   taskQueue: string;
   baseUrl: string;
@@ -49,17 +50,18 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('generations');
   const config = loadConfig(
-    { GENERATION_HEARTBEAT_TIMEOUT_MS: '2000', GENERATION_MAX_ATTEMPTS: '3', ...options.env, TEMPORAL_TASK_QUEUE: taskQueue },
+    {
+      GENERATION_HEARTBEAT_TIMEOUT_MS: '2000',
+      GENERATION_MAX_ATTEMPTS: '3',
+      BOT_TOKEN_KEY: 'test-bot-token-key-0123456789',
+      ...options.env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    },
     '/nonexistent/.env',
   );
   const logger = createLogger('silent');
-  const app = createApp({
-    db: database.db,
-    temporal: temporal.client,
-    logger,
-    apiToken: testApiToken,
-    generations: generationSettings(config),
-  });
+  const cipher = new TokenCipher(config.BOT_TOKEN_KEY as string);
+  const app = appFor({ db: database.db, temporal: temporal.client, config, logger, apiToken: testApiToken });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,6 +70,8 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
   const system: GenerationSystem = {
     db: database.db,
     databaseUrl: database.url,
+    config,
+    cipher,
     client: temporal.client,
     taskQueue,
     baseUrl,
@@ -99,9 +103,11 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
         connection: temporal.workerConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        activities: createActivities({
+        activities: activitiesFor({
           db: database.db,
+          config,
           logger,
+          cipher,
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
         shutdownGraceTime: '1s',

@@ -1,0 +1,222 @@
+import crypto from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { analyticsEvents, botUsers, botVariables, bots, chatStates, flowVersions, flows, users, userVariables } from '../db/schema';
+import { applyVariableUpdate, type FlowVersion, type Value, type VariableType } from '../flow';
+import { generationSettings } from '../generation/request';
+import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } from '../http-node/request';
+import type { Logger } from '../logger';
+import { callbackAnswerLatency, chatEvents, replyLatency } from '../metrics';
+import type { TelegramGateway } from '../telegram/gateway';
+import type { TelegramCall } from '../telegram/outbound';
+import { generationWorkflowId } from '../temporal/workflow-ids';
+import type { ChatVariables } from '../workflows/chat/types';
+import type { GenerationInput } from '../workflows/generation';
+
+export interface ChatActivityDeps {
+  db: Database;
+  logger: Logger;
+  telegram: TelegramGateway;
+  config: Pick<Config, 'HTTP_NODE_ALLOWLIST' | 'GENERATION_PRICES' | 'TEMPORAL_TASK_QUEUE' | 'GENERATION_HEARTBEAT_TIMEOUT_MS' | 'GENERATION_ATTEMPT_TIMEOUT_MS' | 'GENERATION_MAX_ATTEMPTS'>;
+}
+
+export interface ScopedVariable {
+  scope: 'user' | 'bot';
+  name: string;
+  type: VariableType;
+  default: Value;
+}
+
+/**
+ * The chat workflow's side effects. All are idempotent or harmless to repeat, since a local
+ * activity may run again when its workflow task is retried.
+ */
+export function createChatActivities(deps: ChatActivityDeps) {
+  const { db, logger, telegram } = deps;
+  // Published versions never change, so a version read once is good for the worker's lifetime.
+  const versionCache = new Map<string, FlowVersion>();
+
+  async function version(versionId: string): Promise<FlowVersion> {
+    const cached = versionCache.get(versionId);
+    if (cached) return cached;
+    const [row] = await db.select({ definition: flowVersions.definition }).from(flowVersions).where(eq(flowVersions.id, versionId));
+    if (!row) throw new Error(`flow version ${versionId} does not exist`);
+    versionCache.set(versionId, row.definition as FlowVersion);
+    return row.definition as FlowVersion;
+  }
+
+  return {
+    /**
+     * The active version of a flow of the bot (its main flow when `flowId` is null). The
+     * definition is returned only when the workflow does not hold it yet (`known`).
+     */
+    async resolveFlow(botId: string, flowId: string | null, known: string[]): Promise<{ versionId: string | null; flow?: FlowVersion }> {
+      const [row] = await db
+        .select({ versionId: flows.activeVersionId })
+        .from(bots)
+        .innerJoin(flows, and(eq(flows.botId, bots.id), eq(flows.id, flowId ?? bots.mainFlowId)))
+        .where(eq(bots.id, botId));
+      const versionId = row?.versionId ?? null;
+      if (!versionId) return { versionId: null };
+      return known.includes(versionId) ? { versionId } : { versionId, flow: await version(versionId) };
+    },
+
+    async loadFlowVersion(versionId: string): Promise<FlowVersion> {
+      return version(versionId);
+    },
+
+    async restoreChat(botId: string, chatId: string): Promise<{ variables: ChatVariables; blocked: boolean }> {
+      const [row] = await db.select().from(chatStates).where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
+      return { variables: (row?.variables as ChatVariables | undefined) ?? {}, blocked: Boolean(row?.blockedAt) };
+    },
+
+    async saveChat(botId: string, chatId: string, variables: ChatVariables): Promise<void> {
+      await db
+        .insert(chatStates)
+        .values({ botId, chatId, variables })
+        .onConflictDoUpdate({ target: [chatStates.botId, chatStates.chatId], set: { variables, updatedAt: sql`now()` } });
+    },
+
+    async markChatBlocked(botId: string, chatId: string): Promise<void> {
+      await db
+        .insert(chatStates)
+        .values({ botId, chatId, variables: {}, blockedAt: sql`now()` })
+        .onConflictDoUpdate({ target: [chatStates.botId, chatStates.chatId], set: { blockedAt: sql`now()`, updatedAt: sql`now()` } });
+      logger.info({ botId, chatId }, 'chat blocked the bot');
+    },
+
+    /** The user behind a Telegram user of this bot, created on first contact. */
+    async ensureChatUser(botId: string, from: { id: number; firstName: string; username: string | null }): Promise<string> {
+      const userId = `tg:${botId}:${from.id}`;
+      await db.transaction(async (tx) => {
+        await tx.insert(users).values({ id: userId, displayName: from.username ? `@${from.username}` : from.firstName }).onConflictDoNothing();
+        await tx.insert(botUsers).values({ botId, telegramUserId: from.id, userId }).onConflictDoNothing();
+      });
+      return userId;
+    },
+
+    /** Current user- and bot-scoped values (defaults where unset or expired at workflow time `now`). */
+    async loadScopedVariables(botId: string, userId: string, declared: ScopedVariable[], now: number): Promise<{ user: Record<string, Value>; bot: Record<string, Value> }> {
+      const result = { user: {} as Record<string, Value>, bot: {} as Record<string, Value> };
+      for (const v of declared) result[v.scope][v.name] = v.default;
+      if (declared.length === 0) return result;
+      const live = (expiresAt: Date | null) => expiresAt === null || expiresAt.getTime() > now;
+      const userRows = await db.select().from(userVariables).where(and(eq(userVariables.botId, botId), eq(userVariables.userId, userId)));
+      for (const row of userRows) if (row.name in result.user && live(row.expiresAt)) result.user[row.name] = row.value as Value;
+      const botRows = await db.select().from(botVariables).where(eq(botVariables.botId, botId));
+      for (const row of botRows) if (row.name in result.bot && live(row.expiresAt)) result.bot[row.name] = row.value as Value;
+      return result;
+    },
+
+    /**
+     * Applies action.set to a user or bot variable atomically: the row is locked, so two chats
+     * incrementing a shared counter at once both count. Returns the new value.
+     */
+    async updateScopedVariable(input: {
+      botId: string;
+      userId: string;
+      variable: ScopedVariable;
+      op: 'set' | 'increment' | 'append';
+      operand: Value;
+      expiresAt: number | null;
+      now: number;
+    }): Promise<Value> {
+      const { botId, userId, variable, op, operand, now } = input;
+      const expiresAt = input.expiresAt === null ? null : new Date(input.expiresAt);
+      return db.transaction(async (tx) => {
+        const table = variable.scope === 'user' ? userVariables : botVariables;
+        const where =
+          variable.scope === 'user'
+            ? and(eq(userVariables.botId, botId), eq(userVariables.userId, userId), eq(userVariables.name, variable.name))
+            : and(eq(botVariables.botId, botId), eq(botVariables.name, variable.name));
+        const [row] = await tx.select().from(table).where(where).for('update');
+        const current = row && (row.expiresAt === null || row.expiresAt.getTime() > now) ? (row.value as Value) : variable.default;
+        const next = applyVariableUpdate(variable.type, op, current, operand);
+        if (variable.scope === 'user') {
+          await tx
+            .insert(userVariables)
+            .values({ botId, userId, name: variable.name, value: next, expiresAt })
+            .onConflictDoUpdate({ target: [userVariables.botId, userVariables.userId, userVariables.name], set: { value: next, expiresAt, updatedAt: sql`now()` } });
+        } else {
+          await tx
+            .insert(botVariables)
+            .values({ botId, name: variable.name, value: next, expiresAt })
+            .onConflictDoUpdate({ target: [botVariables.botId, botVariables.name], set: { value: next, expiresAt, updatedAt: sql`now()` } });
+        }
+        return next;
+      });
+    },
+
+    /** One Bot API call; `receivedAt` (of the update being answered) feeds the latency metrics. */
+    async sendTelegram(botId: string, call: TelegramCall, isGroup: boolean, receivedAt: number | null): Promise<{ messageId?: number }> {
+      const result = await telegram.call(botId, call, isGroup);
+      if (receivedAt !== null) {
+        const seconds = Math.max(0, Date.now() - receivedAt) / 1000;
+        if (call.method === 'answerCallbackQuery') callbackAnswerLatency.observe(seconds);
+        else if (call.method !== 'sendChatAction') replyLatency.observe(seconds);
+      }
+      return result;
+    },
+
+    /** Counts something the workflow noticed (it cannot touch process metrics itself). */
+    async countChatMetric(name: 'duplicate_update' | 'flood_dropped'): Promise<void> {
+      chatEvents.inc({ event: name });
+    },
+
+    async httpRequest(request: HttpNodeRequest): Promise<HttpNodeResponse> {
+      const response = await performHttpNodeRequest(request, deps.config.HTTP_NODE_ALLOWLIST);
+      logger.info({ method: request.method, host: safeHost(request.url), ok: response.ok, status: response.status }, 'flow HTTP request');
+      return response;
+    },
+
+    /** One row per (workflow run, step): a retried activity records its event once. */
+    async recordAnalytics(input: { botId: string; chatId: string; userId: string; event: string; properties: Record<string, Value>; step: string }): Promise<void> {
+      const { workflowExecution } = Context.current().info;
+      await db
+        .insert(analyticsEvents)
+        .values({
+          botId: input.botId,
+          chatId: input.chatId,
+          userId: input.userId,
+          event: input.event,
+          properties: input.properties,
+          dedupeKey: `${workflowExecution?.runId ?? 'standalone'}:${input.step}`,
+        })
+        .onConflictDoNothing();
+    },
+
+    async readBalance(userId: string): Promise<number> {
+      const [user] = await db.select({ balance: users.balance }).from(users).where(eq(users.id, userId));
+      return user?.balance ?? 0;
+    },
+
+    /** The child workflow's id and input for an action.generation node; the price comes from configuration. */
+    async prepareGeneration(input: { botId: string; chatId: string; userId: string; kind: string; prompt: string; key: string }): Promise<{ workflowId: string; input: GenerationInput; taskQueue: string } | { unknownKind: string }> {
+      const settings = generationSettings(deps.config as Config);
+      const cost = settings.prices[input.kind];
+      if (cost === undefined) return { unknownKind: input.kind };
+      const workflowId = generationWorkflowId(input.userId, input.key);
+      const requestHash = crypto.createHash('sha256').update(JSON.stringify([input.userId, input.kind, input.prompt])).digest('hex');
+      return {
+        workflowId,
+        taskQueue: settings.taskQueue,
+        input: {
+          job: { id: workflowId, userId: input.userId, kind: input.kind, prompt: input.prompt, params: {}, cost, idempotencyKey: input.key, requestHash, botId: input.botId, chatId: input.chatId },
+          policy: settings.policy,
+        },
+      };
+    },
+  };
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'invalid-url';
+  }
+}
+
+export type ChatActivities = ReturnType<typeof createChatActivities>;

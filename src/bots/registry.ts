@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { Telegram } from 'telegraf';
+import type { Database } from '../db/client';
+import { bots, flows, flowVersions } from '../db/schema';
+import { checkFlow, type Problem } from '../flow';
+import { botIdOf, type TokenCipher } from './token-cipher';
+
+export class InvalidFlowError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`the flow has ${problems.filter((p) => p.severity === 'error').length} error(s)`);
+    this.name = 'InvalidFlowError';
+  }
+}
+
+/**
+ * Registers (or re-registers) a bot by its token: Telegram is asked who the bot is (getMe), so a
+ * wrong token is refused here rather than at the first update. The token is stored encrypted.
+ */
+export async function registerBot(
+  db: Database,
+  cipher: TokenCipher,
+  apiRoot: string,
+  token: string,
+  options: { mode: 'polling' | 'webhook'; webhookSecret?: string },
+): Promise<{ id: string; username: string }> {
+  const me = await new Telegram(token, { apiRoot }).getMe();
+  const id = botIdOf(token);
+  if (String(me.id) !== id) throw new Error(`getMe answered for bot ${me.id}, not ${id}`);
+  const values = {
+    username: me.username,
+    tokenCiphertext: cipher.encrypt(token),
+    mode: options.mode,
+    webhookSecret: options.webhookSecret ?? null,
+    disabledAt: null,
+    updatedAt: sql`now()`,
+  };
+  await db.insert(bots).values({ id, ...values }).onConflictDoUpdate({ target: bots.id, set: values });
+  return { id, username: me.username };
+}
+
+/** Canonical JSON (sorted keys), so that the same flow always has the same checksum. */
+function checksumOf(definition: unknown): string {
+  const canonical = (value: unknown): string => {
+    if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object') {
+      return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(value) ?? 'null';
+  };
+  return crypto.createHash('sha256').update(canonical(definition)).digest('hex');
+}
+
+/**
+ * Validates and publishes a flow as a new immutable version and makes it the active one, unless
+ * it is identical to the active version already (then nothing changes). Conversations already
+ * running keep the version they started with.
+ */
+export async function publishFlow(db: Database, botId: string, flowId: string, json: unknown): Promise<{ versionId: string; version: number; changed: boolean }> {
+  const checked = checkFlow(json);
+  if (!checked.publishable || !checked.flow) throw new InvalidFlowError(checked.problems);
+  const definition = checked.flow;
+  const checksum = checksumOf(definition);
+  return db.transaction(async (tx) => {
+    await tx.insert(flows).values({ botId, id: flowId }).onConflictDoNothing();
+    const [flow] = await tx.select().from(flows).where(and(eq(flows.botId, botId), eq(flows.id, flowId))).for('update');
+    const [latest] = await tx
+      .select()
+      .from(flowVersions)
+      .where(and(eq(flowVersions.botId, botId), eq(flowVersions.flowId, flowId)))
+      .orderBy(desc(flowVersions.version))
+      .limit(1);
+    if (latest && flow?.activeVersionId === latest.id && latest.checksum === checksum) {
+      return { versionId: latest.id, version: latest.version, changed: false };
+    }
+    const version = (latest?.version ?? 0) + 1;
+    const [created] = await tx.insert(flowVersions).values({ botId, flowId, version, definition, checksum }).returning({ id: flowVersions.id });
+    const versionId = (created as { id: string }).id;
+    await tx.update(flows).set({ activeVersionId: versionId, updatedAt: sql`now()` }).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+    return { versionId, version, changed: true };
+  });
+}

@@ -1,0 +1,122 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { eq } from 'drizzle-orm';
+import { Telegram } from 'telegraf';
+import type { TokenCipher } from '../bots/token-cipher';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { bots } from '../db/schema';
+import { telegramErrors, type TelegramCall } from './outbound';
+import { SendRateLimiter } from './rate-limiter';
+
+interface TelegramErrorShape {
+  response?: { error_code?: number; description?: string; parameters?: { retry_after?: number } };
+}
+
+/**
+ * Sends Bot API calls for any registered bot through telegraf's client, pointed at
+ * TELEGRAM_API_ROOT. Clients are made once per bot and kept (a token only changes when a bot is
+ * registered again, which restarts nothing: see `forget`).
+ */
+export class TelegramGateway {
+  private readonly clients = new Map<string, Telegram>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: TokenCipher,
+    private readonly apiRoot: string,
+    private readonly limiter: SendRateLimiter,
+  ) {}
+
+  async client(botId: string): Promise<Telegram> {
+    const cached = this.clients.get(botId);
+    if (cached) return cached;
+    const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
+    if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, 'UnknownBot');
+    const client = new Telegram(this.cipher.decrypt(bot.token), { apiRoot: this.apiRoot });
+    this.clients.set(botId, client);
+    return client;
+  }
+
+  forget(botId: string): void {
+    this.clients.delete(botId);
+  }
+
+  /**
+   * Performs one call. 429 becomes a retry after Telegram's `retry_after`; 403 and 400 are not
+   * retried (the workflow decides what they mean); anything else is retried with backoff.
+   */
+  async call(botId: string, call: TelegramCall, isGroup = false): Promise<{ messageId?: number }> {
+    const telegram = await this.client(botId);
+    if (call.method !== 'answerCallbackQuery' && call.method !== 'sendChatAction') {
+      await this.limiter.acquire(botId, call.chatId, isGroup);
+    }
+    try {
+      return await perform(telegram, call);
+    } catch (err) {
+      const response = (err as TelegramErrorShape).response;
+      const code = response?.error_code;
+      const description = response?.description ?? (err as Error).message;
+      if (code === 429) {
+        const retryAfter = response?.parameters?.retry_after ?? 1;
+        throw ApplicationFailure.create({ message: `Telegram 429: ${description}`, type: 'TelegramTooManyRequests', nextRetryDelay: retryAfter * 1000 });
+      }
+      if (code === 403) throw ApplicationFailure.nonRetryable(`Telegram 403: ${description}`, telegramErrors.blocked);
+      if (code === 400 && /message is not modified/.test(description)) return {};
+      if (code === 400) throw ApplicationFailure.nonRetryable(`Telegram 400: ${description}`, telegramErrors.badRequest);
+      throw err;
+    }
+  }
+}
+
+async function perform(telegram: Telegram, call: TelegramCall): Promise<{ messageId?: number }> {
+  const markup = 'replyMarkup' in call && call.replyMarkup ? { reply_markup: call.replyMarkup } : {};
+  const parse = 'parseMode' in call && call.parseMode ? { parse_mode: call.parseMode } : {};
+  switch (call.method) {
+    case 'sendMessage': {
+      const sent = await telegram.sendMessage(call.chatId, call.text, { ...parse, ...markup });
+      return { messageId: sent.message_id };
+    }
+    case 'sendPhoto':
+    case 'sendVideo':
+    case 'sendDocument': {
+      const extra = { ...parse, ...markup, ...(call.caption ? { caption: call.caption } : {}) };
+      const sent =
+        call.method === 'sendPhoto'
+          ? await telegram.sendPhoto(call.chatId, call.media, extra)
+          : call.method === 'sendVideo'
+            ? await telegram.sendVideo(call.chatId, call.media, extra)
+            : await telegram.sendDocument(call.chatId, call.media, extra);
+      return { messageId: sent.message_id };
+    }
+    case 'editMessageText':
+      await telegram.editMessageText(call.chatId, call.messageId, undefined, call.text, {
+        ...parse,
+        ...(call.replyMarkup ? { reply_markup: call.replyMarkup } : {}),
+      });
+      return { messageId: call.messageId };
+    case 'deleteMessage':
+      await telegram.deleteMessage(call.chatId, call.messageId);
+      return {};
+    case 'answerCallbackQuery':
+      await telegram.answerCbQuery(call.callbackQueryId, call.text);
+      return {};
+    case 'sendChatAction':
+      await telegram.sendChatAction(call.chatId, call.action);
+      return {};
+  }
+}
+
+/** The gateway as configured: Bot API root and send limits from configuration. */
+export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Config): TelegramGateway {
+  return new TelegramGateway(
+    db,
+    cipher,
+    config.TELEGRAM_API_ROOT,
+    new SendRateLimiter({
+      botPerSecond: config.TELEGRAM_BOT_RATE_PER_SECOND,
+      chatBurst: config.TELEGRAM_CHAT_BURST,
+      chatPerSecond: config.TELEGRAM_CHAT_RATE_PER_SECOND,
+      groupPerMinute: config.TELEGRAM_GROUP_RATE_PER_MINUTE,
+    }),
+  );
+}

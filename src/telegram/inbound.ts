@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The part of a Telegram update a chat workflow needs, normalised by the ingress. Keeping the
+ * workflow's input small keeps its history small; the raw update is not stored.
+ */
+export interface InboundUpdate {
+  updateId: number;
+  chatId: string;
+  chatType: 'private' | 'group' | 'supergroup' | 'channel';
+  from: { id: number; firstName: string; lastName: string | null; username: string | null; languageCode: string | null };
+  /** Text of the message or its caption. */
+  text: string | null;
+  command: { name: string; args: string | null } | null;
+  callback: { id: string; data: string; messageId: number | null } | null;
+  contact: { phone: string } | null;
+  /** When the ingress received it (ms since epoch), for reply-latency metrics. */
+  receivedAt: number;
+}
+
+const userSchema = z.object({
+  id: z.number().int(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string(),
+  last_name: z.string().optional(),
+  username: z.string().optional(),
+  language_code: z.string().optional(),
+});
+const chatSchema = z.object({ id: z.number().int(), type: z.enum(['private', 'group', 'supergroup', 'channel']) });
+const messageSchema = z.object({
+  message_id: z.number().int(),
+  chat: chatSchema,
+  from: userSchema.optional(),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  contact: z.object({ phone_number: z.string() }).optional(),
+});
+export const telegramUpdateSchema = z.object({
+  update_id: z.number().int().nonnegative(),
+  message: messageSchema.optional(),
+  edited_message: messageSchema.optional(),
+  callback_query: z
+    .object({
+      id: z.string(),
+      from: userSchema,
+      data: z.string().optional(),
+      message: z.object({ message_id: z.number().int(), chat: chatSchema }).optional(),
+    })
+    .optional(),
+});
+
+export class MalformedUpdateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedUpdateError';
+  }
+}
+
+/**
+ * Reads an update as Telegram sends it. Returns null for updates the bots do not handle
+ * (channel posts, edits, polls…), which are acknowledged and dropped; throws for a body that is
+ * not an update at all.
+ */
+export function normaliseUpdate(raw: unknown, receivedAt: number): InboundUpdate | null {
+  const parsed = telegramUpdateSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new MalformedUpdateError(parsed.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; '));
+  }
+  const update = parsed.data;
+  const from = (user: z.infer<typeof userSchema>) => ({
+    id: user.id,
+    firstName: user.first_name,
+    lastName: user.last_name ?? null,
+    username: user.username ?? null,
+    languageCode: user.language_code ?? null,
+  });
+  if (update.callback_query) {
+    const query = update.callback_query;
+    if (!query.message || query.data === undefined) return null;
+    return {
+      updateId: update.update_id,
+      chatId: String(query.message.chat.id),
+      chatType: query.message.chat.type,
+      from: from(query.from),
+      text: null,
+      command: null,
+      callback: { id: query.id, data: query.data, messageId: query.message.message_id },
+      contact: null,
+      receivedAt,
+    };
+  }
+  const message = update.message;
+  if (!message?.from) return null;
+  const text = message.text ?? message.caption ?? null;
+  return {
+    updateId: update.update_id,
+    chatId: String(message.chat.id),
+    chatType: message.chat.type,
+    from: from(message.from),
+    text,
+    command: parseCommand(text),
+    callback: null,
+    contact: message.contact ? { phone: message.contact.phone_number } : null,
+    receivedAt,
+  };
+}
+
+/** `/start ref_42` → {name: '/start', args: 'ref_42'}; `/start@my_bot` names the same command. */
+function parseCommand(text: string | null): InboundUpdate['command'] {
+  const match = text === null ? null : /^(\/[A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return null;
+  const args = match[2]?.trim();
+  return { name: match[1] as string, args: args ? args : null };
+}

@@ -1,0 +1,83 @@
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { generationFinished, type GenerationOutcome } from '../generation';
+import { ChatSession } from './session';
+import { chatEvent, chatState, chatUpdate } from './messages';
+import type { ChatInput, ChatMessage, InboundUpdate } from './types';
+
+/**
+ * One Telegram chat with one bot, for as long as it is active: `chat:<botId>:<chatId>`.
+ * The ingress delivers every update with signal-with-start, so the first click reaches this
+ * workflow whether or not it is already running; handlers only enqueue, and the loop below takes
+ * the inbox strictly in order, one input at a time. That is the whole concurrency story: a second
+ * message waits for the first to be done, and sees everything the first one changed.
+ */
+export async function chatWorkflow(input: ChatInput): Promise<void> {
+  const inbox: ChatMessage[] = [...(input.pending ?? [])];
+  setHandler(chatUpdate, (update) => void inbox.push({ kind: 'update', update }));
+  setHandler(chatEvent, (event) => void inbox.push({ kind: 'event', event }));
+  // A paid generation started through the API on behalf of this chat reports back as an event.
+  setHandler(generationFinished, (outcome: GenerationOutcome) =>
+    void inbox.push({
+      kind: 'event',
+      event: {
+        name: 'generation_finished',
+        payload: { jobId: outcome.jobId, status: outcome.status, refunded: outcome.refunded, text: outcome.result?.text ?? null, error: outcome.error ?? null },
+        eventId: `generation:${outcome.jobId}`,
+      },
+    }),
+  );
+  const session = new ChatSession(input);
+  setHandler(chatState, () => session.snapshot(inbox.length));
+
+  await session.restore();
+  await session.warm();
+  if (session.blocked) return;
+
+  for (;;) {
+    const arrived = await condition(() => inbox.length > 0, Math.max(1, session.nextWake() - Date.now()));
+    if (!arrived) {
+      if (session.timerDue(Date.now())) await session.handleTimer();
+      else if (session.idle(Date.now())) {
+        await session.persist();
+        return;
+      }
+      continue;
+    }
+    const next = inbox.shift() as ChatMessage;
+    if (next.kind === 'event') await session.handleEvent(next.event);
+    else {
+      const { update, mergedIds } = await debounced(inbox, next.update, session);
+      await session.handleUpdate(update, mergedIds);
+    }
+    if (session.blocked) return;
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof chatWorkflow>({ ...input, state: session.state, pending: inbox });
+    }
+  }
+}
+
+/**
+ * With a debounce window, plain text messages that follow each other within it are merged into
+ * one input (a user who types three short lines gets one answer). Anything else ends the merge.
+ */
+async function debounced(inbox: ChatMessage[], first: InboundUpdate, session: ChatSession): Promise<{ update: InboundUpdate; mergedIds: number[] }> {
+  const windowMs = session.debounceMs();
+  const mergedIds: number[] = [];
+  if (windowMs <= 0 || !isPlainText(first) || session.seen(first.updateId)) return { update: first, mergedIds };
+  const merged = { ...first };
+  while (await condition(() => inbox.length > 0, windowMs)) {
+    const next = inbox[0] as ChatMessage;
+    if (next.kind !== 'update' || !isPlainText(next.update)) break;
+    inbox.shift();
+    if (session.seen(next.update.updateId)) continue;
+    merged.text = `${merged.text}\n${next.update.text}`;
+    mergedIds.push(next.update.updateId);
+  }
+  return { update: merged, mergedIds };
+}
+
+function isPlainText(update: InboundUpdate): boolean {
+  return update.text !== null && !update.command && !update.callback && !update.contact;
+}

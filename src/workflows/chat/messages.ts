@@ -1,0 +1,10 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ChatSnapshot, ExternalEvent, InboundUpdate } from './types';
+
+/**
+ * The chat workflow's messages, in a module of their own so that the ingress and the API can
+ * import them without loading the workflow's code.
+ */
+export const chatUpdate = defineSignal<[InboundUpdate]>('chatUpdate');
+export const chatEvent = defineSignal<[ExternalEvent]>('chatEvent');
+export const chatState = defineQuery<ChatSnapshot>('chatState');

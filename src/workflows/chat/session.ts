@@ -1,0 +1,752 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  proxyLocalActivities,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { ChatActivities, ScopedVariable } from '../../activities/chat';
+import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
+import { compileAuthorRegex } from '../../flow/regex';
+import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
+import { applyVariableUpdate } from '../../flow/variables';
+import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
+import type { GenerationOutcome } from '../generation';
+import { inlineMarkup, replyMarkup } from './keyboards';
+import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
+import type { ChatInput, ChatSnapshot, ChatState, ExternalEvent, InboundUpdate, InputContext, RunFrame, RunState, Suspension, Value } from './types';
+
+const NEXT = 'next';
+/** Nodes one input may run before the run is stopped; the validator already forbids busy loops. */
+const MAX_STEPS_PER_INPUT = 500;
+/** How many recent update ids are remembered to drop Telegram's redeliveries. */
+const SEEN_UPDATES = 500;
+const FLOOD_WINDOW_MS = 60_000;
+const DEFAULT_IDLE_MS = 24 * 60 * 60 * 1000;
+
+// Replies and bookkeeping run as local activities: in the worker, without a round trip through
+// the server per step, which is what makes the first reply fast.
+const local = proxyLocalActivities<ChatActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: {
+    initialInterval: '200 ms',
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: [telegramErrors.blocked, telegramErrors.badRequest, 'UnknownBot', 'VariableUpdateError'],
+  },
+});
+
+/** The node the run continues at after `nodeId` takes `handle`; null ends the frame. */
+type Outcome = { handle: string } | { jump: string } | { suspend: Suspension } | { end: true } | { enter: RunFrame; at: string };
+
+class ChatBlocked extends Error {}
+
+/**
+ * One chat's conversation: the state carried between updates and the interpreter of its flow.
+ * The workflow feeds it one input at a time; it never runs two at once.
+ */
+export class ChatSession {
+  readonly state: ChatState;
+  blocked = false;
+  private readonly flows = new Map<string, FlowVersion>();
+  private readonly nodeIndex = new Map<string, Map<string, FlowNode>>();
+  private scoped: { user: Record<string, Value>; bot: Record<string, Value> } = { user: {}, bot: {} };
+  private idleMs = DEFAULT_IDLE_MS;
+  private debounceWindow = 0;
+  private lastActivityAt: number;
+  private steps = 0;
+
+  constructor(private readonly input: ChatInput) {
+    this.state = input.state ?? {
+      chat: {},
+      run: null,
+      seenUpdateIds: [],
+      users: {},
+      sentBy: {},
+      flood: { windowStart: 0, count: 0, noticeSent: false },
+      restored: false,
+    };
+    this.lastActivityAt = Date.now();
+  }
+
+  private get botId(): string {
+    return this.input.botId;
+  }
+  private get chatId(): string {
+    return this.input.chatId;
+  }
+  private get isGroup(): boolean {
+    return this.input.chatType !== 'private';
+  }
+
+  /** Loads chat variables saved when the conversation last went idle. */
+  async restore(): Promise<void> {
+    if (this.state.restored) return;
+    const saved = await local.restoreChat(this.botId, this.chatId);
+    this.state.chat = saved.variables;
+    this.state.restored = true;
+    this.blocked = saved.blocked;
+  }
+
+  /** Saves chat variables so the next update, in a new execution, resumes from them. */
+  async persist(): Promise<void> {
+    await local.saveChat(this.botId, this.chatId, this.state.chat);
+  }
+
+  /** The workflow time at which something is due: a wait's timeout, a delay, or going idle. */
+  nextWake(): number {
+    const until = this.state.run?.suspended.until;
+    const idleAt = this.lastActivityAt + this.idleMs;
+    return until !== null && until !== undefined ? Math.min(until, idleAt) : idleAt;
+  }
+
+  timerDue(now: number): boolean {
+    const until = this.state.run?.suspended.until;
+    return until !== null && until !== undefined && now >= until;
+  }
+
+  idle(now: number): boolean {
+    return now >= this.lastActivityAt + this.idleMs;
+  }
+
+  snapshot(queued: number): ChatSnapshot {
+    const run = this.state.run;
+    const frame = run?.frames[run.frames.length - 1];
+    return {
+      botId: this.botId,
+      chatId: this.chatId,
+      status: this.blocked ? 'blocked' : !run ? 'idle' : run.suspended.kind === 'wait' ? 'waiting' : 'delayed',
+      flowVersionId: frame?.flowVersionId ?? null,
+      currentNode: run?.suspended.nodeId ?? null,
+      waitingUntil: run?.suspended.until ?? null,
+      variables: { run: redact(frame?.run ?? {}), chat: redact(liveChatValues(this.state.chat, Date.now())) },
+      queued,
+    };
+  }
+
+  /** Whether this update was handled already (Telegram redelivers after errors and timeouts). */
+  seen(updateId: number): boolean {
+    return this.state.seenUpdateIds.includes(updateId);
+  }
+
+  /** The active flow's debounce window, as last seen. */
+  debounceMs(): number {
+    return this.debounceWindow;
+  }
+
+  /**
+   * Handles one Telegram update (with the ids of updates merged into it by the debounce):
+   * duplicates and floods are dropped, callbacks always answered.
+   */
+  async handleUpdate(update: InboundUpdate, mergedIds: number[] = []): Promise<void> {
+    if (this.seen(update.updateId)) {
+      log.info('dropping a repeated update', { updateId: update.updateId });
+      await local.countChatMetric('duplicate_update');
+      return;
+    }
+    this.state.seenUpdateIds.push(update.updateId, ...mergedIds);
+    while (this.state.seenUpdateIds.length > SEEN_UPDATES) this.state.seenUpdateIds.shift();
+    this.lastActivityAt = Date.now();
+
+    await this.guard(async () => {
+      if (update.callback) {
+        // Telegram shows a spinner until the query is answered; answer first, whatever follows.
+        await this.answerCallback(update.callback.id, update.receivedAt);
+      }
+      if (this.flooding()) {
+        await local.countChatMetric('flood_dropped');
+        if (!this.state.flood.noticeSent) {
+          this.state.flood.noticeSent = true;
+          await this.send({ method: 'sendMessage', chatId: this.chatId, text: 'You are sending messages too fast. Please wait a minute.' });
+        }
+        return;
+      }
+      await this.dispatch(update);
+    });
+  }
+
+  /** Handles an external event delivered through the API: it starts the matching trigger.event. */
+  async handleEvent(event: ExternalEvent): Promise<void> {
+    this.lastActivityAt = Date.now();
+    await this.guard(async () => {
+      const active = await this.activeFlow(null);
+      if (!active) return;
+      const trigger = active.flow.nodes.find((n) => n.type === 'trigger.event' && n.data.name === event.name);
+      if (!trigger) {
+        log.info('no trigger for event', { name: event.name });
+        return;
+      }
+      const context = this.state.run?.context ?? emptyContext(this.chatId, active.flow);
+      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0];
+      if (!userId) {
+        log.info('event for a chat with no known user', { name: event.name });
+        return;
+      }
+      await this.startRun(active.versionId, active.flow, trigger.id, context, userId, { name: event.name, payload: event.payload });
+    });
+  }
+
+  /** Resumes the run whose wait timed out or whose delay passed. */
+  async handleTimer(): Promise<void> {
+    const run = this.state.run;
+    if (!run) return;
+    await this.guard(async () => {
+      const { suspended } = run;
+      await this.loadScoped(run.userId);
+      await this.advance(suspended.nodeId, suspended.kind === 'wait' ? 'timeout' : NEXT);
+    });
+  }
+
+  /** Runs `body`, turning failures into a stopped run (logged) rather than a stuck chat. */
+  private async guard(body: () => Promise<void>): Promise<void> {
+    this.steps = 0;
+    try {
+      await body();
+    } catch (err) {
+      if (err instanceof ChatBlocked) {
+        this.blocked = true;
+        this.state.run = null;
+        await local.markChatBlocked(this.botId, this.chatId);
+        return;
+      }
+      if (isTemporalControl(err)) throw err;
+      log.warn('the run stopped on an error', { error: describe(err), node: this.state.run?.suspended.nodeId });
+      this.state.run = null;
+    }
+  }
+
+  private flooding(): boolean {
+    const now = Date.now();
+    const flood = this.state.flood;
+    if (now - flood.windowStart >= FLOOD_WINDOW_MS) {
+      flood.windowStart = now;
+      flood.count = 0;
+      flood.noticeSent = false;
+    }
+    flood.count += 1;
+    return flood.count > this.input.floodLimitPerMinute;
+  }
+
+  private async dispatch(update: InboundUpdate): Promise<void> {
+    const userId = await this.userFor(update.from);
+    const active = await this.activeFlow(null);
+    const context = contextOf(update, active?.flow);
+    // A command always starts its trigger, even mid-conversation (/start must always work).
+    if (update.command && active && (await this.tryTrigger(active, update, context, userId))) return;
+    if (this.state.run?.suspended.kind === 'wait' && (await this.tryResume(update, context))) return;
+    if (!update.command && active && (await this.tryTrigger(active, update, context, userId))) return;
+    log.info('update matched no trigger and no wait', { updateId: update.updateId });
+  }
+
+  private async tryTrigger(active: { versionId: string; flow: FlowVersion }, update: InboundUpdate, context: InputContext, userId: string): Promise<boolean> {
+    for (const node of active.flow.nodes) {
+      const match = triggerMatch(node, update);
+      if (!match) continue;
+      context.message.match = match.groups;
+      context.message.args = match.args ?? context.message.args;
+      await this.startRun(active.versionId, active.flow, node.id, context, userId, { name: null, payload: null });
+      return true;
+    }
+    return false;
+  }
+
+  private async startRun(versionId: string, flow: FlowVersion, triggerId: string, context: InputContext, userId: string, event: RunFrame['event']): Promise<void> {
+    this.idleMs = flow.settings.idleTimeoutMs;
+    this.state.run = {
+      frames: [{ flowVersionId: versionId, run: initialRunValues(flow), event, returnTo: null }],
+      suspended: { nodeId: triggerId, kind: 'wait', until: null },
+      context,
+      userId,
+    };
+    await this.loadScoped(userId);
+    await this.advance(triggerId, NEXT);
+  }
+
+  /** Offers the update to the node the run waits at; false when that wait does not take it. */
+  private async tryResume(update: InboundUpdate, context: InputContext): Promise<boolean> {
+    const run = this.state.run as RunState;
+    const node = this.node(this.frame().flowVersionId, run.suspended.nodeId);
+    if (!node) return false;
+    const keep = { ...context, from: run.context.from };
+    switch (node.type) {
+      case 'wait.text': {
+        if (update.text === null || update.callback) return false;
+        if (node.data.pattern !== undefined) {
+          const match = compileAuthorRegex(node.data.pattern, false).exec(update.text.slice(0, 4_096));
+          if (!match) {
+            if (node.data.retryPrompt) await this.sendText(node.data.retryPrompt);
+            return true;
+          }
+          keep.message.match = [...match].map((g) => g ?? '');
+        }
+        run.context = keep;
+        await this.loadScoped(run.userId);
+        if (node.data.variable) await this.setVariable(node.data.variable, 'set', update.text);
+        break;
+      }
+      case 'wait.button': {
+        const data = update.callback?.data;
+        if (data === undefined || (node.data.accept && !node.data.accept.includes(data))) return false;
+        run.context = keep;
+        await this.loadScoped(run.userId);
+        if (node.data.variable) await this.setVariable(node.data.variable, 'set', data);
+        break;
+      }
+      case 'wait.contact': {
+        if (!update.contact) {
+          if (update.text !== null && !update.callback && node.data.retryPrompt) {
+            await this.sendText(node.data.retryPrompt);
+            return true;
+          }
+          return false;
+        }
+        run.context = keep;
+        await this.loadScoped(run.userId);
+        if (node.data.variable) await this.setVariable(node.data.variable, 'set', update.contact.phone);
+        break;
+      }
+      default:
+        return false;
+    }
+    await this.advance(node.id, NEXT);
+    return true;
+  }
+
+  /** Runs the flow from the node after `fromId`'s `handle` until it waits, pauses or ends. */
+  private async advance(fromId: string, handle: string): Promise<void> {
+    let target = this.edgeTarget(fromId, handle);
+    for (;;) {
+      const run = this.state.run;
+      if (!run) return;
+      if (target === null) {
+        const finished = run.frames.pop() as RunFrame;
+        if (run.frames.length === 0 || finished.returnTo === null) {
+          this.state.run = null;
+          return;
+        }
+        await this.loadScoped(run.userId);
+        target = finished.returnTo;
+        continue;
+      }
+      if (++this.steps > MAX_STEPS_PER_INPUT) throw new Error(`more than ${MAX_STEPS_PER_INPUT} nodes for one input`);
+      const node = this.node(this.frame().flowVersionId, target);
+      if (!node) throw new Error(`node ${target} does not exist`);
+      run.suspended = { nodeId: node.id, kind: 'wait', until: null };
+      const outcome = await this.execute(node);
+      if ('suspend' in outcome) {
+        run.suspended = outcome.suspend;
+        return;
+      }
+      if ('end' in outcome) target = null;
+      else if ('jump' in outcome) target = outcome.jump;
+      else if ('enter' in outcome) {
+        run.frames.push(outcome.enter);
+        await this.loadScoped(run.userId);
+        target = this.edgeTarget(outcome.at, NEXT);
+      } else target = this.edgeTarget(node.id, outcome.handle);
+    }
+  }
+
+  /** One node: each type does exactly what docs/flows.md says it does. */
+  private async execute(node: FlowNode): Promise<Outcome> {
+    const now = Date.now();
+    switch (node.type) {
+      case 'trigger.command':
+      case 'trigger.text':
+      case 'trigger.callback':
+      case 'trigger.event':
+        return { handle: NEXT };
+      case 'message.text': {
+        const sent = await this.send({
+          method: 'sendMessage',
+          chatId: this.chatId,
+          text: this.render(node.data.text, node.data.parseMode),
+          parseMode: node.data.parseMode,
+          replyMarkup: replyMarkup(node.data.keyboard, this.scope()),
+        });
+        if (sent.messageId !== undefined) this.state.sentBy[node.id] = sent.messageId;
+        return { handle: NEXT };
+      }
+      case 'message.photo':
+      case 'message.video':
+      case 'message.document': {
+        const method = node.type === 'message.photo' ? 'sendPhoto' : node.type === 'message.video' ? 'sendVideo' : 'sendDocument';
+        const data = node.data;
+        const sent = await this.send({
+          method,
+          chatId: this.chatId,
+          media: data.url !== undefined ? this.render(data.url) : (data.fileId as string),
+          caption: data.caption === undefined ? undefined : this.render(data.caption, data.parseMode),
+          parseMode: data.parseMode,
+          replyMarkup: replyMarkup(data.keyboard, this.scope()),
+        });
+        if (sent.messageId !== undefined) this.state.sentBy[node.id] = sent.messageId;
+        return { handle: NEXT };
+      }
+      case 'message.edit': {
+        const messageId = this.targetMessage(node.data.target);
+        if (messageId === null) log.info('message.edit found no message to edit', { node: node.id });
+        else {
+          await this.send({
+            method: 'editMessageText',
+            chatId: this.chatId,
+            messageId,
+            text: this.render(node.data.text, node.data.parseMode),
+            parseMode: node.data.parseMode,
+            replyMarkup: node.data.keyboard ? inlineMarkup(node.data.keyboard, this.scope()) : { inline_keyboard: [] },
+          });
+        }
+        return { handle: NEXT };
+      }
+      case 'message.delete': {
+        const messageId = this.targetMessage(node.data.target);
+        if (messageId !== null) await this.send({ method: 'deleteMessage', chatId: this.chatId, messageId });
+        return { handle: NEXT };
+      }
+      case 'wait.text':
+      case 'wait.button':
+      case 'wait.contact':
+        return { suspend: { nodeId: node.id, kind: 'wait', until: node.data.timeoutMs === undefined ? null : now + node.data.timeoutMs } };
+      case 'logic.condition':
+        return { handle: isTruthy(evaluateExpression(node.data.condition, this.scope())) ? 'true' : 'false' };
+      case 'logic.switch': {
+        const value = evaluateExpression(node.data.value, this.scope());
+        return { handle: node.data.cases.find((c) => c.equals === value)?.id ?? 'default' };
+      }
+      case 'logic.jump':
+        return { jump: node.data.target };
+      case 'logic.delay':
+        return { suspend: { nodeId: node.id, kind: 'delay', until: now + node.data.delayMs } };
+      case 'logic.subflow':
+        return this.callSubflow(node);
+      case 'logic.end':
+        return { end: true };
+      case 'action.set':
+        await this.setVariable(node.data.variable, node.data.op, evaluateExpression(node.data.value, this.scope()));
+        return { handle: NEXT };
+      case 'action.http':
+        return this.httpRequest(node);
+      case 'action.notify': {
+        try {
+          await local.sendTelegram(this.botId, { method: 'sendMessage', chatId: this.render(node.data.chatId), text: this.render(node.data.text, node.data.parseMode), parseMode: node.data.parseMode }, true, null);
+        } catch (err) {
+          // The other chat's trouble (blocked, wrong id) is not this conversation's.
+          log.warn('notify failed', { node: node.id, error: describe(err) });
+        }
+        return { handle: NEXT };
+      }
+      case 'action.analytics': {
+        const properties = Object.fromEntries(Object.entries(node.data.properties ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, this.scope())]));
+        await local.recordAnalytics({ botId: this.botId, chatId: this.chatId, userId: this.run().userId, event: node.data.event, properties, step: `${this.run().context.message.chatId}:${now}:${node.id}:${this.steps}` });
+        return { handle: NEXT };
+      }
+      case 'action.generation':
+        return this.generate(node);
+      case 'action.credits':
+        await this.setVariable(node.data.variable, 'set', await local.readBalance(this.run().userId));
+        return { handle: NEXT };
+    }
+  }
+
+  private async callSubflow(node: NodeOf<'logic.subflow'>): Promise<Outcome> {
+    const called = await this.activeFlow(node.data.flowId);
+    const trigger = called?.flow.nodes.find((n) => n.type === 'trigger.event' && n.data.name === node.data.event);
+    if (!called || !trigger) {
+      log.warn('sub-flow not found; continuing', { flowId: node.data.flowId, event: node.data.event });
+      return { handle: NEXT };
+    }
+    const payload = Object.fromEntries(Object.entries(node.data.payload ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, this.scope())]));
+    return {
+      enter: { flowVersionId: called.versionId, run: initialRunValues(called.flow), event: { name: node.data.event, payload }, returnTo: this.edgeTarget(node.id, NEXT) },
+      at: trigger.id,
+    };
+  }
+
+  private async httpRequest(node: NodeOf<'action.http'>): Promise<Outcome> {
+    const { data } = node;
+    // A regular (not local) activity: an author's API may be slow, and must not hold the
+    // workflow task. Not retried: a POST may not be safe to repeat.
+    const http = proxyActivities<ChatActivities>({ startToCloseTimeout: data.timeoutMs + 5_000, retry: { maximumAttempts: 1 } });
+    const response = await http.httpRequest({
+      method: data.method,
+      url: this.render(data.url),
+      headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, this.render(v)])),
+      body: data.body === undefined ? undefined : this.render(data.body),
+      timeoutMs: data.timeoutMs,
+    });
+    if (!response.ok) {
+      log.info('HTTP request failed', { node: node.id, status: response.status, error: response.error });
+      return { handle: 'error' };
+    }
+    const extra = { response: { status: response.status, headers: response.headers, body: response.body } };
+    for (const mapping of data.saveResponse ?? []) {
+      await this.setVariable(mapping.variable, 'set', evaluateExpression(mapping.value, this.scope(extra)));
+    }
+    return { handle: 'success' };
+  }
+
+  private async generate(node: NodeOf<'action.generation'>): Promise<Outcome> {
+    const run = this.run();
+    const prepared = await local.prepareGeneration({
+      botId: this.botId,
+      chatId: this.chatId,
+      userId: run.userId,
+      kind: node.data.kind,
+      prompt: this.render(node.data.prompt),
+      key: `chat-${this.botId}-${this.chatId}-${this.state.seenUpdateIds[this.state.seenUpdateIds.length - 1] ?? 0}-${node.id}-${this.steps}`,
+    });
+    if ('unknownKind' in prepared) {
+      log.warn('unknown generation kind', { kind: prepared.unknownKind });
+      return { handle: 'refunded' };
+    }
+    await this.send({ method: 'sendChatAction', chatId: this.chatId, action: 'typing' }).catch(() => undefined);
+    let outcome: GenerationOutcome;
+    try {
+      outcome = await executeChild('generationWorkflow', {
+        workflowId: prepared.workflowId,
+        taskQueue: prepared.taskQueue,
+        args: [prepared.input],
+        // The job settles its money on its own, even if this chat moves on or goes idle.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      return { handle: 'refunded' };
+    }
+    if (outcome.status !== 'completed') return { handle: 'refunded' };
+    if (node.data.resultVariable) await this.setVariable(node.data.resultVariable, 'set', outcome.result?.text ?? null);
+    return { handle: 'success' };
+  }
+
+  private async setVariable(ref: string, op: 'set' | 'increment' | 'append', operand: Value): Promise<void> {
+    const [scope, name] = splitRef(ref);
+    const flow = this.flow();
+    const declared = flow.variables.find((v) => v.scope === scope && v.name === name);
+    if (!declared) throw new Error(`variable ${ref} is not declared`);
+    const now = Date.now();
+    const expiresAt = declared.ttlMs === undefined ? null : now + declared.ttlMs;
+    switch (declared.scope) {
+      case 'run': {
+        const frame = this.frame();
+        frame.run[name] = applyVariableUpdate(declared.type, op, frame.run[name] ?? null, operand);
+        return;
+      }
+      case 'chat': {
+        const current = chatValuesWithDefaults(flow, this.state.chat, now)[name] ?? null;
+        this.state.chat[name] = { value: applyVariableUpdate(declared.type, op, current, operand), expiresAt };
+        return;
+      }
+      case 'user':
+      case 'bot':
+        this.scoped[declared.scope][name] = await local.updateScopedVariable({
+          botId: this.botId,
+          userId: this.run().userId,
+          variable: scopedVariable(declared),
+          op,
+          operand,
+          expiresAt,
+          now,
+        });
+    }
+  }
+
+  private async loadScoped(userId: string): Promise<void> {
+    const flow = this.flow();
+    const declared = [...declaredIn(flow, 'user'), ...declaredIn(flow, 'bot')].map(scopedVariable);
+    this.scoped = declared.length === 0 ? { user: {}, bot: {} } : await local.loadScopedVariables(this.botId, userId, declared, Date.now());
+  }
+
+  private async userFor(from: InboundUpdate['from']): Promise<string> {
+    const known = this.state.users[String(from.id)];
+    if (known) return known;
+    const userId = await local.ensureChatUser(this.botId, { id: from.id, firstName: from.firstName, username: from.username });
+    this.state.users[String(from.id)] = userId;
+    return userId;
+  }
+
+  private async activeFlow(flowId: string | null): Promise<{ versionId: string; flow: FlowVersion } | null> {
+    const resolved = await local.resolveFlow(this.botId, flowId, [...this.flows.keys()]);
+    if (!resolved.versionId) return null;
+    if (resolved.flow) this.remember(resolved.versionId, resolved.flow);
+    const flow = await this.version(resolved.versionId);
+    if (flowId === null) {
+      this.debounceWindow = flow.settings.debounceMs;
+      this.idleMs = flow.settings.idleTimeoutMs;
+    }
+    return { versionId: resolved.versionId, flow };
+  }
+
+  private async version(versionId: string): Promise<FlowVersion> {
+    const known = this.flows.get(versionId);
+    if (known) return known;
+    const flow = await local.loadFlowVersion(versionId);
+    this.remember(versionId, flow);
+    return flow;
+  }
+
+  private remember(versionId: string, flow: FlowVersion): void {
+    this.flows.set(versionId, flow);
+    this.nodeIndex.set(versionId, new Map(flow.nodes.map((n) => [n.id, n])));
+  }
+
+  /** Loads the definitions of every version the current run uses (after a worker restart). */
+  async warm(): Promise<void> {
+    for (const frame of this.state.run?.frames ?? []) await this.version(frame.flowVersionId);
+  }
+
+  private node(versionId: string, nodeId: string): FlowNode | undefined {
+    return this.nodeIndex.get(versionId)?.get(nodeId);
+  }
+
+  private edgeTarget(nodeId: string, handle: string): string | null {
+    const edge = this.flow().edges.find((e) => e.source === nodeId && (e.sourceHandle ?? NEXT) === handle);
+    return edge?.target ?? null;
+  }
+
+  private run(): RunState {
+    if (!this.state.run) throw new Error('no run in progress');
+    return this.state.run;
+  }
+  private frame(): RunFrame {
+    const frames = this.run().frames;
+    return frames[frames.length - 1] as RunFrame;
+  }
+  private flow(): FlowVersion {
+    const flow = this.flows.get(this.frame().flowVersionId);
+    if (!flow) throw new Error(`flow version ${this.frame().flowVersionId} is not loaded`);
+    return flow;
+  }
+
+  private scope(extra?: Record<string, unknown>): Record<string, unknown> {
+    const run = this.run();
+    return expressionScope({
+      frame: this.frame(),
+      chat: chatValuesWithDefaults(this.flow(), this.state.chat, Date.now()),
+      user: this.scoped.user,
+      bot: this.scoped.bot,
+      context: run.context,
+      extra,
+    });
+  }
+
+  private render(template: string, parseMode?: 'HTML' | 'MarkdownV2'): string {
+    return renderTemplate(template, this.scope(), { parseMode });
+  }
+
+  private targetMessage(target: string | undefined): number | null {
+    if (target !== undefined) return this.state.sentBy[target] ?? null;
+    return this.state.run?.context.message.callbackMessageId ?? null;
+  }
+
+  private async sendText(template: string): Promise<void> {
+    await this.send({ method: 'sendMessage', chatId: this.chatId, text: this.render(template) });
+  }
+
+  /** Sends to this chat; 403 means the user blocked the bot, which ends the conversation. */
+  private async send(call: TelegramCall): Promise<{ messageId?: number }> {
+    try {
+      return await local.sendTelegram(this.botId, call, this.isGroup, this.state.run?.context.receivedAt ?? null);
+    } catch (err) {
+      const type = failureType(err);
+      if (type === telegramErrors.blocked) throw new ChatBlocked();
+      if (type === telegramErrors.badRequest) {
+        log.warn('Telegram refused a message; the run goes on', { method: call.method, error: describe(err) });
+        return {};
+      }
+      throw err;
+    }
+  }
+
+  private async answerCallback(callbackQueryId: string, receivedAt: number): Promise<void> {
+    try {
+      await local.sendTelegram(this.botId, { method: 'answerCallbackQuery', callbackQueryId }, this.isGroup, receivedAt);
+    } catch (err) {
+      // An answer can come too late (Telegram's deadline is undocumented); the run goes on.
+      log.info('callback answer refused', { error: describe(err) });
+    }
+  }
+}
+
+function triggerMatch(node: FlowNode, update: InboundUpdate): { groups: string[] | null; args?: string | null } | null {
+  switch (node.type) {
+    case 'trigger.command':
+      return update.command?.name === node.data.command ? { groups: null, args: update.command.args } : null;
+    case 'trigger.callback': {
+      const data = update.callback?.data;
+      if (data === undefined) return null;
+      const hit = node.data.match === 'prefix' ? data.startsWith(node.data.data) : data === node.data.data;
+      return hit ? { groups: null } : null;
+    }
+    case 'trigger.text': {
+      if (update.text === null || update.callback || update.command) return null;
+      if (node.data.text !== undefined) {
+        const same = node.data.caseSensitive ? update.text.trim() === node.data.text.trim() : update.text.trim().toLowerCase() === node.data.text.trim().toLowerCase();
+        return same ? { groups: null } : null;
+      }
+      const match = compileAuthorRegex(node.data.pattern as string, node.data.caseSensitive).exec(update.text.slice(0, 4_096));
+      return match ? { groups: [...match].map((g) => g ?? '') } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function contextOf(update: InboundUpdate, flow: FlowVersion | undefined): InputContext {
+  return {
+    message: {
+      text: update.text,
+      args: update.command?.args ?? null,
+      match: null,
+      callbackData: update.callback?.data ?? null,
+      phone: update.contact?.phone ?? null,
+      chatId: update.chatId,
+      callbackMessageId: update.callback?.messageId ?? null,
+    },
+    from: {
+      id: update.from.id,
+      firstName: update.from.firstName,
+      lastName: update.from.lastName,
+      username: update.from.username,
+      languageCode: update.from.languageCode ?? flow?.settings.defaultLocale ?? 'en',
+    },
+    event: { name: null, payload: null },
+    receivedAt: update.receivedAt,
+  };
+}
+
+function emptyContext(chatId: string, flow: FlowVersion): InputContext {
+  return {
+    message: { text: null, args: null, match: null, callbackData: null, phone: null, chatId, callbackMessageId: null },
+    from: { id: 0, firstName: '', lastName: null, username: null, languageCode: flow.settings.defaultLocale },
+    event: { name: null, payload: null },
+    receivedAt: null,
+  };
+}
+
+function splitRef(ref: string): [VariableDeclaration['scope'], string] {
+  const dot = ref.indexOf('.');
+  return [ref.slice(0, dot) as VariableDeclaration['scope'], ref.slice(dot + 1)];
+}
+
+function scopedVariable(v: VariableDeclaration): ScopedVariable {
+  return { scope: v.scope as 'user' | 'bot', name: v.name, type: v.type, default: (v.default ?? null) as Value };
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+function describe(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Errors the SDK uses to steer the workflow (cancellation, continue-as-new) pass through. */
+function isTemporalControl(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'CancelledFailure' || err.name === 'ContinueAsNew');
+}
