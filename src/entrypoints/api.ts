@@ -1,5 +1,5 @@
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS and DATABASE_URL. */
-import { resolveApiToken } from '../runtime/api-token';
+import { resolveApiToken } from '../runtime/local-secrets';
 import { runProcess } from '../runtime/lifecycle';
 import { startServices } from '../runtime/services';
 import { requireExternal } from './require-external';

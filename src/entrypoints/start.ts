@@ -2,7 +2,7 @@
  * `npm start`: the whole system in one process tree on embedded defaults – Temporal dev server
  * and PostgreSQL (unless TEMPORAL_ADDRESS / DATABASE_URL point elsewhere), the API and a worker.
  */
-import { resolveApiToken } from '../runtime/api-token';
+import { resolveApiToken } from '../runtime/local-secrets';
 import { startInfra } from '../runtime/infra';
 import { runProcess } from '../runtime/lifecycle';
 import { installSdkLogger } from '../workers/sdk-logger';
