@@ -74,7 +74,9 @@ export async function performHttpNodeRequest(request: HttpNodeRequest, allowlist
     if (response.status < 200 || response.status > 299) return { ok: false, status: response.status, error: `HTTP ${response.status}` };
     return { ok: true, status: response.status, headers, body };
   } catch (err) {
-    const error = err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : err.message) : String(err);
+    // fetch rejects with a DOMException, which is not always an `Error` of this realm.
+    const { name, message } = err as { name?: string; message?: string };
+    const error = name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : (message ?? String(err));
     return { ok: false, status: null, error };
   }
 }

@@ -1,0 +1,152 @@
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import { z } from 'zod';
+import type { TelegramEmulator } from './emulator';
+import { EmulatorUsageError } from './errors';
+import type { BotRef } from './types';
+
+/*
+ * The emulator's test-facing API over HTTP, for the browser chat simulator: the same functions as
+ * the TelegramEmulator methods, with JSON bodies, plus a server-sent event stream of what happens.
+ */
+
+/** A bot in a path is its numeric id or its token. */
+const botRef = z.string().transform((value): BotRef => (/^\d+$/.test(value) ? Number(value) : value));
+const integer = z.coerce.number().int();
+
+const profileFields = {
+  firstName: z.string().min(1).optional(),
+  lastName: z.string().min(1).optional(),
+  username: z.string().min(1).optional(),
+  languageCode: z.string().min(2).optional(),
+};
+
+const userPath = z.object({ bot: botRef, userId: integer });
+const botPath = z.object({ bot: botRef });
+const chatPath = z.object({ bot: botRef, chatId: integer });
+const updatePath = z.object({ bot: botRef, updateId: integer });
+
+const createBotBody = z.object({
+  token: z.string().optional(),
+  username: z.string().optional(),
+  firstName: z.string().optional(),
+});
+const textBody = z.object({ text: z.string(), ...profileFields });
+const buttonBody = z.object({ callbackData: z.string(), messageId: z.number().int().optional(), ...profileFields });
+const contactBody = z.object({ phone: z.string().optional(), ...profileFields });
+const rawUpdateBody = z.object({ update_id: z.number().int().optional() }).loose();
+const faultBody = z.object({
+  method: z.string(),
+  errorCode: z.number().int().min(400).max(599),
+  description: z.string().optional(),
+  retryAfter: z.number().int().positive().optional(),
+  times: z.number().int().positive().default(1),
+  chatId: z.number().int().optional(),
+});
+const callsQuery = z.object({ bot: botRef.optional(), method: z.string().optional(), chatId: integer.optional() });
+const deliveriesQuery = z.object({ bot: botRef.optional(), updateId: integer.optional() });
+
+const controlErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  if (error instanceof z.ZodError) {
+    res.status(400).json({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  } else if (error instanceof EmulatorUsageError) {
+    res.status(error.status).json({ error: error.message });
+  } else if (typeof error === 'object' && error !== null && 'type' in error && error.type === 'entity.parse.failed') {
+    res.status(400).json({ error: 'request body is not valid JSON' });
+  } else {
+    res.status(500).json({ error: error instanceof Error ? error.message : String(error) });
+  }
+};
+
+export function controlApiRouter(emulator: TelegramEmulator): Router {
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const playedUser = (req: Request, profile: z.output<z.ZodObject<typeof profileFields>>) => {
+    const { bot, userId } = userPath.parse(req.params);
+    return emulator.user(bot, { id: userId, ...profile });
+  };
+
+  router.get('/bots', (_req, res) => {
+    res.json(emulator.bots());
+  });
+
+  router.post('/bots', (req, res) => {
+    res.status(201).json(emulator.createBot(createBotBody.parse(req.body ?? {})));
+  });
+
+  router.post('/bots/:bot/users/:userId/text', (req, res) => {
+    const { text, ...profile } = textBody.parse(req.body);
+    res.status(201).json(playedUser(req, profile).sendText(text));
+  });
+
+  router.post('/bots/:bot/users/:userId/button', (req, res) => {
+    const { callbackData, messageId, ...profile } = buttonBody.parse(req.body);
+    const options = messageId === undefined ? {} : { messageId };
+    res.status(201).json(playedUser(req, profile).pressButton(callbackData, options));
+  });
+
+  router.post('/bots/:bot/users/:userId/contact', (req, res) => {
+    const { phone, ...profile } = contactBody.parse(req.body ?? {});
+    res.status(201).json(playedUser(req, profile).shareContact(phone));
+  });
+
+  router.post('/bots/:bot/updates', (req, res) => {
+    const { bot } = botPath.parse(req.params);
+    res.status(201).json(emulator.injectUpdate(bot, rawUpdateBody.parse(req.body)));
+  });
+
+  router.post('/bots/:bot/updates/:updateId/redeliver', async (req, res) => {
+    const { bot, updateId } = updatePath.parse(req.params);
+    res.json(await emulator.redeliver(bot, updateId));
+  });
+
+  router.post('/bots/:bot/faults', (req, res) => {
+    const { bot } = botPath.parse(req.params);
+    const { method, times, chatId, ...fault } = faultBody.parse(req.body);
+    emulator.failNext(bot, method, fault, times, chatId === undefined ? {} : { chatId });
+    res.status(204).end();
+  });
+
+  router.get('/bots/:bot/chats/:chatId', (req, res) => {
+    const { bot, chatId } = chatPath.parse(req.params);
+    res.json({
+      messages: emulator.messages(chatId, bot),
+      replyKeyboard: emulator.replyKeyboard(chatId, bot) ?? null,
+    });
+  });
+
+  router.get('/calls', (req, res) => {
+    res.json(emulator.calls(callsQuery.parse(req.query)));
+  });
+
+  router.get('/deliveries', (req, res) => {
+    res.json(emulator.deliveries(deliveriesQuery.parse(req.query)));
+  });
+
+  router.get('/callback-answers/:id', (req, res) => {
+    res.json(emulator.callbackAnswers(req.params.id));
+  });
+
+  /** Server-sent events: `call`, `update` and `delivery`, each with its record as JSON. */
+  router.get('/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write(': connected\n\n');
+    const forward = (event: string) => (data: unknown) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onCall = forward('call');
+    const onUpdate = forward('update');
+    const onDelivery = forward('delivery');
+    emulator.on('call', onCall);
+    emulator.on('update', onUpdate);
+    emulator.on('delivery', onDelivery);
+    req.on('close', () => {
+      emulator.off('call', onCall);
+      emulator.off('update', onUpdate);
+      emulator.off('delivery', onDelivery);
+    });
+  });
+
+  router.use(controlErrors);
+  return router;
+}

@@ -1,0 +1,75 @@
+import type { CallbackQuery, Chat, UserFromGetMe } from 'telegraf/types';
+import { Conversation } from './conversation';
+import type { BotIdentity, CallbackAnswer } from './types';
+import { UpdateQueue } from './update-queue';
+import type { WebhookSender } from './webhook-delivery';
+
+/** A button press handed to the bot, and the bot's answer once it gives one. */
+export interface IssuedCallbackQuery {
+  query: CallbackQuery.DataQuery;
+  answer?: CallbackAnswer;
+}
+
+/** Telegram's supergroup ids start at -10^12; other negative ids are basic groups. */
+const SUPERGROUP_ID_LIMIT = -1_000_000_000_000;
+
+/** A chat the bot writes to before any played user opened it; any integer id is accepted. */
+function chatForId(chatId: number): Chat {
+  if (chatId > 0) return { id: chatId, type: 'private', first_name: `User ${chatId}` };
+  if (chatId <= SUPERGROUP_ID_LIMIT) return { id: chatId, type: 'supergroup', title: `Supergroup ${chatId}` };
+  return { id: chatId, type: 'group', title: `Group ${chatId}` };
+}
+
+/** Everything Telegram holds for one bot: its profile, its update queue, its chats and its webhook. */
+export class EmulatedBot {
+  readonly profile: UserFromGetMe;
+  readonly updates = new UpdateQueue();
+  readonly callbackQueries = new Map<string, IssuedCallbackQuery>();
+  webhook: WebhookSender | undefined;
+  private readonly conversations = new Map<number, Conversation>();
+  private lastFileNumber = 0;
+
+  constructor(
+    readonly identity: BotIdentity,
+    firstName: string,
+  ) {
+    this.profile = {
+      id: identity.id,
+      is_bot: true,
+      first_name: firstName,
+      username: identity.username,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+    };
+  }
+
+  get id(): number {
+    return this.identity.id;
+  }
+
+  /** The chat with that id, opened on first use. */
+  conversation(chatId: number): Conversation {
+    const existing = this.conversations.get(chatId);
+    if (existing) return existing;
+    const opened = new Conversation(chatForId(chatId));
+    this.conversations.set(chatId, opened);
+    return opened;
+  }
+
+  /** The chat with a played user, whose profile names the chat (and renames it if the profile changed). */
+  conversationWith(chat: Chat): Conversation {
+    const conversation = this.conversation(chat.id);
+    conversation.chat = chat;
+    return conversation;
+  }
+
+  findConversation(chatId: number): Conversation | undefined {
+    return this.conversations.get(chatId);
+  }
+
+  nextFileNumber(): number {
+    this.lastFileNumber += 1;
+    return this.lastFileNumber;
+  }
+}

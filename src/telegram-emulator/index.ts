@@ -1,0 +1,39 @@
+/**
+ * A Telegram Bot API emulator on loopback: bots (telegraf with `telegram.apiRoot`) talk to it over
+ * HTTP as they would to api.telegram.org, while tests and the chat simulator play the users.
+ */
+export { TelegramEmulator, type RawUpdate } from './emulator';
+export { EmulatedUser } from './emulated-user';
+export { createEmulatorApp } from './http-app';
+export { UploadedFile } from './multipart';
+export {
+  BotApiError,
+  EmulatorUsageError,
+  NoSuchButtonError,
+  UnknownBotError,
+  WaitTimeoutError,
+} from './errors';
+export type {
+  ApiParams,
+  ApiResponse,
+  BotIdentity,
+  BotRef,
+  CallbackAnswer,
+  CallFilter,
+  CallMatcher,
+  CallTransport,
+  ChatMessage,
+  Clock,
+  CreateBotOptions,
+  DeliveryAttempt,
+  EmulatorEvents,
+  EmulatorOptions,
+  Fault,
+  FaultScope,
+  InjectedUpdate,
+  QueuedUpdate,
+  RecordedCall,
+  RunningEmulator,
+  StartOptions,
+  UserProfile,
+} from './types';

@@ -1,0 +1,264 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { and, eq } from 'drizzle-orm';
+import { chatStates } from '../../src/db/schema';
+import { chatWorkflowId } from '../../src/temporal/workflow-ids';
+import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
+
+type Node = { id: string; type: string; data: Record<string, unknown> };
+const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
+const flow = (nodes: Node[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+
+/** /start shows a menu; every press of "count" adds one and says the total. */
+const counterFlow = flow(
+  [
+    { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+    { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
+    { id: 'pressed', type: 'trigger.callback', data: { data: 'count' } },
+    { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
+    { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },
+  ],
+  [edge('start', 'menu'), edge('pressed', 'add'), edge('add', 'say')],
+  { variables: [{ name: 'clicks', scope: 'chat', type: 'number', default: 0 }] },
+);
+
+describe('a chat is one workflow (callback race)', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    // Telegram's per-chat pace (about 1 message/s after a burst) is raised here to keep the run short.
+    system = await startChatSystem({ flow: counterFlow, env: { TELEGRAM_CHAT_RATE_PER_SECOND: '20' } });
+  });
+  afterAll(() => system.stop());
+
+  it('answers 20 clicks sent back-to-back, every one, in order, in one execution', async () => {
+    const user = system.user();
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.includes('Menu'));
+    const runId = (await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).describe()).runId;
+
+    const presses = Array.from({ length: 20 }, () => user.pressButton('count'));
+    const texts = await system.until(user.chatId, (t) => t.length === 21);
+    expect(texts).toEqual(['Menu', ...Array.from({ length: 20 }, (_, i) => `click ${i + 1}`)]);
+    for (const press of presses) {
+      expect(system.emulator.callbackAnswers(press.callback_query.id)).toHaveLength(1);
+    }
+    const execution = await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).describe();
+    expect(execution.runId).toBe(runId);
+    expect(execution.status.name).toBe('RUNNING');
+  });
+
+  it('keeps chats apart: two users count separately', async () => {
+    const [a, b] = [system.user(), system.user()];
+    a.sendText('/start');
+    b.sendText('/start');
+    await system.until(a.chatId, (t) => t.includes('Menu'));
+    await system.until(b.chatId, (t) => t.includes('Menu'));
+    a.pressButton('count');
+    a.pressButton('count');
+    b.pressButton('count');
+    expect(await system.until(a.chatId, (t) => t.length === 3)).toEqual(['Menu', 'click 1', 'click 2']);
+    expect(await system.until(b.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
+  });
+});
+
+describe('no context is lost', () => {
+  let stub: http.Server;
+  let stubUrl: string;
+  beforeAll(async () => {
+    // A slow API: answers after 3 s, like the booking system of the field report.
+    stub = http.createServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ slot: '10:00' })), 3_000);
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}/slots`;
+  });
+  afterAll(() => new Promise((resolve) => stub.close(resolve)));
+
+  it('a second message sent while the first is processed is handled after it and sees its variables', async () => {
+    const booking = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/book' } },
+        { id: 'ask', type: 'message.text', data: { text: 'Which service?' } },
+        { id: 'service', type: 'wait.text', data: { variable: 'run.service' } },
+        { id: 'lookup', type: 'action.http', data: { url: stubUrl, saveResponse: [{ variable: 'run.slot', value: 'response.body.slot' }] } },
+        { id: 'offer', type: 'message.text', data: { text: '{{ run.service }} at {{ run.slot }}. Your name?' } },
+        { id: 'name', type: 'wait.text', data: { variable: 'run.name' } },
+        { id: 'done', type: 'message.text', data: { text: 'Booked {{ run.service }} at {{ run.slot }} for {{ run.name }}' } },
+        { id: 'failed', type: 'message.text', data: { text: 'Booking system unavailable' } },
+      ],
+      [edge('start', 'ask'), edge('ask', 'service'), edge('service', 'lookup'), edge('lookup', 'offer', 'success'), edge('lookup', 'failed', 'error'), edge('offer', 'name'), edge('name', 'done')],
+      {
+        variables: [
+          { name: 'service', scope: 'run', type: 'string' },
+          { name: 'slot', scope: 'run', type: 'string' },
+          { name: 'name', scope: 'run', type: 'string' },
+        ],
+      },
+    );
+    const system = await startChatSystem({ flow: booking });
+    try {
+      const user = system.user();
+      user.sendText('/book');
+      await system.until(user.chatId, (t) => t.includes('Which service?'));
+      user.sendText('beard and head');
+      user.sendText('Anna'); // sent while the HTTP call for the first answer is still waiting
+      const texts = await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Booked')));
+      expect(texts).toEqual(['Which service?', 'beard and head at 10:00. Your name?', 'Booked beard and head at 10:00 for Anna']);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it('merges quick messages into one input within the debounce window', async () => {
+    const echo = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'ask', type: 'message.text', data: { text: 'Tell me' } },
+        { id: 'input', type: 'wait.text', data: { variable: 'run.said' } },
+        { id: 'echo', type: 'message.text', data: { text: 'You said: {{ run.said }}' } },
+      ],
+      [edge('start', 'ask'), edge('ask', 'input'), edge('input', 'echo')],
+      { settings: { debounceMs: 1_500 }, variables: [{ name: 'said', scope: 'run', type: 'string' }] },
+    );
+    const system = await startChatSystem({ flow: echo });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Tell me'));
+      user.sendText('one');
+      user.sendText('two');
+      user.sendText('three');
+      const texts = await system.until(user.chatId, (t) => t.length === 2);
+      expect(texts[1]).toBe('You said: one\ntwo\nthree');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(system.botTexts(user.chatId)).toHaveLength(2);
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('waits and timers', () => {
+  it('a wait with a 2 s timeout takes its timeout branch with no further message', async () => {
+    const reminder = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'ask', type: 'message.text', data: { text: 'Your name?' } },
+        { id: 'name', type: 'wait.text', data: { variable: 'run.name', timeoutMs: 2_000 } },
+        { id: 'hello', type: 'message.text', data: { text: 'Hello {{ run.name }}' } },
+        { id: 'nudge', type: 'message.text', data: { text: 'Still there?' } },
+      ],
+      [edge('start', 'ask'), edge('ask', 'name'), edge('name', 'hello'), edge('name', 'nudge', 'timeout')],
+      { variables: [{ name: 'name', scope: 'run', type: 'string' }] },
+    );
+    const system = await startChatSystem({ flow: reminder });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Your name?', 'Still there?']);
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('the webhook', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: counterFlow, mode: 'webhook' });
+  });
+  afterAll(() => system.stop());
+
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${system.baseUrl}/telegram/${system.botId}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('is registered with Telegram with its secret, and handles an update delivered twice once', async () => {
+    const registration = system.emulator.calls({ method: 'setWebhook' })[0];
+    expect(registration?.params).toMatchObject({ url: `${system.baseUrl}/telegram/${system.botId}/webhook`, secret_token: webhookSecret });
+    const user = system.user();
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.includes('Menu'));
+    const press = user.pressButton('count');
+    await system.until(user.chatId, (t) => t.length === 2);
+    await system.emulator.redeliver(Number(system.botId), press.update_id);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(system.botTexts(user.chatId)).toEqual(['Menu', 'click 1']);
+  });
+
+  it('refuses a forged update: no secret 401, a wrong one 403, and starts nothing', async () => {
+    const update = JSON.stringify({ update_id: 999_001, message: { message_id: 1, date: 0, chat: { id: 4242, type: 'private' }, from: { id: 4242, is_bot: false, first_name: 'Eve' }, text: '/start' } });
+    expect((await post(update, {})).status).toBe(401);
+    expect((await post(update, { 'x-telegram-bot-api-secret-token': 'guess' })).status).toBe(403);
+    await expect(system.client.workflow.getHandle(chatWorkflowId(system.botId, 4242)).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('answers malformed JSON and a body that is not an update with 400', async () => {
+    const headers = { 'x-telegram-bot-api-secret-token': webhookSecret };
+    expect((await post('{"update_id": ', headers)).status).toBe(400);
+    const notAnUpdate = await post(JSON.stringify({ hello: 'world' }), headers);
+    expect(notAnUpdate.status).toBe(400);
+    expect((await notAnUpdate.json()) as unknown).toMatchObject({ error: { code: 'malformed_update' } });
+  });
+});
+
+describe('Telegram refusing sends', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: counterFlow });
+  });
+  afterAll(() => system.stop());
+
+  it('a 429 is retried after retry_after, and the reply still arrives', async () => {
+    const user = system.user();
+    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 429, retryAfter: 2 }, 1, { chatId: user.chatId });
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.includes('Menu'));
+    const calls = system.emulator.calls({ method: 'sendMessage', chatId: user.chatId });
+    expect(calls.map((c) => c.response.ok)).toEqual([false, true]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a 403 (blocked by the user) marks the chat blocked and ends its workflow', async () => {
+    const user = system.user();
+    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    user.sendText('/start');
+    await system.emulator.waitFor({ method: 'sendMessage', chatId: user.chatId });
+    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+    await expect(handle.result()).resolves.toBeUndefined();
+    const [state] = await system.db
+      .select()
+      .from(chatStates)
+      .where(and(eq(chatStates.botId, system.botId), eq(chatStates.chatId, String(user.chatId))));
+    expect(state?.blockedAt).toBeInstanceOf(Date);
+    expect(system.emulator.calls({ method: 'sendMessage', chatId: user.chatId })).toHaveLength(1);
+  });
+});
+
+describe('publishing a new flow version', () => {
+  it('lets a waiting conversation finish on its version while a new /start uses the new one', async () => {
+    const version = (label: string) =>
+      flow(
+        [
+          { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+          { id: 'ask', type: 'message.text', data: { text: `${label}: your name?` } },
+          { id: 'name', type: 'wait.text', data: { variable: 'run.name' } },
+          { id: 'bye', type: 'message.text', data: { text: `${label}: bye {{ run.name }}` } },
+        ],
+        [edge('start', 'ask'), edge('ask', 'name'), edge('name', 'bye')],
+        { variables: [{ name: 'name', scope: 'run', type: 'string' }] },
+      );
+    const system = await startChatSystem({ flow: version('v1') });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('v1: your name?'));
+      await system.publish(version('v2'));
+      user.sendText('Ann');
+      await system.until(user.chatId, (t) => t.includes('v1: bye Ann'));
+      user.sendText('/start');
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['v1: your name?', 'v1: bye Ann', 'v2: your name?']);
+    } finally {
+      await system.stop();
+    }
+  });
+});
