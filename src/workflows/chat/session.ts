@@ -15,6 +15,7 @@ import { compileAuthorRegex } from '../../flow/regex';
 import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
 import { applyVariableUpdate } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
+import { BotId, ChatId, JobKind, UserId } from '../../temporal/search-attributes';
 import type { GenerationOutcome } from '../generation';
 import { inlineMarkup, replyMarkup } from './keyboards';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
@@ -512,6 +513,12 @@ export class ChatSession {
         // The job settles its money on its own, even if this chat moves on or goes idle.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: UserId, value: run.userId },
+          { key: JobKind, value: node.data.kind },
+          { key: BotId, value: this.botId },
+          { key: ChatId, value: this.chatId },
+        ],
       });
     } catch (err) {
       if (!(err instanceof ChildWorkflowFailure)) throw err;

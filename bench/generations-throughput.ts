@@ -1,0 +1,230 @@
+/**
+ * Throughput of paid generations end to end on the embedded stack (`start` entrypoint: Temporal
+ * dev server + PostgreSQL + API + one worker), with an instant fake provider so the figure is
+ * the system's own cost per job: HTTP, workflow start, four activities, ledger transactions.
+ *
+ *   node --import tsx bench/generations-throughput.ts [--jobs=1000] [--concurrency=50] [--users=50] [--timeout=240]
+ *   (or BENCH_JOBS, BENCH_CONCURRENCY, BENCH_USERS, BENCH_TIMEOUT_S)
+ *
+ * Jobs are POSTed through the API with at most `concurrency` requests in flight; completion is
+ * seen in PostgreSQL (a count of terminal `generation_jobs` every 250 ms), not by polling the API
+ * per job. Reports jobs/s from the first POST to the last `finished_at`, POST → finished_at and
+ * POST latency percentiles, where the time goes, and the ledger check. Target ≥ 50 jobs/s.
+ * Exits 1 when a job is lost, the run times out or the ledger check finds a problem.
+ */
+import os from 'node:os';
+import { checkLedger, type LedgerProblem } from '../src/credits/check';
+import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
+import { BenchProcess, onInterrupt, wasInterrupted } from './support/entrypoint';
+import { stackPorts } from './support/ports';
+import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
+import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { round, summary } from './support/stats';
+
+const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
+const CONCURRENCY = intOption('concurrency', 'BENCH_CONCURRENCY', 50);
+const USERS = Math.min(intOption('users', 'BENCH_USERS', 50), JOBS);
+const TIMEOUT_MS = intOption('timeout', 'BENCH_TIMEOUT_S', 240) * 1_000;
+const PRICE = 50;
+const POLL_MS = 250;
+const TARGET_JOBS_PER_S = 50;
+
+/** One POST as the client saw it. */
+interface Post {
+  id?: string;
+  /** Epoch ms (sub-ms precision) when the request was sent, comparable with PostgreSQL's now(). */
+  sentAt: number;
+  ms: number;
+  status: number;
+  error?: string;
+}
+
+/** One job as PostgreSQL saw it, in epoch ms (numeric columns arrive as strings). */
+interface JobRow {
+  id: string;
+  status: string;
+  created_ms: string;
+  debited_ms: string | null;
+  finished_ms: string | null;
+}
+
+const epochNow = () => performance.timeOrigin + performance.now();
+
+async function main(): Promise<boolean> {
+  const dataDir = makeDataDir('bench-throughput');
+  onInterrupt(() => removeDataDir(dataDir));
+  const ports = await stackPorts();
+  const token = randomApiToken();
+  const env = stackEnv(dataDir, ports, token, {
+    LOG_LEVEL: 'warn',
+    FAKE_PROVIDER_LATENCY_MS: '0',
+    GENERATION_PRICES: JSON.stringify({ story: PRICE }),
+    SHUTDOWN_GRACE_MS: '5000',
+  });
+  progress(`DATA_DIR ${dataDir}; ${JOBS} jobs, ${CONCURRENCY} in flight, ${USERS} users`);
+
+  const proc = BenchProcess.spawn('start', env);
+  let db: ReturnType<typeof openDatabase> | undefined;
+  try {
+    const readyAt = await waitForReady(`http://127.0.0.1:${ports.api}`, proc, 180_000);
+    progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
+    const api = new ApiClient(`http://127.0.0.1:${ports.api}`, token);
+    const database = openDatabase(embeddedDatabaseUrl(dataDir, ports.postgres));
+    db = database;
+
+    // Every user gets exactly what its share of the jobs costs: a double debit would show up as
+    // a rejected job, besides failing the ledger check.
+    const users = Array.from({ length: USERS }, (_, i) => `bench-user-${i}`);
+    const jobsOf = (u: number) => Math.floor(JOBS / USERS) + (u < JOBS % USERS ? 1 : 0);
+    await mapConcurrent(users, 10, (id, u) => api.createUserWithCredits(id, jobsOf(u) * PRICE));
+    progress(`${USERS} users created and topped up`);
+
+    const cpuBefore = treeCpuSeconds(proc.pid);
+    const benchCpuBefore = process.cpuUsage();
+    const machineBefore = machineBusySeconds();
+    const wallStart = performance.now();
+
+    // Submit every job, bounded in flight; meanwhile watch the database for terminal jobs.
+    const deadline = wallStart + TIMEOUT_MS;
+    let postsDone = false;
+    const postsPromise = mapConcurrent(
+      Array.from({ length: JOBS }, (_, i) => i),
+      CONCURRENCY,
+      async (i): Promise<Post> => {
+        const userId = users[i % USERS] as string;
+        const sentAt = epochNow();
+        if (performance.now() > deadline) return { sentAt, ms: 0, status: 0, error: 'not sent: the run timed out' };
+        try {
+          const response = await api.request('POST', '/api/generations', { userId, kind: 'story', prompt: `bench story ${i}` }, { 'idempotency-key': `bench-${i}` });
+          if (response.status !== 202) return { sentAt, ms: response.ms, status: response.status, error: JSON.stringify(response.body) };
+          return { id: response.body.id as string, sentAt, ms: response.ms, status: response.status };
+        } catch (err) {
+          return { sentAt, ms: epochNow() - sentAt, status: 0, error: String(err) };
+        }
+      },
+    ).finally(() => (postsDone = true));
+
+    let counts = await jobCounts(database);
+    let lastReport = performance.now();
+    // Done when every POST has answered and every accepted job is terminal; bounded by the timeout.
+    for (;;) {
+      counts = await jobCounts(database);
+      if (postsDone && counts.terminal >= (await postsPromise).filter((p) => p.id).length) break;
+      if (performance.now() > deadline) break;
+      if (performance.now() - lastReport > 2_000) {
+        progress(`terminal ${counts.terminal}/${JOBS}  ${JSON.stringify(counts.byStatus)}`);
+        lastReport = performance.now();
+      }
+      await sleep(POLL_MS);
+    }
+    const wallMs = performance.now() - wallStart;
+    const cpu = cpuDelta(cpuBefore, treeCpuSeconds(proc.pid));
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const machineBusyS = machineBusySeconds() - machineBefore;
+    const posts = await postsPromise;
+    const accepted = posts.filter((p) => p.id);
+    const timedOut = counts.terminal < accepted.length;
+    progress(timedOut ? `TIMED OUT after ${(wallMs / 1000).toFixed(0)} s` : `all ${counts.terminal} jobs terminal after ${(wallMs / 1000).toFixed(1)} s`);
+
+    // Per job: when the row was written (first activity), debited, finished; all by PostgreSQL's clock.
+    const { rows } = await database.$client.query<JobRow>(`
+      select j.id, j.status,
+        extract(epoch from j.created_at) * 1000 as created_ms,
+        extract(epoch from l.created_at) * 1000 as debited_ms,
+        extract(epoch from j.finished_at) * 1000 as finished_ms
+      from generation_jobs j left join credit_ledger l on l.job_id = j.id and l.reason = 'debit'`);
+    const problems: LedgerProblem[] = await checkLedger(database);
+
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const firstPost = Math.min(...posts.map((p) => p.sentAt));
+    const finished = accepted.map((p) => ({ post: p, row: byId.get(p.id as string) })).filter((x) => x.row?.finished_ms != null);
+    const lastFinish = Math.max(...finished.map((x) => Number(x.row?.finished_ms)));
+    const spanS = (lastFinish - firstPost) / 1000;
+    const jobsPerS = finished.length / spanS;
+    const endToEnd = finished.map((x) => Number(x.row?.finished_ms) - x.post.sentAt);
+    const postMs = posts.map((p) => p.ms);
+    const postSpanS = (Math.max(...posts.map((p) => p.sentAt + p.ms)) - firstPost) / 1000;
+    const toCreated = finished.map((x) => Number(x.row?.created_ms) - x.post.sentAt);
+    const createdToDebit = finished.filter((x) => x.row?.debited_ms != null).map((x) => Number(x.row?.debited_ms) - Number(x.row?.created_ms));
+    const debitToFinish = finished.filter((x) => x.row?.debited_ms != null).map((x) => Number(x.row?.finished_ms) - Number(x.row?.debited_ms));
+    const byStatus: Record<string, number> = {};
+    for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+    const postErrors = posts.filter((p) => !p.id);
+    const cpuTotal = Object.values(cpu).reduce((s, v) => s + v, 0);
+    const benchCpuS = (benchCpu.user + benchCpu.system) / 1e6;
+    // What the rest of the machine used meanwhile (other users' tests, say): 0 on a quiet machine.
+    const otherCpuS = Math.max(0, machineBusyS - cpuTotal - benchCpuS);
+    const lost = accepted.length - finished.length;
+    const ok = !timedOut && problems.length === 0 && lost === 0 && postErrors.length === 0;
+
+    const ms = (s: { p50: number; p99: number }) => `p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`;
+    const e2e = summary(endToEnd, 0);
+    const post = summary(postMs, 0);
+    const rowsOut: Row[] = [
+      ['jobs', `${JOBS} POSTed (${accepted.length} accepted, ${postErrors.length} errors), ${CONCURRENCY} in flight, ${USERS} users`],
+      ['by status', JSON.stringify(byStatus)],
+      ['throughput', `${jobsPerS.toFixed(1)} jobs/s   (${finished.length} jobs, first POST → last finished_at ${spanS.toFixed(2)} s)   target ≥ ${TARGET_JOBS_PER_S}: ${pass(jobsPerS >= TARGET_JOBS_PER_S)}`],
+      ['POST → finished_at', `${ms(e2e)}, max ${e2e.max.toFixed(0)} ms`],
+      ['POST latency', `${ms(post)}, max ${post.max.toFixed(0)} ms   (all POSTs sent within ${postSpanS.toFixed(2)} s = ${(JOBS / postSpanS).toFixed(0)} POST/s)`],
+      ['ledger check', problems.length === 0 ? 'no problems' : `${problems.length} PROBLEM(S): ${problems.slice(0, 5).map((p) => `${p.subject}: ${p.detail}`).join('; ')}`],
+      ['', ''],
+      ['where the time goes', '(per job, p50 / p99)'],
+      ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createGenerationJob)`],
+      ['  row → debited', `${ms(summary(createdToDebit, 0))}`],
+      ['  debited → finished', `${ms(summary(debitToFinish, 0))}   (generate with 0 ms latency, completeGenerationJob)`],
+      [
+        '  CPU during the run',
+        `${Object.entries(cpu)
+          .sort(([, a], [, b]) => b - a)
+          .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+          .join(', ')}, bench client ${benchCpuS.toFixed(1)} s; stack uses ${((cpuTotal / (wallMs / 1000)) * 100).toFixed(0)}% of one core (of ${os.cpus().length})`,
+      ],
+      ['  per job (CPU)', `${((cpuTotal / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms: ${Object.entries(cpu).filter(([, v]) => v >= 0.05).map(([name, v]) => `${name} ${((v / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms`).join(', ')}`],
+      ['  other processes', `${otherCpuS.toFixed(1)} CPU-s during the run (${((otherCpuS / (wallMs / 1000)) * 100).toFixed(0)}% of one core)${otherCpuS / (wallMs / 1000) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`],
+      ['result', ok ? 'OK' : `FAILED${timedOut ? ' (timed out)' : ''}${lost ? ` (${lost} jobs not finished)` : ''}`],
+    ];
+    printBlock('generations throughput: POST /api/generations → completed (start entrypoint, fake provider 0 ms)', rowsOut);
+    printJsonLine('generations-throughput', {
+      jobs: JOBS,
+      concurrency: CONCURRENCY,
+      users: USERS,
+      accepted: accepted.length,
+      postErrors: postErrors.length,
+      byStatus,
+      jobsPerS: round(jobsPerS, 1),
+      spanS: round(spanS, 2),
+      postToFinishedMs: e2e,
+      postLatencyMs: post,
+      postToRowMs: summary(toCreated, 0),
+      rowToDebitMs: summary(createdToDebit, 0),
+      debitToFinishedMs: summary(debitToFinish, 0),
+      cpuS: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 1)])),
+      benchClientCpuS: round(benchCpuS, 1),
+      cpuMsPerJob: round((cpuTotal / Math.max(finished.length, 1)) * 1000, 0),
+      otherProcessesCpuS: round(otherCpuS, 1),
+      ledgerProblems: problems.length,
+      timedOut,
+      targetJobsPerS: TARGET_JOBS_PER_S,
+      pass: ok && jobsPerS >= TARGET_JOBS_PER_S,
+    });
+    if (postErrors.length > 0) process.stderr.write(`first POST errors: ${postErrors.slice(0, 3).map((p) => `${p.status} ${p.error}`).join('\n')}\n`);
+    return ok;
+  } finally {
+    await db?.$client.end().catch(() => undefined);
+    const stop = await proc.stop();
+    progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
+    const leftovers = leftoverProcesses(dataDir);
+    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
+    else removeDataDir(dataDir);
+  }
+}
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (err: unknown) => {
+    if (wasInterrupted()) return; // The signal handler stops everything and exits.
+    process.stderr.write(`throughput bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
