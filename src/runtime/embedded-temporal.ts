@@ -73,7 +73,8 @@ async function waitUntilServing(address: string, server: ManagedProcess, timeout
       throw new Error(`Temporal dev server exited during start-up:\n${server.recentOutput()}`);
     }
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      // A short connect timeout: before the server listens, each attempt would otherwise wait it out.
+      const connection = await Connection.connect({ address, connectTimeout: 200 });
       try {
         await connection.workflowService.getSystemInfo({});
         return;
@@ -84,7 +85,7 @@ async function waitUntilServing(address: string, server: ManagedProcess, timeout
       if (Date.now() > deadline) {
         throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(err)}\n${server.recentOutput()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 }

@@ -87,19 +87,39 @@ const inlineButton = z
     return bytes >= 1 && bytes <= 64;
   }, 'BUTTON_DATA_INVALID');
 
-// The schemas check what the emulator relies on; every other button field is kept as sent, the
-// way Telegram echoes it, so the rows are handed on as telegraf's button types.
+const REPLY_BUTTON_FIELDS = [
+  'text',
+  'request_users',
+  'request_chat',
+  'request_contact',
+  'request_location',
+  'request_poll',
+  'web_app',
+];
+
+/** Telegram echoes a button with its known fields only; extras such as telegraf's `hide` are dropped. */
+function knownFields<B extends { text: string }>(button: B, fields: readonly string[]): B {
+  return Object.fromEntries(Object.entries(button).filter(([field]) => fields.includes(field))) as B;
+}
+
+// The schemas check what the emulator relies on (text, one action, the callback_data size) and pass
+// the other known fields through as sent, so the rows are handed on as telegraf's button types.
 const inlineKeyboard = z
   .array(z.array(inlineButton), {
     error: 'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays',
   })
-  .transform((rows) => rows as InlineKeyboardButton[][]);
+  .transform(
+    (rows) => rows.map((row) => row.map((b) => knownFields(b, ['text', ...INLINE_BUTTON_ACTIONS]))) as InlineKeyboardButton[][],
+  );
 
 const replyKeyboard = z
   .array(z.array(z.union([z.string(), z.object({ text: z.string() }).loose()])), {
     error: 'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays',
   })
-  .transform((rows) => rows as KeyboardButton[][]);
+  .transform(
+    (rows) =>
+      rows.map((row) => row.map((b) => (typeof b === 'string' ? b : knownFields(b, REPLY_BUTTON_FIELDS)))) as KeyboardButton[][],
+  );
 
 const MARKUP_KINDS = ['inline_keyboard', 'keyboard', 'remove_keyboard', 'force_reply'];
 

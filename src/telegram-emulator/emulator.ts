@@ -29,15 +29,13 @@ import type {
   FaultScope,
   InjectedUpdate,
   QueuedUpdate,
+  RawUpdate,
   RecordedCall,
   RunningEmulator,
   StartOptions,
   UserProfile,
 } from './types';
 import { WebhookSender, type WebhookConfig } from './webhook-delivery';
-
-/** An update as a test may inject it: anything, with update_id assigned when left out. */
-export type RawUpdate = { update_id?: number } & Record<string, unknown>;
 
 /** Bot ids the emulator makes up start here, clear of the user ids below. */
 const FIRST_GENERATED_BOT_ID = 7_000_000_000;

@@ -68,6 +68,10 @@ export function serveEmulator(emulator: TelegramEmulator, options: StartOptions)
   const app = createEmulatorApp(emulator);
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(options.port ?? 0, host);
+    // Outlive the idle timeout of Node's keep-alive agent (telegraf's), so the server never closes
+    // a socket at the moment the client reuses it, which the client would see as "socket hang up".
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;

@@ -2,7 +2,7 @@
  * A Telegram Bot API emulator on loopback: bots (telegraf with `telegram.apiRoot`) talk to it over
  * HTTP as they would to api.telegram.org, while tests and the chat simulator play the users.
  */
-export { TelegramEmulator, type RawUpdate } from './emulator';
+export { TelegramEmulator } from './emulator';
 export { EmulatedUser } from './emulated-user';
 export { createEmulatorApp } from './http-app';
 export { UploadedFile } from './multipart';
@@ -32,6 +32,7 @@ export type {
   FaultScope,
   InjectedUpdate,
   QueuedUpdate,
+  RawUpdate,
   RecordedCall,
   RunningEmulator,
   StartOptions,

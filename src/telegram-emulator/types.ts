@@ -37,6 +37,9 @@ export interface InjectedUpdate {
   [field: string]: unknown;
 }
 
+/** An update as a test may inject it: anything, with update_id assigned when left out. */
+export type RawUpdate = { update_id?: number } & Record<string, unknown>;
+
 /** What a bot receives: updates the emulator builds are typed, injected ones are taken as sent. */
 export type QueuedUpdate = Update | InjectedUpdate;
 
