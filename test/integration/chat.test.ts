@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { chatStates } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
+import { chatEvent, chatState } from '../../src/workflows/chat/messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
+import { temporalAddress } from '../support/harness';
+import { runEntrypoint } from '../support/system-process';
 
 type Node = { id: string; type: string; data: Record<string, unknown> };
 const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
@@ -257,6 +260,111 @@ describe('publishing a new flow version', () => {
       await system.until(user.chatId, (t) => t.includes('v1: bye Ann'));
       user.sendText('/start');
       expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['v1: your name?', 'v1: bye Ann', 'v2: your name?']);
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('flood control', () => {
+  it('drops a flooding user’s excess with one polite notice, answering every press, while others are served', async () => {
+    const system = await startChatSystem({ flow: counterFlow, env: { FLOOD_LIMIT_PER_MINUTE: '5', TELEGRAM_CHAT_RATE_PER_SECOND: '20' } });
+    try {
+      const flooder = system.user();
+      flooder.sendText('/start');
+      await system.until(flooder.chatId, (t) => t.includes('Menu'));
+      const presses = Array.from({ length: 10 }, () => flooder.pressButton('count'));
+      const texts = await system.until(flooder.chatId, (t) => t.includes('You are sending messages too fast. Please wait a minute.'));
+      await system.emulator.waitFor((call) => call.method === 'answerCallbackQuery' && call.params.callback_query_id === presses[9]!.callback_query.id);
+      expect(system.botTexts(flooder.chatId)).toEqual(['Menu', 'click 1', 'click 2', 'click 3', 'click 4', 'You are sending messages too fast. Please wait a minute.']);
+      expect(texts.filter((t) => t.startsWith('You are sending')).length).toBe(1);
+      for (const press of presses) expect(system.emulator.callbackAnswers(press.callback_query.id)).toHaveLength(1);
+
+      const calm = system.user();
+      calm.sendText('/start');
+      await system.until(calm.chatId, (t) => t.includes('Menu'));
+      calm.pressButton('count');
+      expect(await system.until(calm.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
+      const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/chat_events_total\{event="flood_dropped"\} 6/);
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('a worker killed in the middle of a conversation', () => {
+  it('is replaced, and the next message continues the dialogue where it was', async () => {
+    const dialogue = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'ask-name', type: 'message.text', data: { text: 'Your name?' } },
+        { id: 'name', type: 'wait.text', data: { variable: 'run.name' } },
+        { id: 'ask-city', type: 'message.text', data: { text: 'Hi {{ run.name }}, your city?' } },
+        { id: 'city', type: 'wait.text', data: { variable: 'run.city' } },
+        { id: 'done', type: 'message.text', data: { text: '{{ run.name }} from {{ run.city }}' } },
+      ],
+      [edge('start', 'ask-name'), edge('ask-name', 'name'), edge('name', 'ask-city'), edge('ask-city', 'city'), edge('city', 'done')],
+      { variables: [{ name: 'name', scope: 'run', type: 'string' }, { name: 'city', scope: 'run', type: 'string' }] },
+    );
+    const system = await startChatSystem({ flow: dialogue, worker: false });
+    const startWorker = () =>
+      runEntrypoint(
+        'worker',
+        {
+          TEMPORAL_ADDRESS: temporalAddress(),
+          DATABASE_URL: system.databaseUrl,
+          TEMPORAL_TASK_QUEUE: system.taskQueue,
+          TELEGRAM_API_ROOT: system.config.TELEGRAM_API_ROOT,
+          BOT_TOKEN_KEY: system.config.BOT_TOKEN_KEY as string,
+          LOG_LEVEL: 'info',
+        },
+        /"msg":"worker running"/,
+      );
+    let worker = await startWorker();
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Your name?'));
+      user.sendText('Ann');
+      await system.until(user.chatId, (t) => t.includes('Hi Ann, your city?'));
+
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = await startWorker();
+      user.sendText('Paris');
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['Your name?', 'Hi Ann, your city?', 'Ann from Paris']);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await system.stop();
+    }
+  });
+});
+
+describe('external events', () => {
+  it('an event delivered twice with the same id runs its trigger once', async () => {
+    const events = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'hello', type: 'message.text', data: { text: 'Hello' } },
+        { id: 'shipped', type: 'trigger.event', data: { name: 'order_shipped' } },
+        { id: 'tell', type: 'message.text', data: { text: 'Order {{ event.payload.order }} shipped' } },
+      ],
+      [edge('start', 'hello'), edge('shipped', 'tell')],
+    );
+    const system = await startChatSystem({ flow: events });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Hello'));
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      const event = { name: 'order_shipped', payload: { order: 'A-17' }, eventId: 'evt-1' };
+      await handle.signal(chatEvent, event);
+      await handle.signal(chatEvent, event);
+      await system.until(user.chatId, (t) => t.includes('Order A-17 shipped'));
+      expect((await handle.query(chatState)).queued).toBe(0);
+      expect(system.botTexts(user.chatId)).toEqual(['Hello', 'Order A-17 shipped']);
     } finally {
       await system.stop();
     }

@@ -65,6 +65,7 @@ export class ChatSession {
       chat: {},
       run: null,
       seenUpdateIds: [],
+      seenEventIds: [],
       users: {},
       sentBy: {},
       flood: { windowStart: 0, count: 0, noticeSent: false },
@@ -171,6 +172,12 @@ export class ChatSession {
 
   /** Handles an external event delivered through the API: it starts the matching trigger.event. */
   async handleEvent(event: ExternalEvent): Promise<void> {
+    if (this.state.seenEventIds.includes(event.eventId)) {
+      log.info('dropping a repeated event', { eventId: event.eventId });
+      return;
+    }
+    this.state.seenEventIds.push(event.eventId);
+    while (this.state.seenEventIds.length > SEEN_UPDATES) this.state.seenEventIds.shift();
     this.lastActivityAt = Date.now();
     await this.guard(async () => {
       const active = await this.activeFlow(null);

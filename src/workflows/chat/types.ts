@@ -58,6 +58,8 @@ export interface ChatState {
   run: RunState | null;
   /** Recent update ids, oldest first, to drop Telegram's redeliveries. */
   seenUpdateIds: number[];
+  /** Recent external event ids, to drop an event the API delivered twice. */
+  seenEventIds: string[];
   /** Telegram user id → our user id, so first contact is recorded once. */
   users: Record<string, string>;
   /** The last message each message node sent in this chat, for message.edit and message.delete. */

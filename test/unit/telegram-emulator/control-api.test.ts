@@ -1,0 +1,81 @@
+import { Telegram } from 'telegraf';
+import { TelegramEmulator, type RunningEmulator } from '../../../src/telegram-emulator';
+
+describe('telegram emulator: control API over HTTP', () => {
+  let emulator: TelegramEmulator;
+  let server: RunningEmulator;
+
+  async function control(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${server.apiRoot}/emulator${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  }
+
+  beforeEach(async () => {
+    emulator = new TelegramEmulator();
+    server = await emulator.start();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('a simulator can create a bot, talk to it as a user, and read the chat back', async () => {
+    const created = await control('POST', '/bots', { username: 'sim_bot' });
+    expect(created).toEqual({ status: 201, body: { id: expect.any(Number), token: expect.any(String), username: 'sim_bot' } });
+    const { id, token } = created.body as { id: number; token: string };
+
+    const sent = await control('POST', `/bots/${id}/users/55/text`, { text: '/start', firstName: 'Sim' });
+    expect(sent).toMatchObject({ status: 201, body: { message: { text: '/start', from: { id: 55, first_name: 'Sim' } } } });
+
+    const telegram = new Telegram(token, { apiRoot: server.apiRoot });
+    const [update] = await telegram.getUpdates(0, 100, 0, []);
+    expect(update).toEqual(sent.body);
+    await telegram.sendMessage(55, 'Welcome', { reply_markup: { inline_keyboard: [[{ text: 'Go', callback_data: 'go' }]] } });
+
+    const pressed = await control('POST', `/bots/${id}/users/55/button`, { callbackData: 'go' });
+    expect(pressed).toMatchObject({ status: 201, body: { callback_query: { data: 'go', message: { text: 'Welcome' } } } });
+
+    const chat = await control('GET', `/bots/${id}/chats/55`);
+    expect(chat).toMatchObject({ status: 200, body: { messages: [{ text: '/start' }, { text: 'Welcome' }], replyKeyboard: null } });
+    expect((await control('GET', `/calls?method=sendMessage&chatId=55`)).body).toEqual([expect.objectContaining({ method: 'sendMessage' })]);
+  });
+
+  it('plans faults and reports usage errors with a status', async () => {
+    const { id, token } = emulator.createBot();
+    expect(await control('POST', `/bots/${id}/faults`, { method: 'sendMessage', errorCode: 429, retryAfter: 4 })).toEqual({
+      status: 204,
+      body: undefined,
+    });
+    await expect(new Telegram(token, { apiRoot: server.apiRoot }).sendMessage(1, 'x')).rejects.toMatchObject({
+      parameters: { retry_after: 4 },
+    });
+
+    expect(await control('POST', `/bots/${id}/users/1/button`, { callbackData: 'missing' })).toMatchObject({ status: 409 });
+    expect(await control('POST', '/bots/999/users/1/text', { text: 'hi' })).toMatchObject({ status: 404 });
+    expect(await control('POST', `/bots/${id}/users/1/text`, {})).toMatchObject({ status: 400 });
+  });
+
+  it('streams calls as server-sent events for a live view', async () => {
+    const { token } = emulator.createBot();
+    const abort = new AbortController();
+    const stream = await fetch(`${server.apiRoot}/emulator/events`, { signal: abort.signal });
+    const reader = stream.body?.getReader();
+    if (!reader) throw new Error('no event stream body');
+
+    await new Telegram(token, { apiRoot: server.apiRoot }).getMe();
+    let received = '';
+    while (!received.includes('event: call')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      received += new TextDecoder().decode(chunk.value);
+    }
+    abort.abort();
+
+    expect(received).toContain('event: call');
+    expect(received).toContain('"method":"getMe"');
+  });
+});
