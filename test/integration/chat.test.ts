@@ -370,3 +370,33 @@ describe('external events', () => {
     }
   });
 });
+
+describe('long conversations', () => {
+  it('continue as new when Temporal suggests it, carrying the chat’s state, with no update lost', async () => {
+    // The test server suggests continue-as-new after 200 events (test/support/global-setup.ts).
+    const system = await startChatSystem({ flow: counterFlow, env: { TELEGRAM_CHAT_RATE_PER_SECOND: '50', TELEGRAM_CHAT_BURST: '50' } });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Menu'));
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      const firstRun = (await handle.describe()).runId;
+      for (let i = 0; i < 80; i++) user.pressButton('count');
+      const texts = await system.until(user.chatId, (t) => t.length === 81, 60_000);
+      expect(texts.slice(1)).toEqual(Array.from({ length: 80 }, (_, i) => `click ${i + 1}`));
+      // The suggestion comes with the next workflow task (the burst above ran in a few long
+      // ones); the workflow continues as new after handling that task's input.
+      user.pressButton('count');
+      await system.until(user.chatId, (t) => t.at(-1) === 'click 81');
+      for (let i = 0; i < 50 && (await handle.describe()).runId === firstRun; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = await handle.describe();
+      expect(now.runId).not.toBe(firstRun);
+      expect(now.status.name).toBe('RUNNING');
+      expect((await handle.query(chatState)).variables.chat).toEqual({ clicks: 81 });
+      user.pressButton('count');
+      await system.until(user.chatId, (t) => t.at(-1) === 'click 82');
+    } finally {
+      await system.stop();
+    }
+  });
+});

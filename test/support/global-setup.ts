@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { startInfra, type Infra } from '../../src/runtime/infra';
+import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres';
+import { startEmbeddedTemporal } from '../../src/runtime/embedded-temporal';
 import { freePort } from './ports';
+
+/** Events after which the test server suggests continue-as-new (default 4,096), so tests reach it. */
+export const TEST_CONTINUE_AS_NEW_EVENTS = 200;
 
 /**
  * One embedded PostgreSQL and one Temporal dev server for the whole integration run; each test
@@ -13,18 +16,25 @@ import { freePort } from './ports';
 export default async function globalSetup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-test-'));
   fs.chmodSync(dataDir, 0o755);
-  const config = loadConfig(
-    {
-      DATA_DIR: dataDir,
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
+  const logger = createLogger('warn', 'test-infra');
+  const [temporal, postgres] = await Promise.all([
+    startEmbeddedTemporal({
+      dataDir,
+      namespace: 'default',
+      port: await freePort(),
+      uiPort: await freePort(),
+      logger,
+      dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': TEST_CONTINUE_AS_NEW_EVENTS },
+    }),
+    startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bots', logger }),
+  ]);
+  process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
+  process.env.TEST_DATABASE_URL = postgres.url;
+  (globalThis as { __testInfra?: { stop(): Promise<void>; dataDir: string } }).__testInfra = {
+    dataDir,
+    async stop() {
+      await temporal.stop();
+      await postgres.stop();
     },
-    '/nonexistent/.env',
-  );
-  const infra = await startInfra(config, createLogger('warn', 'test-infra'));
-  process.env.TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
-  process.env.TEST_DATABASE_URL = infra.databaseUrl;
-  (globalThis as { __testInfra?: { infra: Infra; dataDir: string } }).__testInfra = { infra, dataDir };
+  };
 }
