@@ -84,6 +84,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
         .insert(chatStates)
         .values({ botId, chatId, variables: {}, blockedAt: sql`now()` })
         .onConflictDoUpdate({ target: [chatStates.botId, chatStates.chatId], set: { blockedAt: sql`now()`, updatedAt: sql`now()` } });
+      chatEvents.inc({ event: 'chat_blocked' });
       logger.info({ botId, chatId }, 'chat blocked the bot');
     },
 
