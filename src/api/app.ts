@@ -6,7 +6,9 @@ import type { DeliveryTarget } from '../ingress/deliver';
 import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
 import { requireBearerToken } from './auth';
+import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
+import { flowsRouter } from './flows';
 import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
@@ -20,6 +22,7 @@ export interface ApiDeps {
   apiToken: string;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
+  bots: Omit<BotsDeps, 'db'>;
 }
 
 /**
@@ -40,6 +43,8 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
+  api.use(botsRouter({ ...deps.bots, db: deps.db }));
+  api.use(flowsRouter({ db: deps.db }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

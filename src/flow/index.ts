@@ -48,3 +48,4 @@ export {
 export { contextRoots, fieldRoots, scopeDescriptions, variableScopes, type VariableScope } from './scope';
 export { applyVariableUpdate, MAX_LIST_ITEMS, VariableUpdateError } from './variables';
 export { checkFlow, validateFlow, type CheckResult } from './validator';
+export { diffFlows, type FlowDiff } from './diff';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isNull } from 'drizzle-orm';
+import { eq, isNull } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
 import { publishFlow, registerBot } from '../bots/registry';
 import type { TokenCipher } from '../bots/token-cipher';
@@ -40,6 +40,19 @@ export class Ingress {
   async start(): Promise<void> {
     const enabled = await this.deps.db.select().from(bots).where(isNull(bots.disabledAt));
     for (const bot of enabled) await this.startBot(bot.id, bot.mode, bot.tokenCiphertext, bot.webhookSecret);
+  }
+
+  /** (Re)starts receiving for one bot as its row now says: after registration or a mode switch. */
+  async refresh(botId: string): Promise<void> {
+    await this.stopBot(botId);
+    const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
+    if (bot && !bot.disabledAt) await this.startBot(bot.id, bot.mode, bot.tokenCiphertext, bot.webhookSecret);
+  }
+
+  /** Stops polling for a bot (a disabled bot, or one switched to webhook mode). */
+  async stopBot(botId: string): Promise<void> {
+    await this.loops.get(botId)?.stop();
+    this.loops.delete(botId);
   }
 
   private async startBot(botId: string, mode: 'polling' | 'webhook', tokenCiphertext: string, secret: string | null): Promise<void> {

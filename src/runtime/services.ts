@@ -50,7 +50,7 @@ export function activitiesFor(deps: { db: Database; config: Config; logger: Logg
 }
 
 /** The API app, wired as in production. */
-export function appFor(deps: { db: Database; temporal: Client; config: Config; logger: Logger; apiToken: string }) {
+export function appFor(deps: { db: Database; temporal: Client; config: Config; logger: Logger; apiToken: string; cipher: TokenCipher; ingress?: Ingress }) {
   const { db, temporal, config } = deps;
   return createApp({
     db,
@@ -59,6 +59,7 @@ export function appFor(deps: { db: Database; temporal: Client; config: Config; l
     apiToken: deps.apiToken,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
+    bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress },
   });
 }
 
@@ -111,7 +112,10 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
 
   let apiUrl: string | undefined;
   if (options.runApi) {
-    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken });
+    // The Telegram ingress lives with the API: its webhook route is served by the same server,
+    // and bots registered through the API start receiving at once.
+    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }) });
+    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken, cipher, ingress });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -122,8 +126,6 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
 
-    // The Telegram ingress lives with the API: its webhook route is served by the same server.
-    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }) });
     await ingress.bootstrap();
     await ingress.start();
     lifecycle.onStop('telegram ingress', () => ingress.stop());

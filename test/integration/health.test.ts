@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createDatabase, type Database } from '../../src/db/client';
 import { loadConfig } from '../../src/config';
+import { TokenCipher } from '../../src/bots/token-cipher';
 import { appFor } from '../../src/runtime/services';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../support/ports';
@@ -25,7 +26,7 @@ describe('readiness', () => {
   });
 
   async function serve(db: Database): Promise<string> {
-    const app = appFor({ db, temporal, config: loadConfig({}, '/nonexistent/.env'), logger: createLogger('silent'), apiToken: 'a-test-token-of-enough-length' });
+    const app = appFor({ db, temporal, config: loadConfig({}, '/nonexistent/.env'), logger: createLogger('silent'), apiToken: 'a-test-token-of-enough-length', cipher: new TokenCipher('a-test-key-of-enough-length') });
     const server = http.createServer(app).listen(0);
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));

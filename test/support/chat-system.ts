@@ -3,9 +3,6 @@ import { eq } from 'drizzle-orm';
 import { publishFlow, registerBot } from '../../src/bots/registry';
 import { bots } from '../../src/db/schema';
 import type { FlowVersionInput } from '../../src/flow';
-import { Ingress } from '../../src/ingress/ingress';
-import { createLogger } from '../../src/logger';
-import { deliveryTarget } from '../../src/runtime/services';
 import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator';
 import type { RunningEmulator } from '../../src/telegram-emulator/types';
 import { startGenerationSystem, type GenerationSystem } from './generation-system';
@@ -45,14 +42,7 @@ export async function startChatSystem(options: { flow: unknown; mode?: 'polling'
   });
   const publish = (flow: unknown) => publishFlow(base.db, bot.id, 'main', flow);
   await publish(options.flow);
-  const ingress = new Ingress({
-    db: base.db,
-    cipher: base.cipher,
-    config: { ...base.config, PUBLIC_URL: base.baseUrl },
-    target: deliveryTarget(base.client, base.config),
-    logger: createLogger('silent'),
-  });
-  await ingress.start();
+  await base.ingress.start();
 
   const botTexts = (chatId: number) =>
     emulator
@@ -77,7 +67,6 @@ export async function startChatSystem(options: { flow: unknown; mode?: 'polling'
     },
     publish,
     async stop() {
-      await ingress.stop();
       await base.db.update(bots).set({ disabledAt: new Date() }).where(eq(bots.id, bot.id));
       await base.stop();
       await running.close();

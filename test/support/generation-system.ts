@@ -9,7 +9,8 @@ import type { Database } from '../../src/db/client';
 import { createFakeProvider } from '../../src/generation/fake-provider';
 import type { GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
-import { activitiesFor, appFor } from '../../src/runtime/services';
+import { activitiesFor, appFor, deliveryTarget } from '../../src/runtime/services';
+import { Ingress } from '../../src/ingress/ingress';
 import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
 
 export const testApiToken = 'test-token-0123456789abcdef';
@@ -29,6 +30,8 @@ export interface GenerationSystem {
   databaseUrl: string;
   config: Config;
   cipher: TokenCipher;
+  /** The ingress the API tells about bots; not started until a test starts it. */
+  ingress: Ingress;
   client: Client;
   taskQueue: string;
   baseUrl: string;
@@ -49,11 +52,16 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
   const database = await createTestDatabase();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('generations');
+  // The server listens first, so that PUBLIC_URL (for webhooks) is known when the app is made.
+  const server = http.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig(
     {
       GENERATION_HEARTBEAT_TIMEOUT_MS: '2000',
       GENERATION_MAX_ATTEMPTS: '3',
       BOT_TOKEN_KEY: 'test-bot-token-key-0123456789',
+      PUBLIC_URL: baseUrl,
       ...options.env,
       TEMPORAL_TASK_QUEUE: taskQueue,
     },
@@ -61,10 +69,8 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
   );
   const logger = createLogger('silent');
   const cipher = new TokenCipher(config.BOT_TOKEN_KEY as string);
-  const app = appFor({ db: database.db, temporal: temporal.client, config, logger, apiToken: testApiToken });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ingress = new Ingress({ db: database.db, cipher, config, target: deliveryTarget(temporal.client, config), logger });
+  server.on('request', appFor({ db: database.db, temporal: temporal.client, config, logger, apiToken: testApiToken, cipher, ingress }));
   const workers: (Worker & { done: Promise<void> })[] = [];
 
   const system: GenerationSystem = {
@@ -72,6 +78,7 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
     databaseUrl: database.url,
     config,
     cipher,
+    ingress,
     client: temporal.client,
     taskQueue,
     baseUrl,
@@ -121,6 +128,7 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await worker.done.catch(() => undefined);
       }
+      await ingress.stop();
       await new Promise((resolve) => server.close(resolve));
       await temporal.close();
       await database.drop();

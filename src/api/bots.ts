@@ -1,0 +1,106 @@
+import crypto from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import { registerBot } from '../bots/registry';
+import type { TokenCipher } from '../bots/token-cipher';
+import type { Database } from '../db/client';
+import { bots } from '../db/schema';
+import type { Ingress } from '../ingress/ingress';
+import { webhookPath } from '../ingress/webhook';
+import { ApiError } from './errors';
+import { parseRequest } from './validate';
+
+export const botParams = z.object({ botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id') });
+export const registerBotBody = z.object({
+  token: z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like <bot id>:<secret>'),
+  mode: z.enum(['polling', 'webhook']).default('polling'),
+});
+export const updateBotBody = z
+  .object({
+    mode: z.enum(['polling', 'webhook']).optional(),
+    mainFlowId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -').optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'nothing to change');
+
+type Bot = typeof bots.$inferSelect;
+
+export interface BotsDeps {
+  db: Database;
+  cipher: TokenCipher;
+  apiRoot: string;
+  publicUrl?: string;
+  /** The ingress of this process, told when a bot is added, switched or disabled. */
+  ingress?: Ingress;
+}
+
+/** What the API shows of a bot: never its token, nor its webhook secret. */
+function botView(bot: Bot, publicUrl?: string) {
+  return {
+    id: bot.id,
+    username: bot.username,
+    mode: bot.mode,
+    mainFlowId: bot.mainFlowId,
+    webhookUrl: bot.mode === 'webhook' && publicUrl ? new URL(webhookPath(bot.id), publicUrl).toString() : null,
+    disabled: bot.disabledAt !== null,
+    createdAt: bot.createdAt.toISOString(),
+  };
+}
+
+/** Bots: register by token (checked with getMe), list, change mode or main flow, disable. */
+export function botsRouter(deps: BotsDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  async function findBot(botId: string): Promise<Bot> {
+    const [bot] = await db.select().from(bots).where(eq(bots.id, botId));
+    if (!bot) throw ApiError.notFound(`bot ${botId}`);
+    return bot;
+  }
+
+  router.post('/bots', async (req, res) => {
+    const body = parseRequest(registerBotBody, req, 'body');
+    let registered: { id: string };
+    try {
+      registered = await registerBot(db, deps.cipher, deps.apiRoot, body.token, {
+        mode: body.mode,
+        webhookSecret: crypto.randomBytes(24).toString('base64url'),
+      });
+    } catch (err) {
+      // Telegram refused the token (401) or could not be asked: nothing was stored.
+      const message = err instanceof Error ? err.message.replace(/\d+:[\w-]{20,}/g, '[token]') : 'getMe failed';
+      throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
+    }
+    await deps.ingress?.refresh(registered.id);
+    res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
+  });
+
+  router.get('/bots', async (_req, res) => {
+    const rows = await db.select().from(bots).orderBy(bots.createdAt);
+    res.json({ items: rows.map((bot) => botView(bot, deps.publicUrl)) });
+  });
+
+  router.get('/bots/:botId', async (req, res) => {
+    const { botId } = parseRequest(botParams, req, 'params');
+    res.json(botView(await findBot(botId), deps.publicUrl));
+  });
+
+  router.patch('/bots/:botId', async (req, res) => {
+    const { botId } = parseRequest(botParams, req, 'params');
+    const body = parseRequest(updateBotBody, req, 'body');
+    await findBot(botId);
+    await db.update(bots).set({ ...body, updatedAt: sql`now()` }).where(eq(bots.id, botId));
+    await deps.ingress?.refresh(botId);
+    res.json(botView(await findBot(botId), deps.publicUrl));
+  });
+
+  router.post('/bots/:botId/disable', async (req, res) => {
+    const { botId } = parseRequest(botParams, req, 'params');
+    await findBot(botId);
+    await db.update(bots).set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` }).where(eq(bots.id, botId));
+    await deps.ingress?.stopBot(botId);
+    res.json(botView(await findBot(botId), deps.publicUrl));
+  });
+
+  return router;
+}
