@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
+import { executionsRouter } from './executions';
 import { flowsRouter } from './flows';
 import { generationsRouter } from './generations';
 import { healthRouter } from './health';
@@ -45,6 +46,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db }));
   api.use(flowsRouter({ db: deps.db }));
+  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
   app.use('/api', api);
 
   app.use(notFoundHandler);

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { generationFinished, type GenerationOutcome } from '../generation';
 import { ChatSession } from './session';
-import { chatEvent, chatState, chatUpdate } from './messages';
+import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';
 
 /**
@@ -28,6 +28,8 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   );
   const session = new ChatSession(input);
   setHandler(chatState, () => session.snapshot(inbox.length));
+  setHandler(chatSteps, (afterSeq) => session.stepsAfter(afterSeq));
+  setHandler(chatRestart, (restart) => void inbox.push({ kind: 'restart', restart }));
 
   await session.restore();
   await session.warm();
@@ -45,6 +47,7 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
     }
     const next = inbox.shift() as ChatMessage;
     if (next.kind === 'event') await session.handleEvent(next.event);
+    else if (next.kind === 'restart') await session.handleRestart(next.restart);
     else {
       const { update, mergedIds } = await debounced(inbox, next.update, session);
       await session.handleUpdate(update, mergedIds);

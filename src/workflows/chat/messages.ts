@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChatSnapshot, ExternalEvent, InboundUpdate } from './types';
+import type { ChatSnapshot, ChatStep, ExternalEvent, InboundUpdate, RestartRequest } from './types';
 
 /**
  * The chat workflow's messages, in a module of their own so that the ingress and the API can
@@ -8,3 +8,6 @@ import type { ChatSnapshot, ExternalEvent, InboundUpdate } from './types';
 export const chatUpdate = defineSignal<[InboundUpdate]>('chatUpdate');
 export const chatEvent = defineSignal<[ExternalEvent]>('chatEvent');
 export const chatState = defineQuery<ChatSnapshot>('chatState');
+/** Steps with a sequence number above the argument, oldest first (the live stream polls this). */
+export const chatSteps = defineQuery<ChatStep[], [number]>('chatSteps');
+export const chatRestart = defineSignal<[RestartRequest]>('chatRestart');

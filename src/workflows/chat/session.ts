@@ -19,7 +19,7 @@ import { BotId, ChatId, JobKind, UserId } from '../../temporal/search-attributes
 import type { GenerationOutcome } from '../generation';
 import { inlineMarkup, replyMarkup } from './keyboards';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
-import type { ChatInput, ChatSnapshot, ChatState, ExternalEvent, InboundUpdate, InputContext, RunFrame, RunState, Suspension, Value } from './types';
+import type { ChatInput, ChatSnapshot, ChatState, ChatStep, ExternalEvent, InboundUpdate, InputContext, RestartRequest, RunFrame, RunState, Suspension, Value } from './types';
 
 const NEXT = 'next';
 /** Nodes one input may run before the run is stopped; the validator already forbids busy loops. */
@@ -27,6 +27,8 @@ const MAX_STEPS_PER_INPUT = 500;
 /** How many recent update ids are remembered to drop Telegram's redeliveries. */
 const SEEN_UPDATES = 500;
 const FLOOD_WINDOW_MS = 60_000;
+/** Steps kept in state for the timeline and the live stream. */
+const KEPT_STEPS = 200;
 const DEFAULT_IDLE_MS = 24 * 60 * 60 * 1000;
 
 // Replies and bookkeeping run as local activities: in the worker, without a round trip through
@@ -70,6 +72,8 @@ export class ChatSession {
       sentBy: {},
       flood: { windowStart: 0, count: 0, noticeSent: false },
       restored: false,
+      steps: [],
+      lastSeq: 0,
     };
     this.lastActivityAt = Date.now();
   }
@@ -208,6 +212,59 @@ export class ChatSession {
     });
   }
 
+  /** Steps after `afterSeq`, oldest first. */
+  stepsAfter(afterSeq: number): ChatStep[] {
+    return this.state.steps.filter((step) => step.seq > afterSeq);
+  }
+
+  private record(kind: ChatStep['kind'], node: FlowNode | null, detail: string, startedAt = Date.now()): void {
+    this.state.lastSeq += 1;
+    this.state.steps.push({
+      seq: this.state.lastSeq,
+      at: startedAt,
+      kind,
+      nodeId: node?.id ?? null,
+      nodeType: node?.type ?? null,
+      detail,
+      durationMs: Date.now() - startedAt,
+    });
+    if (this.state.steps.length > KEPT_STEPS) this.state.steps.shift();
+  }
+
+  /**
+   * An operator's restart: the current run is dropped and a new one starts at the chosen node of
+   * the active flow, or at its first command trigger.
+   */
+  async handleRestart(restart: RestartRequest): Promise<void> {
+    this.lastActivityAt = Date.now();
+    await this.guard(async () => {
+      const active = await this.activeFlow(null);
+      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0];
+      if (!active || !userId) {
+        this.record('error', null, 'restart ignored: no active flow or no known user');
+        return;
+      }
+      const start = restart.nodeId ?? active.flow.nodes.find((n) => n.type === 'trigger.command')?.id;
+      const node = start === undefined ? undefined : active.flow.nodes.find((n) => n.id === start);
+      if (!node) {
+        this.record('error', null, `restart ignored: no node ${restart.nodeId ?? '(first command)'}`);
+        return;
+      }
+      this.record('input', node, `restart from ${node.id}`);
+      const context = this.state.run?.context ?? emptyContext(this.chatId, active.flow);
+      this.state.run = {
+        frames: [{ flowVersionId: active.versionId, run: initialRunValues(active.flow), event: { name: null, payload: null }, returnTo: null }],
+        suspended: { nodeId: node.id, kind: 'wait', until: null },
+        context,
+        userId,
+      };
+      await this.loadScoped(userId);
+      // A trigger continues after itself; any other node runs itself first.
+      if (node.type.startsWith('trigger.')) await this.advance(node.id, NEXT);
+      else await this.advanceAt(node.id);
+    });
+  }
+
   /** Runs `body`, turning failures into a stopped run (logged) rather than a stuck chat. */
   private async guard(body: () => Promise<void>): Promise<void> {
     this.steps = 0;
@@ -215,6 +272,7 @@ export class ChatSession {
       await body();
     } catch (err) {
       if (err instanceof ChatBlocked) {
+        this.record('blocked', null, 'the user blocked the bot');
         this.blocked = true;
         this.state.run = null;
         await local.markChatBlocked(this.botId, this.chatId);
@@ -222,6 +280,7 @@ export class ChatSession {
       }
       if (isTemporalControl(err)) throw err;
       log.warn('the run stopped on an error', { error: describe(err), node: this.state.run?.suspended.nodeId });
+      this.record('error', null, `run stopped: ${describe(err)}`);
       this.state.run = null;
     }
   }
@@ -239,6 +298,7 @@ export class ChatSession {
   }
 
   private async dispatch(update: InboundUpdate): Promise<void> {
+    this.record('input', null, describeUpdate(update));
     const userId = await this.userFor(update.from);
     const active = await this.activeFlow(null);
     const context = contextOf(update, active?.flow);
@@ -325,7 +385,12 @@ export class ChatSession {
 
   /** Runs the flow from the node after `fromId`'s `handle` until it waits, pauses or ends. */
   private async advance(fromId: string, handle: string): Promise<void> {
-    let target = this.edgeTarget(fromId, handle);
+    await this.advanceAt(this.edgeTarget(fromId, handle));
+  }
+
+  /** Runs the flow from node `target` (null: the frame ends) until it waits, pauses or ends. */
+  private async advanceAt(first: string | null): Promise<void> {
+    let target = first;
     for (;;) {
       const run = this.state.run;
       if (!run) return;
@@ -343,7 +408,15 @@ export class ChatSession {
       const node = this.node(this.frame().flowVersionId, target);
       if (!node) throw new Error(`node ${target} does not exist`);
       run.suspended = { nodeId: node.id, kind: 'wait', until: null };
-      const outcome = await this.execute(node);
+      const started = Date.now();
+      let outcome: Outcome;
+      try {
+        outcome = await this.execute(node);
+      } catch (err) {
+        if (!(err instanceof ChatBlocked) && !isTemporalControl(err)) this.record('error', node, describe(err), started);
+        throw err;
+      }
+      this.record('node', node, describeOutcome(outcome), started);
       if ('suspend' in outcome) {
         run.suspended = outcome.suspend;
         return;
@@ -683,6 +756,21 @@ export class ChatSession {
       log.info('callback answer refused', { error: describe(err) });
     }
   }
+}
+
+function describeOutcome(outcome: Outcome): string {
+  if ('handle' in outcome) return `took ${outcome.handle}`;
+  if ('jump' in outcome) return `jumped to ${outcome.jump}`;
+  if ('suspend' in outcome) return outcome.suspend.kind === 'wait' ? 'waiting' : 'paused';
+  if ('enter' in outcome) return `called sub-flow at ${outcome.at}`;
+  return 'ended';
+}
+
+function describeUpdate(update: InboundUpdate): string {
+  if (update.callback) return `button ${update.callback.data}`;
+  if (update.contact) return 'shared a contact';
+  if (update.command) return `command ${update.command.name}`;
+  return `text (${update.text?.length ?? 0} characters)`;
 }
 
 function triggerMatch(node: FlowNode, update: InboundUpdate): { groups: string[] | null; args?: string | null } | null {

@@ -52,6 +52,20 @@ export interface RunState {
   userId: string;
 }
 
+/** One entry of a chat's step timeline, as the executions API and its live stream show it. */
+export interface ChatStep {
+  /** Increases by one per step for the whole life of the chat (across continue-as-new). */
+  seq: number;
+  /** Workflow time (ms). */
+  at: number;
+  kind: 'input' | 'node' | 'error' | 'blocked';
+  nodeId: string | null;
+  nodeType: string | null;
+  /** What happened: the handle taken, the input received, the error. */
+  detail: string;
+  durationMs: number;
+}
+
 /** Everything a chat carries across updates and continue-as-new. */
 export interface ChatState {
   chat: ChatVariables;
@@ -67,6 +81,9 @@ export interface ChatState {
   /** Updates seen in the current flood-control window. */
   flood: { windowStart: number; count: number; noticeSent: boolean };
   restored: boolean;
+  /** The most recent steps (bounded), for the timeline; older ones are in Temporal's history. */
+  steps: ChatStep[];
+  lastSeq: number;
 }
 
 export interface ChatInput {
@@ -87,7 +104,16 @@ export interface ExternalEvent {
   eventId: string;
 }
 
-export type ChatMessage = { kind: 'update'; update: InboundUpdate } | { kind: 'event'; event: ExternalEvent };
+export type ChatMessage =
+  | { kind: 'update'; update: InboundUpdate }
+  | { kind: 'event'; event: ExternalEvent }
+  | { kind: 'restart'; restart: RestartRequest };
+
+/** An operator's restart of the conversation: from a chosen node, or from the flow's first command. */
+export interface RestartRequest {
+  nodeId: string | null;
+  requestId: string;
+}
 
 /** What the `chatState` query returns (secrets redacted). */
 export interface ChatSnapshot {

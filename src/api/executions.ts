@@ -1,0 +1,244 @@
+import crypto from 'node:crypto';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Database } from '../db/client';
+import { getJob } from '../generation/jobs';
+import { requestGeneration, type GenerationDeps } from '../generation/request';
+import { BotId, ChatId, JobKind, UserId } from '../temporal/search-attributes';
+import { chatRestart, chatState, chatSteps } from '../workflows/chat/messages';
+import type { ChatStep } from '../workflows/chat/types';
+import { ApiError } from './errors';
+import { parseRequest } from './validate';
+
+const keyword = z.string().regex(/^[A-Za-z0-9._:@-]{1,200}$/, 'letters, digits and . _ : @ -');
+const statuses = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+  terminated: 'Terminated',
+  timed_out: 'TimedOut',
+  continued_as_new: 'ContinuedAsNew',
+} as const;
+
+export const listExecutionsQuery = z.object({
+  type: z.enum(['chat', 'generation']).optional(),
+  bot: keyword.optional(),
+  chat: keyword.optional(),
+  user: keyword.optional(),
+  kind: keyword.optional(),
+  status: z.enum(Object.keys(statuses) as [keyof typeof statuses, ...(keyof typeof statuses)[]]).optional(),
+  startedAfter: z.iso.datetime().optional(),
+  startedBefore: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(4_000).optional(),
+});
+export const executionParams = z.object({ workflowId: z.string().min(1).max(400) });
+export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional() });
+
+const workflowTypes = { chat: 'chatWorkflow', generation: 'generationWorkflow' } as const;
+
+/** A visibility query from validated filters; values are restricted to safe characters above. */
+function visibilityQuery(q: z.infer<typeof listExecutionsQuery>): string {
+  const clauses: string[] = [];
+  if (q.type) clauses.push(`WorkflowType = '${workflowTypes[q.type]}'`);
+  if (q.bot) clauses.push(`${BotId.name} = '${q.bot}'`);
+  if (q.chat) clauses.push(`${ChatId.name} = '${q.chat}'`);
+  if (q.user) clauses.push(`${UserId.name} = '${q.user}'`);
+  if (q.kind) clauses.push(`${JobKind.name} = '${q.kind}'`);
+  if (q.status) clauses.push(`ExecutionStatus = '${statuses[q.status]}'`);
+  if (q.startedAfter) clauses.push(`StartTime >= '${q.startedAfter}'`);
+  if (q.startedBefore) clauses.push(`StartTime <= '${q.startedBefore}'`);
+  return clauses.join(' AND ');
+}
+
+const statusName = (status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined) =>
+  (temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', '').toLowerCase();
+
+function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>, key: typeof BotId): string | null {
+  return (description.typedSearchAttributes.get(key) as string | undefined) ?? null;
+}
+
+/**
+ * Executions – chats and generation jobs alike – as Temporal's visibility lists them: filtered
+ * and paged with a cursor; one in detail with its step timeline; a live stream of steps (SSE);
+ * cancel and restart. The Temporal Web UI shows the same executions by the same search attributes.
+ */
+export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'> }): Router {
+  const { temporal: client } = deps;
+  const router = Router();
+
+  router.get('/executions', async (req, res) => {
+    const q = parseRequest(listExecutionsQuery, req, 'query');
+    let nextPageToken: Uint8Array | undefined;
+    if (q.cursor) {
+      try {
+        nextPageToken = Buffer.from(q.cursor, 'base64url');
+      } catch {
+        throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor this API gave out');
+      }
+    }
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: visibilityQuery(q),
+      pageSize: q.limit,
+      nextPageToken,
+    });
+    const items = (page.executions ?? []).map((e) => {
+      const attributes = e.searchAttributes?.indexedFields ?? {};
+      const read = (name: string) => {
+        const payload = attributes[name];
+        return payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as string) : null;
+      };
+      return {
+        workflowId: e.execution?.workflowId ?? '',
+        runId: e.execution?.runId ?? '',
+        type: e.type?.name === workflowTypes.chat ? 'chat' : e.type?.name === workflowTypes.generation ? 'generation' : (e.type?.name ?? null),
+        status: statusName(e.status),
+        startedAt: e.startTime ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString() : null,
+        closedAt: e.closeTime ? new Date(Number(e.closeTime.seconds) * 1000 + Math.floor((e.closeTime.nanos ?? 0) / 1e6)).toISOString() : null,
+        botId: read(BotId.name),
+        chatId: read(ChatId.name),
+        userId: read(UserId.name),
+        kind: read(JobKind.name),
+      };
+    });
+    const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+    res.json({ items, nextCursor: token });
+  });
+
+  async function describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await client.workflow.getHandle(workflowId).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw ApiError.notFound(`execution ${workflowId}`);
+      throw err;
+    }
+  }
+
+  router.get('/executions/:workflowId', async (req, res) => {
+    const { workflowId } = parseRequest(executionParams, req, 'params');
+    const description = await describe(workflowId);
+    const base = {
+      workflowId,
+      runId: description.runId,
+      type: description.type,
+      status: description.status.name.toLowerCase(),
+      startedAt: description.startTime.toISOString(),
+      closedAt: description.closeTime?.toISOString() ?? null,
+      botId: searchAttribute(description, BotId),
+      chatId: searchAttribute(description, ChatId),
+      userId: searchAttribute(description, UserId),
+      kind: searchAttribute(description, JobKind),
+      temporalUi: `/namespaces/${client.options.namespace}/workflows/${encodeURIComponent(workflowId)}/${description.runId}`,
+    };
+    if (description.type === workflowTypes.chat && description.status.name === 'RUNNING') {
+      const handle = client.workflow.getHandle(workflowId);
+      const [state, steps] = await Promise.all([handle.query(chatState), handle.query(chatSteps, 0)]);
+      res.json({ ...base, chat: state, steps });
+      return;
+    }
+    if (description.type === workflowTypes.generation) {
+      res.json({ ...base, job: (await getJob(deps.db, workflowId)) ?? null, steps: await historySteps(client, workflowId) });
+      return;
+    }
+    res.json({ ...base, steps: await historySteps(client, workflowId) });
+  });
+
+  /**
+   * Server-Sent Events of a chat's steps as they happen. Each event's id is the step's sequence
+   * number: a client reconnecting with Last-Event-ID gets exactly the steps after it.
+   */
+  router.get('/executions/:workflowId/stream', async (req, res) => {
+    const { workflowId } = parseRequest(executionParams, req, 'params');
+    const description = await describe(workflowId);
+    if (description.type !== workflowTypes.chat) throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
+    const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? 0);
+    let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write(': stream of chat steps\n\n');
+    let open = true;
+    req.on('close', () => (open = false));
+    const handle = client.workflow.getHandle(workflowId);
+    while (open) {
+      let steps: ChatStep[];
+      try {
+        steps = await handle.query(chatSteps, after);
+      } catch {
+        // Between runs (continue-as-new) or closed: try again, then end when it stays closed.
+        const now = await handle.describe().catch(() => undefined);
+        if (!now || now.status.name !== 'RUNNING') break;
+        steps = [];
+      }
+      for (const step of steps) {
+        res.write(`id: ${step.seq}\nevent: step\ndata: ${JSON.stringify(step)}\n\n`);
+        after = step.seq;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    res.end();
+  });
+
+  router.post('/executions/:workflowId/cancel', async (req, res) => {
+    const { workflowId } = parseRequest(executionParams, req, 'params');
+    const description = await describe(workflowId);
+    if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', `execution ${workflowId} is ${description.status.name.toLowerCase()}`);
+    await client.workflow.getHandle(workflowId).cancel();
+    res.status(202).json({ workflowId, cancelRequested: true });
+  });
+
+  /** A chat from its first command or a chosen node; a failed or cancelled generation as a new job. */
+  router.post('/executions/:workflowId/restart', async (req, res) => {
+    const { workflowId } = parseRequest(executionParams, req, 'params');
+    const { fromNode } = parseRequest(restartBody, req, 'body');
+    const description = await describe(workflowId);
+    if (description.type === workflowTypes.chat) {
+      if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', 'the chat is not running; its next update starts it');
+      const requestId = crypto.randomUUID();
+      await client.workflow.getHandle(workflowId).signal(chatRestart, { nodeId: fromNode ?? null, requestId });
+      res.status(202).json({ workflowId, restartFrom: fromNode ?? 'first command', requestId });
+      return;
+    }
+    const job = await getJob(deps.db, workflowId);
+    if (!job) throw ApiError.notFound(`generation ${workflowId}`);
+    if (job.status !== 'failed' && job.status !== 'cancelled') throw new ApiError(409, 'not_failed', `only failed or cancelled jobs are restarted; this one is ${job.status}`);
+    const { job: restarted } = await requestGeneration(
+      { ...deps.generations, db: deps.db, temporal: client },
+      { userId: job.userId, kind: job.kind, prompt: job.prompt, params: job.params as Record<string, unknown> },
+      `${job.idempotencyKey}.restart-${crypto.randomBytes(4).toString('hex')}`,
+    );
+    res.status(202).json({ restartedFrom: workflowId, job: { id: restarted.id, status: restarted.status } });
+  });
+
+  return router;
+}
+
+/** A timeline from Temporal's history: activities scheduled and finished, timers, the end. */
+async function historySteps(client: Client, workflowId: string) {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const Type = temporal.api.enums.v1.EventType;
+  const names = new Map<string, string>();
+  const steps: { seq: number; at: string; kind: string; detail: string }[] = [];
+  for (const event of history.events ?? []) {
+    const at = event.eventTime ? new Date(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)).toISOString() : '';
+    const seq = Number(event.eventId);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      names.set(String(event.eventId), scheduled.activityType?.name ?? 'activity');
+      steps.push({ seq, at, kind: 'activity-scheduled', detail: scheduled.activityType?.name ?? '' });
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) steps.push({ seq, at, kind: 'activity-completed', detail: names.get(String(completed.scheduledEventId)) ?? '' });
+    const failed = event.activityTaskFailedEventAttributes;
+    if (failed) steps.push({ seq, at, kind: 'activity-failed', detail: `${names.get(String(failed.scheduledEventId)) ?? ''}: ${failed.failure?.message ?? ''}` });
+    const timedOut = event.activityTaskTimedOutEventAttributes;
+    if (timedOut) steps.push({ seq, at, kind: 'activity-timed-out', detail: names.get(String(timedOut.scheduledEventId)) ?? '' });
+    if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') steps.push({ seq, at, kind: 'local-activity', detail: 'bookkeeping step' });
+    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) steps.push({ seq, at, kind: 'completed', detail: '' });
+    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) steps.push({ seq, at, kind: 'cancelled', detail: '' });
+    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) steps.push({ seq, at, kind: 'failed', detail: event.workflowExecutionFailedEventAttributes?.failure?.message ?? '' });
+  }
+  return steps;
+}
