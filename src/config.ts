@@ -27,6 +27,8 @@ export const configSchema = z.object({
 
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  API_READONLY_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
 
   TEMPORAL_ADDRESS: z.preprocess(
     emptyAsUndefined,

@@ -5,7 +5,7 @@ import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
-import { requireBearerToken } from './auth';
+import { rateLimitPerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
 import { executionsRouter } from './executions';
@@ -21,6 +21,9 @@ export interface ApiDeps {
   temporal: Client;
   logger: Logger;
   apiToken: string;
+  /** A second token that may only read (GET). */
+  readonlyToken?: string;
+  rateLimitPerMinute: number;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
@@ -40,7 +43,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
 
   const api = express.Router();
-  api.use(requireBearerToken(deps.apiToken));
+  api.use(rateLimitPerToken(deps.rateLimitPerMinute));
+  api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }));
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));

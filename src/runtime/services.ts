@@ -57,6 +57,8 @@ export function appFor(deps: { db: Database; temporal: Client; config: Config; l
     temporal,
     logger: deps.logger.child({ component: 'api' }),
     apiToken: deps.apiToken,
+    readonlyToken: config.API_READONLY_TOKEN,
+    rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
     bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress },
