@@ -50,3 +50,18 @@ export const updatesReceived = new Counter({
   labelNames: ['bot', 'mode'] as const,
   registers: [registry],
 });
+
+export const flowSteps = new Counter({
+  name: 'flow_node_executions_total',
+  help: 'Flow nodes executed by chat workflows, by bot, node type and result (ok, error, blocked)',
+  labelNames: ['bot', 'node_type', 'result'] as const,
+  registers: [registry],
+});
+
+export const flowStepDuration = new Histogram({
+  name: 'flow_node_duration_seconds',
+  help: 'Workflow time a node took (local steps show 0: they run within one workflow task)',
+  labelNames: ['bot', 'node_type'] as const,
+  buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  registers: [registry],
+});

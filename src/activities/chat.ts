@@ -8,11 +8,11 @@ import { applyVariableUpdate, type FlowVersion, type Value, type VariableType } 
 import { generationSettings } from '../generation/request';
 import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } from '../http-node/request';
 import type { Logger } from '../logger';
-import { callbackAnswerLatency, chatEvents, replyLatency } from '../metrics';
+import { callbackAnswerLatency, chatEvents, flowStepDuration, flowSteps, replyLatency } from '../metrics';
 import type { TelegramGateway } from '../telegram/gateway';
 import type { TelegramCall } from '../telegram/outbound';
 import { generationWorkflowId } from '../temporal/workflow-ids';
-import type { ChatVariables } from '../workflows/chat/types';
+import type { ChatStep, ChatVariables } from '../workflows/chat/types';
 import type { GenerationInput } from '../workflows/generation';
 
 export interface ChatActivityDeps {
@@ -159,6 +159,16 @@ export function createChatActivities(deps: ChatActivityDeps) {
         else if (call.method !== 'sendChatAction') replyLatency.observe(seconds);
       }
       return result;
+    },
+
+    /** Node executions and their durations, per bot and node type, from one input's steps. */
+    async recordStepMetrics(botId: string, steps: ChatStep[]): Promise<void> {
+      for (const step of steps) {
+        if (step.kind === 'input') continue;
+        const nodeType = step.nodeType ?? 'none';
+        flowSteps.inc({ bot: botId, node_type: nodeType, result: step.kind === 'node' ? 'ok' : step.kind });
+        if (step.kind === 'node') flowStepDuration.observe({ bot: botId, node_type: nodeType }, step.durationMs / 1000);
+      }
     },
 
     /** Counts something the workflow noticed (it cannot touch process metrics itself). */

@@ -5,6 +5,7 @@ import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
+import { auditRouter } from './audit';
 import { rateLimitPerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
@@ -13,6 +14,7 @@ import { flowsRouter } from './flows';
 import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
+import { openApiRouter } from './openapi';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
 
@@ -40,6 +42,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));
+  app.use(openApiRouter());
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
 
   const api = express.Router();
@@ -50,6 +53,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db }));
   api.use(flowsRouter({ db: deps.db }));
+  api.use(auditRouter({ db: deps.db }));
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
   app.use('/api', api);
 

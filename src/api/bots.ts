@@ -8,8 +8,10 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Ingress } from '../ingress/ingress';
 import { webhookPath } from '../ingress/webhook';
+import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
+import { routeTo } from './route';
 
 export const botParams = z.object({ botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id') });
 export const registerBotBody = z.object({
@@ -51,6 +53,7 @@ function botView(bot: Bot, publicUrl?: string) {
 export function botsRouter(deps: BotsDeps): Router {
   const { db } = deps;
   const router = Router();
+  const route = routeTo(router, '/api');
 
   async function findBot(botId: string): Promise<Bot> {
     const [bot] = await db.select().from(bots).where(eq(bots.id, botId));
@@ -58,7 +61,9 @@ export function botsRouter(deps: BotsDeps): Router {
     return bot;
   }
 
-  router.post('/bots', async (req, res) => {
+  route(
+    { method: 'post', path: '/bots', summary: 'Register a bot by its token (checked with getMe)', tag: 'bots', auth: 'bearer', body: registerBotBody, responses: { 201: 'the bot (never its token)', 422: 'Telegram refused the token' } },
+    async (req, res) => {
     const body = parseRequest(registerBotBody, req, 'body');
     let registered: { id: string };
     try {
@@ -72,33 +77,44 @@ export function botsRouter(deps: BotsDeps): Router {
       throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
     }
     await deps.ingress?.refresh(registered.id);
+    await audit(db, req, 'bot.register', `bot:${registered.id}`, { mode: body.mode });
     res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
   });
 
-  router.get('/bots', async (_req, res) => {
+  route(
+    { method: 'get', path: '/bots', summary: 'All bots', tag: 'bots', auth: 'bearer', responses: { 200: 'the bots' } },
+    async (_req, res) => {
     const rows = await db.select().from(bots).orderBy(bots.createdAt);
     res.json({ items: rows.map((bot) => botView(bot, deps.publicUrl)) });
   });
 
-  router.get('/bots/:botId', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId', summary: 'One bot', tag: 'bots', auth: 'bearer', params: botParams, responses: { 200: 'the bot', 404: 'no such bot' } },
+    async (req, res) => {
     const { botId } = parseRequest(botParams, req, 'params');
     res.json(botView(await findBot(botId), deps.publicUrl));
   });
 
-  router.patch('/bots/:botId', async (req, res) => {
+  route(
+    { method: 'patch', path: '/bots/:botId', summary: 'Switch polling/webhook or the main flow', tag: 'bots', auth: 'bearer', params: botParams, body: updateBotBody, responses: { 200: 'the bot', 404: 'no such bot' } },
+    async (req, res) => {
     const { botId } = parseRequest(botParams, req, 'params');
     const body = parseRequest(updateBotBody, req, 'body');
     await findBot(botId);
     await db.update(bots).set({ ...body, updatedAt: sql`now()` }).where(eq(bots.id, botId));
     await deps.ingress?.refresh(botId);
+    await audit(db, req, 'bot.update', `bot:${botId}`, body);
     res.json(botView(await findBot(botId), deps.publicUrl));
   });
 
-  router.post('/bots/:botId/disable', async (req, res) => {
+  route(
+    { method: 'post', path: '/bots/:botId/disable', summary: 'Disable a bot', tag: 'bots', auth: 'bearer', params: botParams, responses: { 200: 'the bot', 404: 'no such bot' } },
+    async (req, res) => {
     const { botId } = parseRequest(botParams, req, 'params');
     await findBot(botId);
     await db.update(bots).set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` }).where(eq(bots.id, botId));
     await deps.ingress?.stopBot(botId);
+    await audit(db, req, 'bot.disable', `bot:${botId}`);
     res.json(botView(await findBot(botId), deps.publicUrl));
   });
 

@@ -11,6 +11,7 @@ import { chatRestart, chatState, chatSteps } from '../workflows/chat/messages';
 import type { ChatStep } from '../workflows/chat/types';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
+import { routeTo } from './route';
 
 const keyword = z.string().regex(/^[A-Za-z0-9._:@-]{1,200}$/, 'letters, digits and . _ : @ -');
 const statuses = {
@@ -69,8 +70,11 @@ function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedS
 export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'> }): Router {
   const { temporal: client } = deps;
   const router = Router();
+  const route = routeTo(router, '/api');
 
-  router.get('/executions', async (req, res) => {
+  route(
+    { method: 'get', path: '/executions', summary: 'Chats and jobs from Temporal visibility, filtered, cursor-paged', tag: 'executions', auth: 'bearer', query: listExecutionsQuery, responses: { 200: 'a page of executions' } },
+    async (req, res) => {
     const q = parseRequest(listExecutionsQuery, req, 'query');
     let nextPageToken: Uint8Array | undefined;
     if (q.cursor) {
@@ -118,7 +122,9 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
     }
   }
 
-  router.get('/executions/:workflowId', async (req, res) => {
+  route(
+    { method: 'get', path: '/executions/:workflowId', summary: 'One execution: status, current node, variables (secrets redacted), step timeline', tag: 'executions', auth: 'bearer', params: executionParams, responses: { 200: 'the execution', 404: 'no such execution' } },
+    async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
     const description = await describe(workflowId);
     const base = {
@@ -151,7 +157,9 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
    * Server-Sent Events of a chat's steps as they happen. Each event's id is the step's sequence
    * number: a client reconnecting with Last-Event-ID gets exactly the steps after it.
    */
-  router.get('/executions/:workflowId/stream', async (req, res) => {
+  route(
+    { method: 'get', path: '/executions/:workflowId/stream', summary: 'Live steps of a chat (Server-Sent Events; resume with Last-Event-ID)', tag: 'executions', auth: 'bearer', params: executionParams, eventStream: true, responses: { 200: 'a stream of step events', 400: 'not a chat', 404: 'no such execution' } },
+    async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
     const description = await describe(workflowId);
     if (description.type !== workflowTypes.chat) throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
@@ -181,7 +189,9 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
     res.end();
   });
 
-  router.post('/executions/:workflowId/cancel', async (req, res) => {
+  route(
+    { method: 'post', path: '/executions/:workflowId/cancel', summary: 'Cancel an execution', tag: 'executions', auth: 'bearer', params: executionParams, responses: { 202: 'cancel requested', 409: 'not running' } },
+    async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
     const description = await describe(workflowId);
     if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', `execution ${workflowId} is ${description.status.name.toLowerCase()}`);
@@ -190,7 +200,9 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
   });
 
   /** A chat from its first command or a chosen node; a failed or cancelled generation as a new job. */
-  router.post('/executions/:workflowId/restart', async (req, res) => {
+  route(
+    { method: 'post', path: '/executions/:workflowId/restart', summary: 'Restart a chat (from a node) or a failed job (as a new job)', tag: 'executions', auth: 'bearer', params: executionParams, body: restartBody, responses: { 202: 'restarted', 409: 'cannot be restarted now' } },
+    async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
     const { fromNode } = parseRequest(restartBody, req, 'body');
     const description = await describe(workflowId);

@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { InvalidFlowError, publishFlow } from '../bots/registry';
 import type { Database } from '../db/client';
 import { bots, flows, flowVersions } from '../db/schema';
-import { checkFlow, diffFlows, type FlowVersion } from '../flow';
+import { checkFlow, diffFlows, flowVersionSchema, type FlowVersion } from '../flow';
+import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
+import { routeTo } from './route';
 
 const flowIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 export const flowParams = z.object({ botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'), flowId: flowIdSchema });
@@ -29,6 +31,7 @@ const versionView = (v: Version, activeId: string | null) => ({
 export function flowsRouter(deps: { db: Database }): Router {
   const { db } = deps;
   const router = Router();
+  const route = routeTo(router, '/api');
 
   async function requireBot(botId: string): Promise<void> {
     const [bot] = await db.select({ id: bots.id }).from(bots).where(eq(bots.id, botId));
@@ -48,20 +51,26 @@ export function flowsRouter(deps: { db: Database }): Router {
     return row;
   }
 
-  router.get('/bots/:botId/flows', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId/flows', summary: 'Flows of a bot', tag: 'flows', auth: 'bearer', params: flowParams.pick({ botId: true }), responses: { 200: 'the flows', 404: 'no such bot' } },
+    async (req, res) => {
     const { botId } = parseRequest(flowParams.pick({ botId: true }), req, 'params');
     await requireBot(botId);
     const rows = await db.select().from(flows).where(eq(flows.botId, botId)).orderBy(flows.id);
     res.json({ items: rows.map((f) => ({ id: f.id, activeVersionId: f.activeVersionId, hasDraft: f.draft !== null, updatedAt: f.updatedAt.toISOString() })) });
   });
 
-  router.get('/bots/:botId/flows/:flowId', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId/flows/:flowId', summary: 'A flow with its draft', tag: 'flows', auth: 'bearer', params: flowParams, responses: { 200: 'the flow', 404: 'no such flow' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     const flow = await findFlow(botId, flowId);
     res.json({ id: flow.id, botId, draft: flow.draft, activeVersionId: flow.activeVersionId });
   });
 
-  router.put('/bots/:botId/flows/:flowId/draft', async (req, res) => {
+  route(
+    { method: 'put', path: '/bots/:botId/flows/:flowId/draft', summary: 'Save a draft (any JSON; its problems are returned)', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema, responses: { 200: 'saved, with problems', 404: 'no such bot' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     await requireBot(botId);
     // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
@@ -71,23 +80,29 @@ export function flowsRouter(deps: { db: Database }): Router {
       .values({ botId, id: flowId, draft })
       .onConflictDoUpdate({ target: [flows.botId, flows.id], set: { draft, updatedAt: sql`now()` } });
     const checked = checkFlow(draft);
+    await audit(db, req, 'flow.draft', `flow:${botId}/${flowId}`, { publishable: checked.publishable });
     res.json({ saved: true, publishable: checked.publishable, problems: checked.problems });
   });
 
-  router.post('/bots/:botId/flows/:flowId/validate', async (req, res) => {
+  route(
+    { method: 'post', path: '/bots/:botId/flows/:flowId/validate', summary: 'Validate the draft (or the flow in the body)', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema.optional(), responses: { 200: 'every problem, with code, node and path' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
     const checked = checkFlow(json);
     res.json({ publishable: checked.publishable, problems: checked.problems });
   });
 
-  router.post('/bots/:botId/flows/:flowId/publish', async (req, res) => {
+  route(
+    { method: 'post', path: '/bots/:botId/flows/:flowId/publish', summary: 'Publish the draft (or the body) as a new immutable version', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema.optional(), responses: { 200: 'identical to the active version: nothing changed', 201: 'published and active', 422: 'the flow has errors' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     await requireBot(botId);
     const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
     if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
     try {
       const published = await publishFlow(db, botId, flowId, json);
+      if (published.changed) await audit(db, req, 'flow.publish', `flow:${botId}/${flowId}`, { version: published.version });
       res.status(published.changed ? 201 : 200).json(published);
     } catch (err) {
       if (err instanceof InvalidFlowError) throw new ApiError(422, 'invalid_flow', err.message, err.problems);
@@ -95,7 +110,9 @@ export function flowsRouter(deps: { db: Database }): Router {
     }
   });
 
-  router.get('/bots/:botId/flows/:flowId/versions', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId/flows/:flowId/versions', summary: 'Published versions, newest first', tag: 'flows', auth: 'bearer', params: flowParams, responses: { 200: 'the versions' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     const flow = await findFlow(botId, flowId);
     const rows = await db
@@ -106,7 +123,9 @@ export function flowsRouter(deps: { db: Database }): Router {
     res.json({ items: rows.map((v) => versionView(v, flow.activeVersionId)) });
   });
 
-  router.get('/bots/:botId/flows/:flowId/versions/:version', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId/flows/:flowId/versions/:version', summary: 'One version with its definition', tag: 'flows', auth: 'bearer', params: versionParams, responses: { 200: 'the version', 404: 'no such version' } },
+    async (req, res) => {
     const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
     const flow = await findFlow(botId, flowId);
     const row = await findVersion(botId, flowId, version);
@@ -114,15 +133,20 @@ export function flowsRouter(deps: { db: Database }): Router {
   });
 
   /** Makes a published version the one new runs use; activating an older one is a rollback. */
-  router.post('/bots/:botId/flows/:flowId/versions/:version/activate', async (req, res) => {
+  route(
+    { method: 'post', path: '/bots/:botId/flows/:flowId/versions/:version/activate', summary: 'Make a version the active one (rollback)', tag: 'flows', auth: 'bearer', params: versionParams, responses: { 200: 'activated', 404: 'no such version' } },
+    async (req, res) => {
     const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
     await findFlow(botId, flowId);
     const row = await findVersion(botId, flowId, version);
     await db.update(flows).set({ activeVersionId: row.id, updatedAt: sql`now()` }).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+    await audit(db, req, 'flow.activate', `flow:${botId}/${flowId}`, { version });
     res.json(versionView(row, row.id));
   });
 
-  router.get('/bots/:botId/flows/:flowId/diff', async (req, res) => {
+  route(
+    { method: 'get', path: '/bots/:botId/flows/:flowId/diff', summary: 'Nodes, edges and variables added, removed, changed between two versions', tag: 'flows', auth: 'bearer', params: flowParams, query: diffQuery, responses: { 200: 'the diff', 404: 'no such version' } },
+    async (req, res) => {
     const { botId, flowId } = parseRequest(flowParams, req, 'params');
     const { from, to } = parseRequest(diffQuery, req, 'query');
     const [before, after] = await Promise.all([findVersion(botId, flowId, from), findVersion(botId, flowId, to)]);

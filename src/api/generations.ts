@@ -14,6 +14,7 @@ import {
 import { ApiError } from './errors';
 import { userIdSchema } from './users';
 import { idempotencyKey, parseRequest } from './validate';
+import { routeTo } from './route';
 
 export const createGenerationBody = z.object({
   userId: userIdSchema,
@@ -53,8 +54,11 @@ function jobView(job: JobSnapshot, trail: MoneyEntry[]) {
 /** Paid generations: start (idempotent per key), inspect with the money trail, cancel. */
 export function generationsRouter(deps: GenerationDeps): Router {
   const router = Router();
+  const route = routeTo(router, '/api');
 
-  router.post('/generations', async (req, res) => {
+  route(
+    { method: 'post', path: '/generations', summary: 'Start a paid generation (idempotent per key)', tag: 'generations', auth: 'bearer', body: createGenerationBody, idempotencyKey: true, responses: { 202: 'the job', 400: 'invalid request or unknown kind', 404: 'no such user', 409: 'the key was used with another body' } },
+    async (req, res) => {
     const key = idempotencyKey(req);
     const body = parseRequest(createGenerationBody, req, 'body');
     try {
@@ -70,14 +74,18 @@ export function generationsRouter(deps: GenerationDeps): Router {
     }
   });
 
-  router.get('/generations/:id', async (req, res) => {
+  route(
+    { method: 'get', path: '/generations/:id', summary: 'A job with its result or error and money trail', tag: 'generations', auth: 'bearer', params: generationParams, responses: { 200: 'the job', 404: 'no such job' } },
+    async (req, res) => {
     const { id } = parseRequest(generationParams, req, 'params');
     const job = await getJob(deps.db, id);
     if (!job) throw ApiError.notFound(`generation ${id}`);
     res.json(jobView(job, await jobMoneyTrail(deps.db, id)));
   });
 
-  router.post('/generations/:id/cancel', async (req, res) => {
+  route(
+    { method: 'post', path: '/generations/:id/cancel', summary: 'Cancel a job; the refund follows as compensation', tag: 'generations', auth: 'bearer', params: generationParams, responses: { 202: 'cancel requested', 404: 'no such job', 409: 'already finished' } },
+    async (req, res) => {
     const { id } = parseRequest(generationParams, req, 'params');
     const job = await getJob(deps.db, id);
     if (!job) throw ApiError.notFound(`generation ${id}`);

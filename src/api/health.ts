@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Database } from '../db/client';
+import { routeTo } from './route';
 
 type Check = { ok: true; latencyMs: number } | { ok: false; error: string };
 
@@ -25,10 +26,15 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
 /** `/healthz`: the process is alive. `/readyz`: it can reach Temporal and PostgreSQL. */
 export function healthRouter(deps: { db: Database; temporal: Client }): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  const route = routeTo(router, '');
+  route(
+    { method: 'get', path: '/healthz', summary: 'The process is alive', tag: 'health', auth: 'none', responses: { 200: 'alive' } },
+    (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  route(
+    { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL answer (each reported)', tag: 'health', auth: 'none', responses: { 200: 'ready', 503: 'a dependency is down' } },
+    async (_req, res) => {
     const [temporal, postgres] = await Promise.all([
       timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
       timed(() => deps.db.$client.query('select 1'), 2_000),

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/client';
 import { registry as processRegistry } from '../metrics';
+import { routeTo } from './route';
 
 /**
  * `/metrics` for Prometheus. Job and ledger figures are read from PostgreSQL at scrape time, so
@@ -27,7 +28,10 @@ export function metricsRouter(deps: { db: Database }): Router {
   countBy('credit_ledger_entries', 'Ledger entries by reason (debit, refund, topup)', 'reason', sql`select reason, count(*) from credit_ledger group by reason`);
 
   const router = Router();
-  router.get('/metrics', async (_req, res) => {
+  const route = routeTo(router, '');
+  route(
+    { method: 'get', path: '/metrics', summary: 'Prometheus metrics', tag: 'health', auth: 'none', responses: { 200: 'metrics in the Prometheus text format' } },
+    async (_req, res) => {
     const merged = Registry.merge([processRegistry, databaseRegistry]);
     res.type(merged.contentType).send(await merged.metrics());
   });

@@ -7,6 +7,7 @@ import type { Database } from '../db/client';
 import { users } from '../db/schema';
 import { ApiError } from './errors';
 import { idempotencyKey, parseRequest } from './validate';
+import { routeTo } from './route';
 
 export const userIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 . _ : -');
 
@@ -42,6 +43,7 @@ const entryView = (entry: LedgerEntry) => ({
 export function usersRouter(deps: { db: Database }): Router {
   const { db } = deps;
   const router = Router();
+  const route = routeTo(router, '/api');
 
   async function findUser(id: string): Promise<User> {
     const [user] = await db.select().from(users).where(eq(users.id, id));
@@ -49,7 +51,9 @@ export function usersRouter(deps: { db: Database }): Router {
     return user;
   }
 
-  router.post('/users', async (req, res) => {
+  route(
+    { method: 'post', path: '/users', summary: 'Create a user', tag: 'users', auth: 'bearer', body: createUserBody, responses: { 201: 'the user', 400: 'invalid request', 409: 'the id is taken' } },
+    async (req, res) => {
     const body = parseRequest(createUserBody, req, 'body');
     const id = body.id ?? `u_${crypto.randomBytes(9).toString('base64url')}`;
     const [created] = await db.insert(users).values({ id, displayName: body.displayName }).onConflictDoNothing().returning();
@@ -57,12 +61,16 @@ export function usersRouter(deps: { db: Database }): Router {
     res.status(201).json(userView(created));
   });
 
-  router.get('/users/:id', async (req, res) => {
+  route(
+    { method: 'get', path: '/users/:id', summary: 'A user with their balance', tag: 'users', auth: 'bearer', params: userParams, responses: { 200: 'the user', 404: 'no such user' } },
+    async (req, res) => {
     const { id } = parseRequest(userParams, req, 'params');
     res.json(userView(await findUser(id)));
   });
 
-  router.get('/users/:id/ledger', async (req, res) => {
+  route(
+    { method: 'get', path: '/users/:id/ledger', summary: 'Ledger entries, newest first (cursor pagination)', tag: 'users', auth: 'bearer', params: userParams, query: ledgerQuery, responses: { 200: 'a page of entries', 404: 'no such user' } },
+    async (req, res) => {
     const { id } = parseRequest(userParams, req, 'params');
     const { limit, cursor } = parseRequest(ledgerQuery, req, 'query');
     await findUser(id);
@@ -70,7 +78,9 @@ export function usersRouter(deps: { db: Database }): Router {
     res.json({ items: page.items.map(entryView), nextCursor: page.nextCursor });
   });
 
-  router.post('/users/:id/credits', async (req, res) => {
+  route(
+    { method: 'post', path: '/users/:id/credits', summary: 'Top up credits (idempotent per key)', tag: 'users', auth: 'bearer', params: userParams, body: topUpBody, idempotencyKey: true, responses: { 200: 'the same key again: the first entry', 201: 'credited', 404: 'no such user', 409: 'the key was used for another amount' } },
+    async (req, res) => {
     const { id } = parseRequest(userParams, req, 'params');
     const key = idempotencyKey(req);
     const { amount } = parseRequest(topUpBody, req, 'body');

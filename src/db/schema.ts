@@ -220,3 +220,19 @@ export const generationJobs = pgTable(
     index('generation_jobs_status').on(t.status),
   ],
 );
+
+/** Who changed bots and flows, and when: written with each change through the API. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** The role of the bearer token that made the change. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    /** What was changed, e.g. `bot:123` or `flow:123/main`. */
+    target: text('target').notNull(),
+    details: jsonb('details').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_log_target').on(t.target, t.id)],
+);

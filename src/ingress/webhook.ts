@@ -4,10 +4,14 @@ import { eq } from 'drizzle-orm';
 import { ApiError } from '../api/errors';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
-import { MalformedUpdateError, normaliseUpdate } from '../telegram/inbound';
+import { z } from 'zod';
+import { MalformedUpdateError, normaliseUpdate, telegramUpdateSchema } from '../telegram/inbound';
 import { deliverUpdate, type DeliveryTarget } from './deliver';
+import { routeTo } from '../api/route';
 
 export const webhookPath = (botId: string) => `/telegram/${botId}/webhook`;
+
+export const webhookParams = z.object({ botId: z.string() });
 
 function sameSecret(given: string, expected: string): boolean {
   const a = crypto.createHash('sha256').update(given).digest();
@@ -23,7 +27,10 @@ function sameSecret(given: string, expected: string): boolean {
  */
 export function webhookRouter(deps: { db: Database; target: DeliveryTarget }): Router {
   const router = Router();
-  router.post('/telegram/:botId/webhook', express.json({ limit: '1mb' }), async (req, res) => {
+  const route = routeTo(router, '');
+  route(
+    { method: 'post', path: '/telegram/:botId/webhook', summary: 'Telegram webhook: delivers the update to its chat workflow', tag: 'telegram', auth: 'telegram-secret', params: webhookParams, body: telegramUpdateSchema, responses: { 200: 'durable in Temporal', 400: 'malformed update', 401: 'no secret token', 403: 'wrong secret token', 404: 'no webhook for this bot' } },
+    express.json({ limit: '1mb' }), async (req, res) => {
     const botId = String(req.params.botId);
     const [bot] = /^\d{1,20}$/.test(botId)
       ? await deps.db.select({ secret: bots.webhookSecret, disabledAt: bots.disabledAt }).from(bots).where(eq(bots.id, botId))

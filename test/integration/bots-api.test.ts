@@ -91,4 +91,17 @@ describe('bots and flows through the API', () => {
     expect((await system.api('GET', `/api/bots/${botId}`)).body.disabled).toBe(true);
     expect((await system.api('GET', '/api/bots/4')).status).toBe(404);
   });
+
+  it('keeps an audit log of who changed bots and flows', async () => {
+    const log = await system.api('GET', `/api/audit?target=flow:${botId}/main`);
+    expect(log.body.items.map((e: { action: string; actor: string }) => `${e.actor} ${e.action}`)).toEqual([
+      'operator flow.activate',
+      'operator flow.publish',
+      'operator flow.publish',
+      'operator flow.draft',
+      'operator flow.draft',
+    ]);
+    const bot = await system.api('GET', `/api/audit?target=bot:${botId}`);
+    expect(bot.body.items.map((e: { action: string }) => e.action)).toEqual(['bot.disable', 'bot.register']);
+  });
 });

@@ -287,6 +287,7 @@ describe('flood control', () => {
       expect(await system.until(calm.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
       const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
       expect(metrics).toMatch(/chat_events_total\{event="flood_dropped"\} 6/);
+      expect(metrics).toMatch(new RegExp(`flow_node_executions_total\\{bot="${system.botId}",node_type="message.text",result="ok"\\} \\d+`));
     } finally {
       await system.stop();
     }

@@ -5,6 +5,7 @@ import {
   executeChild,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   WorkflowIdReusePolicy,
@@ -268,21 +269,26 @@ export class ChatSession {
   /** Runs `body`, turning failures into a stopped run (logged) rather than a stuck chat. */
   private async guard(body: () => Promise<void>): Promise<void> {
     this.steps = 0;
+    const firstSeq = this.state.lastSeq;
     try {
       await body();
     } catch (err) {
+      if (isTemporalControl(err)) throw err;
       if (err instanceof ChatBlocked) {
         this.record('blocked', null, 'the user blocked the bot');
         this.blocked = true;
         this.state.run = null;
         await local.markChatBlocked(this.botId, this.chatId);
-        return;
+      } else {
+        log.warn('the run stopped on an error', { error: describe(err), node: this.state.run?.suspended.nodeId });
+        this.record('error', null, `run stopped: ${describe(err)}`);
+        this.state.run = null;
       }
-      if (isTemporalControl(err)) throw err;
-      log.warn('the run stopped on an error', { error: describe(err), node: this.state.run?.suspended.nodeId });
-      this.record('error', null, `run stopped: ${describe(err)}`);
-      this.state.run = null;
     }
+    // One local activity per input reports its steps to the worker's metrics. Histories recorded
+    // before it existed replay without it (the patch marker tells them apart).
+    const steps = this.stepsAfter(firstSeq);
+    if (steps.length > 0 && patched('step-metrics')) await local.recordStepMetrics(this.botId, steps);
   }
 
   private flooding(): boolean {

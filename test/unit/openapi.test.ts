@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { createApp } from '../../src/api/app';
+import { TokenCipher } from '../../src/bots/token-cipher';
+import { loadConfig } from '../../src/config';
+import type { Database } from '../../src/db/client';
+import { generationSettings } from '../../src/generation/request';
+import { createLogger } from '../../src/logger';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** Source files under `dir`, recursively. */
+function sources(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+}
+
+describe('the OpenAPI document', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    // Building the app touches neither the database nor Temporal; these stand-ins are never called.
+    const config = loadConfig({}, '/nonexistent/.env');
+    const app = createApp({
+      db: {} as Database,
+      temporal: {} as Client,
+      logger: createLogger('silent'),
+      apiToken: 'operator-token-0123456789',
+      rateLimitPerMinute: 100,
+      generations: generationSettings(config),
+      telegramTarget: { temporal: {} as Client, taskQueue: 'q', floodLimitPerMinute: 100 },
+      bots: { cipher: new TokenCipher('k'.repeat(16)), apiRoot: 'http://127.0.0.1:1' },
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('is valid OpenAPI 3.1 (checked by an independent validator)', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string };
+    expect(doc.openapi).toBe('3.1.0');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-')), 'openapi.json');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const result = spawnSync(process.execPath, [path.join(root, 'node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js'), file], { encoding: 'utf8' });
+    expect(`${result.stdout}${result.stderr}`).toContain('"valid": true');
+    expect(result.status).toBe(0);
+  });
+
+  it('lists every route the app serves, with the fields its zod schemas validate', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters: { name: string }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+    const routes = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /healthz',
+        'GET /readyz',
+        'GET /metrics',
+        'GET /openapi.json',
+        'GET /docs',
+        'POST /telegram/{botId}/webhook',
+        'POST /api/users',
+        'POST /api/users/{id}/credits',
+        'POST /api/generations',
+        'POST /api/generations/{id}/cancel',
+        'POST /api/bots',
+        'POST /api/bots/{botId}/flows/{flowId}/publish',
+        'GET /api/executions',
+        'GET /api/executions/{workflowId}/stream',
+        'POST /api/executions/{workflowId}/restart',
+      ]),
+    );
+    const create = doc.paths['/api/generations']!.post!;
+    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['userId', 'kind', 'prompt', 'params']);
+    expect(create.parameters.map((p) => p.name)).toContain('Idempotency-Key');
+    expect(doc.paths['/api/executions']!.get!.parameters.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['bot', 'chat', 'user', 'kind', 'status', 'startedAfter', 'limit', 'cursor']),
+    );
+  });
+
+  it('cannot miss a route: no router registers one except through routeTo', () => {
+    const direct = sources(path.join(root, 'src'))
+      .filter((file) => !file.includes('telegram-emulator'))
+      .flatMap((file) =>
+        fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => /\b(router|app|api)\.(get|post|put|patch|delete)\(/.test(line))
+          .map((line) => `${path.relative(root, file)}: ${line.trim()}`),
+      );
+    expect(direct).toEqual([]);
+  });
+
+  it('serves a browsable page at /docs', async () => {
+    const page = await fetch(`${base}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('/openapi.json');
+  });
+});
