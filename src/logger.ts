@@ -37,8 +37,9 @@ export function scrubSecrets(text: string): string {
   return text.replace(botTokenPattern, '[REDACTED]').replace(urlPasswordPattern, '$1[REDACTED]@');
 }
 
-export function createLogger(level: string, name = 'bots'): Logger {
-  return pino({
+/** A JSON logger; `destination` (default: stdout) lets tests read what would be logged. */
+export function createLogger(level: string, name = 'bots', destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: { paths: redactedPaths, censor: '[REDACTED]' },
@@ -53,5 +54,6 @@ export function createLogger(level: string, name = 'bots'): Logger {
     },
     formatters: { level: (label) => ({ level: label }) },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -25,12 +25,19 @@ export interface ChatSystem extends GenerationSystem {
  * over HTTP, the ingress (long polling or webhook) signals the chat workflows on the shared
  * Temporal server, and a worker runs them against a fresh database.
  */
-export async function startChatSystem(options: { flow: unknown; mode?: 'polling' | 'webhook'; env?: Record<string, string>; worker?: boolean }): Promise<ChatSystem> {
+export async function startChatSystem(options: {
+  flow: unknown;
+  mode?: 'polling' | 'webhook';
+  env?: Record<string, string>;
+  worker?: boolean;
+  logLines?: string[];
+}): Promise<ChatSystem> {
   const mode = options.mode ?? 'polling';
   const emulator = new TelegramEmulator({ webhookRetryDelayMs: 100 });
   const running: RunningEmulator = await emulator.start({ port: 0 });
   const base = await startGenerationSystem({
     worker: options.worker,
+    logLines: options.logLines,
     env: { TELEGRAM_API_ROOT: running.apiRoot, HTTP_NODE_ALLOWLIST: '127.0.0.1,localhost', ...options.env },
   });
   // A bot id of its own: chat workflow ids contain it, and the Temporal server is shared by all tests.

@@ -48,7 +48,9 @@ export interface GenerationSystem {
  * The API and (optionally) a worker of the real project code against the shared test Temporal and
  * a fresh database, with a short heartbeat timeout so stalls are noticed within seconds.
  */
-export async function startGenerationSystem(options: { env?: Record<string, string>; worker?: boolean; provider?: GenerationProvider } = {}): Promise<GenerationSystem> {
+export async function startGenerationSystem(
+  options: { env?: Record<string, string>; worker?: boolean; provider?: GenerationProvider; logLines?: string[] } = {},
+): Promise<GenerationSystem> {
   const database = await createTestDatabase();
   const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('generations');
@@ -67,7 +69,10 @@ export async function startGenerationSystem(options: { env?: Record<string, stri
     },
     '/nonexistent/.env',
   );
-  const logger = createLogger('silent');
+  // With `logLines`, everything the API, ingress and activities log (debug and up) is kept there.
+  const logger = options.logLines
+    ? createLogger('debug', 'test', { write: (line: string) => void options.logLines!.push(line) })
+    : createLogger('silent');
   const cipher = new TokenCipher(config.BOT_TOKEN_KEY as string);
   const ingress = new Ingress({ db: database.db, cipher, config, target: deliveryTarget(temporal.client, config), logger });
   server.on('request', appFor({ db: database.db, temporal: temporal.client, config, logger, apiToken: testApiToken, cipher, ingress }));
