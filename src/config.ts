@@ -58,6 +58,7 @@ export const configSchema = z.object({
   ),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   TELEGRAM_BOT_FLOW: optionalString,
+  SIMULATOR: z.enum(['auto', 'off']).default('auto'),
   BOT_TOKEN_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   TELEGRAM_BOT_RATE_PER_SECOND: z.coerce.number().positive().default(30),
   TELEGRAM_CHAT_BURST: z.coerce.number().int().min(1).default(3),

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
+import { ensureChatUser } from '../bots/chat-users';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { analyticsEvents, botUsers, botVariables, bots, chatStates, flowVersions, flows, users, userVariables } from '../db/schema';
+import { analyticsEvents, botVariables, bots, chatStates, flowVersions, flows, users, userVariables } from '../db/schema';
 import { applyVariableUpdate, type FlowVersion, type Value, type VariableType } from '../flow';
 import { generationSettings } from '../generation/request';
 import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } from '../http-node/request';
@@ -90,12 +91,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
 
     /** The user behind a Telegram user of this bot, created on first contact. */
     async ensureChatUser(botId: string, from: { id: number; firstName: string; username: string | null }): Promise<string> {
-      const userId = `tg:${botId}:${from.id}`;
-      await db.transaction(async (tx) => {
-        await tx.insert(users).values({ id: userId, displayName: from.username ? `@${from.username}` : from.firstName }).onConflictDoNothing();
-        await tx.insert(botUsers).values({ botId, telegramUserId: from.id, userId }).onConflictDoNothing();
-      });
-      return userId;
+      return ensureChatUser(db, botId, from);
     },
 
     /** Current user- and bot-scoped values (defaults where unset or expired at workflow time `now`). */

@@ -5,6 +5,8 @@ import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
+import { simulatorRouter } from '../simulator/simulator';
+import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
 import { rateLimitPerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
@@ -29,6 +31,8 @@ export interface ApiDeps {
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
+  /** The chat simulator (`npm start` without a bot token). */
+  simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string };
 }
 
 /**
@@ -56,6 +60,8 @@ export function createApp(deps: ApiDeps): Express {
   api.use(auditRouter({ db: deps.db }));
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
   app.use('/api', api);
+
+  if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, apiToken: deps.apiToken }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createApp } from '../api/app';
+import { createApp, type ApiDeps } from '../api/app';
 import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/client';
 import { providerFromConfig } from '../generation/providers';
@@ -29,6 +29,7 @@ export interface ServiceOptions {
   apiToken: string;
   runApi: boolean;
   runWorker: boolean;
+  simulator?: ApiDeps['simulator'];
 }
 
 export interface Services {
@@ -50,7 +51,16 @@ export function activitiesFor(deps: { db: Database; config: Config; logger: Logg
 }
 
 /** The API app, wired as in production. */
-export function appFor(deps: { db: Database; temporal: Client; config: Config; logger: Logger; apiToken: string; cipher: TokenCipher; ingress?: Ingress }) {
+export function appFor(deps: {
+  db: Database;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  apiToken: string;
+  cipher: TokenCipher;
+  ingress?: Ingress;
+  simulator?: ApiDeps['simulator'];
+}) {
   const { db, temporal, config } = deps;
   return createApp({
     db,
@@ -62,6 +72,7 @@ export function appFor(deps: { db: Database; temporal: Client; config: Config; l
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
     bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress },
+    simulator: deps.simulator,
   });
 }
 
@@ -117,7 +128,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     // The Telegram ingress lives with the API: its webhook route is served by the same server,
     // and bots registered through the API start receiving at once.
     const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }) });
-    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken, cipher, ingress });
+    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken, cipher, ingress, simulator: options.simulator });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from '../support/ports';
+import { startSystem, type RunningSystem } from '../support/system-process';
+
+const chromiumPath = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(chromiumPath);
+if (!haveChromium && !process.env.CI) {
+  console.warn(`Skipping the simulator browser test: ${chromiumPath} is missing (install Debian's chromium; CI does).`);
+}
+const describeInBrowser = haveChromium || process.env.CI ? describe : describe.skip;
+
+/**
+ * A newcomer without a Telegram token runs `npm start`, opens the printed simulator link and
+ * talks to the demo bot in a real browser; the same flows, workflows and ledger run underneath.
+ */
+describeInBrowser('the chat simulator, in Chromium', () => {
+  let dataDir: string;
+  let system: RunningSystem;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-simulator-'));
+    fs.chmodSync(dataDir, 0o755);
+    system = await startSystem({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      POSTGRES_PORT: String(await freePort()),
+      FAKE_PROVIDER_LATENCY_MS: '0',
+      LOG_LEVEL: 'warn',
+    });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const bubbles = () => page.locator('#messages .bubble');
+
+  it('is linked from the start banner and refuses a visitor without the token', async () => {
+    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\?token=/);
+    expect((await fetch(`${system.apiUrl}/simulator`)).status).toBe(401);
+  });
+
+  it('runs the loyalty bot: /start, the menu, a paid story with the new balance, the side panel', async () => {
+    const link = /Simulator\s+(http:\/\/\S+)/.exec(system.output())![1]!;
+    await page.goto(link);
+    await page.getByLabel('Message').fill('/start');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('Your balance: 500 credits.').waitFor();
+
+    await page.getByRole('button', { name: '💰 Balance' }).click();
+    await page.getByText('Your balance: 500 credits.').last().waitFor();
+    await page.getByRole('button', { name: '« Menu' }).click();
+    await page.getByRole('button', { name: '✨ Generate a story' }).last().click();
+    await page.getByText('What should the story be about? (3 to 200 characters)').waitFor();
+    // The side panel shows where the conversation waits, from the executions API.
+    await page.locator('#node', { hasText: 'topic' }).waitFor();
+    expect(await page.locator('#status').textContent()).toBe('waiting');
+    expect(await page.locator('#workflow').textContent()).toBe('chat:1000000001:100');
+    expect(await page.locator('#temporal-link').getAttribute('href')).toContain('/workflows/chat%3A1000000001%3A100');
+    await page.getByLabel('Message').fill('a brave fox');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText(/A story about "Write a short, kind story about: a brave fox"/).waitFor();
+    await page.getByText('Your balance: 450 credits.').waitFor();
+    expect(await bubbles().count()).toBeGreaterThanOrEqual(6);
+
+    fs.mkdirSync(path.resolve(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'test-artifacts', 'simulator.png'), fullPage: true });
+  });
+});
