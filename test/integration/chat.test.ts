@@ -329,6 +329,16 @@ describe('a worker killed in the middle of a conversation', () => {
       await system.until(user.chatId, (t) => t.includes('Your name?'));
       user.sendText('Ann');
       await system.until(user.chatId, (t) => t.includes('Hi Ann, your city?'));
+      // Kill it while the chat waits for the next message, once the workflow task that sent the
+      // question is recorded. (Killed in the instant between a send and that record, the worker
+      // would leave the send to be repeated: sends are at least once; Telegram has no
+      // idempotency key to make them exactly once.)
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      for (let i = 0; i < 100; i++) {
+        const { raw } = await handle.describe();
+        if (!raw.pendingWorkflowTask && (await handle.query(chatState)).currentNode === 'city') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
 
       worker.child.kill('SIGKILL');
       await worker.exited;
