@@ -96,6 +96,10 @@ const timeoutField = durationField(
   30 * DAY_MS,
 ).optional();
 
+// Telegram shows a spinner on a pressed button until the bot answers; the answer may carry a
+// short notice. The node that takes the press decides it.
+const toastField = templateField('Short notice Telegram shows when this node takes a button press (the callback answer).', { max: 200 }).optional();
+
 const WAIT_HANDLES = '`next` when the answer arrives; `timeout` (only when `timeoutMs` is set) when it does not arrive in time.';
 
 const waitOutputs = (data: { readonly timeoutMs?: number | undefined }): readonly string[] =>
@@ -179,6 +183,7 @@ export const nodeCatalogue = {
     data: dataSchema({
       data: callbackDataField('Callback data to match.'),
       match: z.enum(['exact', 'prefix']).default('exact').meta({ description: '`exact`: data equals `data`; `prefix`: data starts with it.' }),
+      toast: toastField,
     }),
     outputs: next,
     handles: '`next`.',
@@ -286,11 +291,12 @@ export const nodeCatalogue = {
         .meta({ description: 'Callback data this wait takes; presses of other buttons are left to triggers. All buttons when absent.' })
         .optional(),
       timeoutMs: timeoutField,
+      toast: toastField,
     }),
     outputs: waitOutputs,
     handles: WAIT_HANDLES,
     suspends: true,
-    example: { variable: 'run.service', accept: ['haircut', 'beard'] },
+    example: { variable: 'run.service', accept: ['haircut', 'beard'], toast: 'Got it' },
   }),
   'wait.contact': nodeType({
     category: 'wait',

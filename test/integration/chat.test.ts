@@ -17,7 +17,7 @@ const counterFlow = flow(
   [
     { id: 'start', type: 'trigger.command', data: { command: '/start' } },
     { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
-    { id: 'pressed', type: 'trigger.callback', data: { data: 'count' } },
+    { id: 'pressed', type: 'trigger.callback', data: { data: 'count', toast: 'Counted' } },
     { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
     { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },
   ],
@@ -43,7 +43,7 @@ describe('a chat is one workflow (callback race)', () => {
     const texts = await system.until(user.chatId, (t) => t.length === 21);
     expect(texts).toEqual(['Menu', ...Array.from({ length: 20 }, (_, i) => `click ${i + 1}`)]);
     for (const press of presses) {
-      expect(system.emulator.callbackAnswers(press.callback_query.id)).toHaveLength(1);
+      expect(system.emulator.callbackAnswers(press.callback_query.id)).toEqual([expect.objectContaining({ text: 'Counted' })]);
     }
     const execution = await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).describe();
     expect(execution.runId).toBe(runId);

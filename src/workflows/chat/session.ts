@@ -159,11 +159,13 @@ export class ChatSession {
     this.lastActivityAt = Date.now();
 
     await this.guard(async () => {
-      if (update.callback) {
-        // Telegram shows a spinner until the query is answered; answer first, whatever follows.
-        await this.answerCallback(update.callback.id, update.receivedAt);
-      }
+      // Telegram shows a spinner until a press is answered, so every press is answered, first
+      // thing. Since the toast was added, "first" means once the node taking it is known;
+      // histories from before (no patch marker) answered before anything else.
+      const answerWithToast = update.callback !== null && patched('callback-toast');
+      if (update.callback && !answerWithToast) await this.answerCallback(update.callback.id, update.receivedAt);
       if (this.flooding()) {
+        if (update.callback && answerWithToast) await this.answerCallback(update.callback.id, update.receivedAt);
         await local.countChatMetric('flood_dropped');
         if (!this.state.flood.noticeSent) {
           this.state.flood.noticeSent = true;
@@ -171,7 +173,7 @@ export class ChatSession {
         }
         return;
       }
-      await this.dispatch(update);
+      await this.dispatch(update, answerWithToast);
     });
   }
 
@@ -303,11 +305,14 @@ export class ChatSession {
     return flood.count > this.input.floodLimitPerMinute;
   }
 
-  private async dispatch(update: InboundUpdate): Promise<void> {
+  private async dispatch(update: InboundUpdate, answerCallback: boolean): Promise<void> {
     this.record('input', null, describeUpdate(update));
     const userId = await this.userFor(update.from);
     const active = await this.activeFlow(null);
     const context = contextOf(update, active?.flow);
+    if (answerCallback && update.callback) {
+      await this.answerCallback(update.callback.id, update.receivedAt, this.toastFor(update, active?.flow, context));
+    }
     // A command always starts its trigger, even mid-conversation (/start must always work).
     if (update.command && active && (await this.tryTrigger(active, update, context, userId))) return;
     if (this.state.run?.suspended.kind === 'wait' && (await this.tryResume(update, context))) return;
@@ -754,9 +759,33 @@ export class ChatSession {
     }
   }
 
-  private async answerCallback(callbackQueryId: string, receivedAt: number): Promise<void> {
+  /** The toast of the node that will take this press (the waiting wait.button, else a trigger.callback). */
+  private toastFor(update: InboundUpdate, active: FlowVersion | undefined, context: InputContext): string | undefined {
+    const data = update.callback?.data;
+    if (data === undefined) return undefined;
+    const run = this.state.run;
+    let template: string | undefined;
+    const waiting = run?.suspended.kind === 'wait' ? this.node(this.frame().flowVersionId, run.suspended.nodeId) : undefined;
+    if (waiting?.type === 'wait.button' && (!waiting.data.accept || waiting.data.accept.includes(data))) template = waiting.data.toast;
+    else {
+      const trigger = active?.nodes.find((n) => n.type === 'trigger.callback' && (n.data.match === 'prefix' ? data.startsWith(n.data.data) : data === n.data.data));
+      template = trigger?.type === 'trigger.callback' ? trigger.data.toast : undefined;
+    }
+    if (template === undefined) return undefined;
+    return renderTemplate(template, {
+      run: run ? this.frame().run : {},
+      chat: liveChatValues(this.state.chat, Date.now()),
+      user: this.scoped.user,
+      bot: this.scoped.bot,
+      message: context.message,
+      from: context.from,
+      event: { name: null, payload: null },
+    });
+  }
+
+  private async answerCallback(callbackQueryId: string, receivedAt: number, text?: string): Promise<void> {
     try {
-      await local.sendTelegram(this.botId, { method: 'answerCallbackQuery', callbackQueryId }, this.isGroup, receivedAt);
+      await local.sendTelegram(this.botId, { method: 'answerCallbackQuery', callbackQueryId, ...(text ? { text } : {}) }, this.isGroup, receivedAt);
     } catch (err) {
       // An answer can come too late (Telegram's deadline is undocumented); the run goes on.
       log.info('callback answer refused', { error: describe(err) });
