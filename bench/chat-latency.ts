@@ -73,6 +73,7 @@ import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row 
 import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
 import { percentile, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
+import { counterFlow } from './support/counter-flow';
 
 /** `--name=value`, else the environment variable, else the fallback. */
 function stringOption(name: string, envName: string, fallback: string): string {
@@ -116,23 +117,6 @@ const TARGET_UPDATES_PER_S = 200;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-/** /start shows a menu with one inline button; every press of it adds one and says the total. */
-const counterFlow = {
-  settings: { debounceMs: 0 },
-  variables: [{ name: 'clicks', scope: 'chat', type: 'number', default: 0 }],
-  nodes: [
-    { id: 'start', type: 'trigger.command', data: { command: '/start' } },
-    { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
-    { id: 'pressed', type: 'trigger.callback', data: { data: 'count' } },
-    { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
-    { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },
-  ],
-  edges: [
-    { id: 'start-menu', source: 'start', target: 'menu' },
-    { id: 'pressed-add', source: 'pressed', target: 'add' },
-    { id: 'add-say', source: 'add', target: 'say' },
-  ],
-};
 
 const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
 

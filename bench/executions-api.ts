@@ -62,6 +62,7 @@ import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row 
 import { SseStream } from './support/sse';
 import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
 import { percentile, round } from './support/stats';
+import { counterFlow } from './support/counter-flow';
 
 /** A non-negative integer option (0 allowed, unlike intOption). */
 function countOption(name: string, envName: string, fallback: number): number {
@@ -103,23 +104,6 @@ const TARGET_SSE_P95_MS = 200;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-/** /start shows a menu with one inline button; every press adds one and says the total. */
-const counterFlow = {
-  settings: { debounceMs: 0 },
-  variables: [{ name: 'clicks', scope: 'chat', type: 'number', default: 0 }],
-  nodes: [
-    { id: 'start', type: 'trigger.command', data: { command: '/start' } },
-    { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
-    { id: 'pressed', type: 'trigger.callback', data: { data: 'count' } },
-    { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
-    { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },
-  ],
-  edges: [
-    { id: 'start-menu', source: 'start', target: 'menu' },
-    { id: 'pressed-add', source: 'pressed', target: 'add' },
-    { id: 'add-say', source: 'add', target: 'say' },
-  ],
-};
 
 interface Dist {
   n: number;
