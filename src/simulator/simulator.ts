@@ -56,7 +56,8 @@ function requireToken(token: string): RequestHandler {
   };
 }
 
-const pagePath = path.resolve(__dirname, 'simulator.html');
+// Resolved from the project root, so that compiled code (dist/) serves the same page as src/.
+const pagePath = path.resolve(__dirname, '..', '..', 'src', 'simulator', 'simulator.html');
 
 /**
  * `/simulator`: the chat page, its settings, and the emulator's control API under
