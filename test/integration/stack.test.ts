@@ -35,7 +35,8 @@ describe('the embedded stack (npm start)', () => {
   });
 
   afterAll(async () => {
-    await system?.stop('SIGKILL');
+    // Gracefully: a SIGKILLed parent cannot take its embedded servers down with it.
+    await system?.stop('SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
