@@ -66,12 +66,12 @@ import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
 import { CpuSampler, processRunWaitSeconds, type CpuReport } from './support/cpu-sampler';
 import { makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, wasInterrupted } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { treeMemory } from './support/proc';
-import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { percentile, round } from './support/stats';
+import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
 import { counterFlow } from './support/counter-flow';
 
@@ -116,7 +116,6 @@ const TARGET_AT_RATE = 50;
 const TARGET_UPDATES_PER_S = 200;
 
 const epochNow = () => performance.timeOrigin + performance.now();
-
 
 const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
 
@@ -301,27 +300,6 @@ class Injector {
   }
 }
 
-interface Dist {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-function dist(values: readonly number[], digits = 1): Dist {
-  return {
-    n: values.length,
-    p50: round(percentile(values, 50), digits),
-    p95: round(percentile(values, 95), digits),
-    p99: round(percentile(values, 99), digits),
-    max: round(values.length ? values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY) : Number.NaN, digits),
-  };
-}
-
-const ms = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
-const fmt = (d: Dist) => (d.n === 0 ? 'no data' : `p50 ${ms(d.p50)} ms, p95 ${ms(d.p95)} ms, p99 ${ms(d.p99)} ms, max ${ms(d.max)} ms  (n=${d.n})`);
-
 /** Collects warning/error lines of the stack (pino level ≥ 40; the dev server's own lines when it logs through us). */
 class NotableLines {
   private readonly counts = new Map<string, number>();
@@ -504,7 +482,7 @@ async function main(): Promise<boolean> {
       await sleep(50);
     }
     const warmLatency = warm.flatMap((c) => c.steps.map((s) => (s.replyAt as number) - (s.firstTryAt ?? Number.NaN)));
-    progress(`warm-up done: ${warm.length * 2} updates, reply latency ${fmt(dist(warmLatency))}`);
+    progress(`warm-up done: ${warm.length * 2} updates, reply latency ${formatDist(dist(warmLatency))}`);
     await sleep(1_000);
 
     // The measured run.
@@ -755,17 +733,17 @@ async function main(): Promise<boolean> {
       ['injection', RATE > 0 ? `${injectionPerS.toFixed(1)} updates/s achieved (asked ${RATE}/s${injectionPerS < RATE * 0.9 ? `; short because every chat was waiting for its reply: ${PRESS === 'sequential' ? 'more chats, or ' : ''}a faster system would reach it` : ''})` : `unpaced; ${Number.isFinite(injectionPerS) ? injectionPerS.toFixed(0) : '–'} user actions/s on average`],
       ['', ''],
       ['reply latency', `POST of the update → bot's sendMessage at the emulator`],
-      ['  all replies', `${fmt(replyAll)}   target p50 ≤ ${TARGET_P50_MS}, p99 ≤ ${TARGET_P99_MS}: ${pass(latencyPass)}${note}`],
-      ['  not held by pacing', `${fmt(replyFree)}   target: ${pass(latencyFreePass)}`],
-      ['  /start', fmt(replyStart)],
-      ['  presses', fmt(replyClicks)],
+      ['  all replies', `${formatDist(replyAll)}   target p50 ≤ ${TARGET_P50_MS}, p99 ≤ ${TARGET_P99_MS}: ${pass(latencyPass)}${note}`],
+      ['  not held by pacing', `${formatDist(replyFree)}   target: ${pass(latencyFreePass)}`],
+      ['  /start', formatDist(replyStart)],
+      ['  presses', formatDist(replyClicks)],
       ...byStep.map((s): Row => [`  #${s.step + 1} "${s.text}"`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} ms; held by pacing ${s.held}/${s.n}`]),
-      ['callback answer', `POST of a press → answerCallbackQuery: ${fmt(answer)}`],
-      ['user action → reply', `${fmt(userToReply)}   (includes the emulator's per-chat queue and max_connections)`],
+      ['callback answer', `POST of a press → answerCallbackQuery: ${formatDist(answer)}`],
+      ['user action → reply', `${formatDist(userToReply)}   (includes the emulator's per-chat queue and max_connections)`],
       ['', ''],
       ['pacing', `chat: burst ${limits.chatBurst}, then ${limits.chatPerS}/s; bot: ${limits.botPerS}/s (× ${BOTS} bots = ${limits.botPerS * BOTS}/s)`],
-      ['  held replies', `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${fmt(heldFloor)}`],
-      ['  held: token → reply', `${fmt(heldOverrun)}   (what the system added after pacing released it)`],
+      ['  held replies', `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${formatDist(heldFloor)}`],
+      ['  held: token → reply', `${formatDist(heldOverrun)}   (what the system added after pacing released it)`],
       ['  peak sends per bot', `${peakBotSendsPerS} in one second (limit ${limits.botPerS})`],
       ['', ''],
       ['throughput', `${updatesPerS.toFixed(1)} updates/s overall (first POST → last reply ${spanS.toFixed(1)} s); sustained ${sustainedPerS.toFixed(1)}/s (middle 80%), peak 5 s ${peak5sPerS.toFixed(1)}/s; webhook 200s ${acksPerS.toFixed(1)}/s   target ≥ ${TARGET_UPDATES_PER_S}: ${RATE > 0 ? `n/a (paced at ${RATE}/s)` : pass(throughputPass)}`],
@@ -879,17 +857,8 @@ async function main(): Promise<boolean> {
     const stop = await proc.stop();
     progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
     await Promise.race([telegram.close(), sleep(5_000)]).catch(() => undefined);
-    const leftovers = leftoverProcesses(dataDir);
-    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
-    else removeDataDir(dataDir);
+    releaseDataDir(dataDir);
   }
 }
 
-main().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (err: unknown) => {
-    if (wasInterrupted()) return; // The signal handler stops everything and exits.
-    process.stderr.write(`chat latency bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('chat latency', main);

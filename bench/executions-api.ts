@@ -55,13 +55,13 @@ import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatSteps } from '../src/workflows/chat/messages';
 import type { ChatStep } from '../src/workflows/chat/types';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, wasInterrupted } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
-import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { SseStream } from './support/sse';
 import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { percentile, round } from './support/stats';
+import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { counterFlow } from './support/counter-flow';
 
 /** A non-negative integer option (0 allowed, unlike intOption). */
@@ -104,27 +104,6 @@ const TARGET_SSE_P95_MS = 200;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-
-interface Dist {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-function dist(values: readonly number[], digits = 1): Dist {
-  return {
-    n: values.length,
-    p50: round(percentile(values, 50), digits),
-    p95: round(percentile(values, 95), digits),
-    p99: round(percentile(values, 99), digits),
-    max: round(values.length ? values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY) : Number.NaN, digits),
-  };
-}
-
-const ms = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
-const fmt = (d: Dist) => (d.n === 0 ? 'no data' : `p50 ${ms(d.p50)} ms, p95 ${ms(d.p95)} ms, p99 ${ms(d.p99)} ms, max ${ms(d.max)} ms  (n=${d.n})`);
 const cpuText = (cpu: Record<string, number>) =>
   Object.entries(cpu)
     .filter(([, s]) => s >= 0.05)
@@ -821,23 +800,23 @@ async function main(): Promise<boolean> {
       ['counted with', `CountWorkflowExecutions (client.workflow.count, what \`temporal workflow count\` calls): all ${population.visible.total}, one count ${ms(population.countMs)} ms; counts matched ${ms(population.visibilityLagS * 1000)} ms after the last reply/job (polled every 250 ms)`],
       ['creation CPU', `${cpuLine(population.cpu)}; stack ${((population.cpu.stackS / Math.max(1, population.visible.total)) * 1000).toFixed(0)} ms per execution; Temporal SQLite ${(population.sqliteBytes / 1e6).toFixed(0)} MB`],
       ['', ''],
-      ['GET /api/executions', `${fmt(apiAll)}   target p50 ≤ ${TARGET_LIST_P50_MS} ms: ${pass(listPass)}`],
-      ...classes.map(({ cls, label }): Row => [`  ${label}`, fmt(classFigures[cls]?.api as Dist)]),
+      ['GET /api/executions', `${formatDist(apiAll)}   target p50 ≤ ${TARGET_LIST_P50_MS} ms: ${pass(listPass)}`],
+      ...classes.map(({ cls, label }): Row => [`  ${label}`, formatDist(classFigures[cls]?.api as Dist)]),
       ['  p50 by page depth', pageP50.map((v, i) => `page ${i + 1} ${ms(v)} ms`).join(', ')],
       ['where the time goes', `(${all.length} requests, sequential, each followed by the same query sent straight to Temporal over gRPC)`],
-      ['  Temporal visibility alone', fmt(directAll)],
-      ...classes.map(({ cls, label }): Row => [`    ${label}`, fmt(classFigures[cls]?.direct as Dist)]),
-      ['  API − direct', `${fmt(overhead)}   (HTTP, auth, validation, JSON; its own gRPC hop)`],
+      ['  Temporal visibility alone', formatDist(directAll)],
+      ...classes.map(({ cls, label }): Row => [`    ${label}`, formatDist(classFigures[cls]?.direct as Dist)]),
+      ['  API − direct', `${formatDist(overhead)}   (HTTP, auth, validation, JSON; its own gRPC hop)`],
       ['  CPU while listing', `${cpuLine(listing.cpu)}   (API and direct calls together)`],
       ['', ''],
-      ['SSE step delay', `${fmt(delay)}   target p95 ≤ ${TARGET_SSE_P95_MS} ms: ${pass(ssePass)}`],
+      ['SSE step delay', `${formatDist(delay)}   target p95 ≤ ${TARGET_SSE_P95_MS} ms: ${pass(ssePass)}`],
       ['  measured as', `SSE arrival of the "say" step − the emulator receiving the bot's "click n" (one clock: this process); ${sse.clicks} presses ${CLICK_INTERVAL_MS} ms apart`],
-      ['  vs step time', `${fmt(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`],
-      ['  press → reply', fmt(dist(sse.pressToReply))],
-      ['  press → SSE event', fmt(dist(sse.pressToSse))],
+      ['  vs step time', `${formatDist(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`],
+      ['  press → reply', formatDist(dist(sse.pressToReply))],
+      ['  press → SSE event', formatDist(dist(sse.pressToSse))],
       ['where the time goes', `(${probe.clicks} more presses, stream closed, a chatSteps query every ${PROBE_POLL_MS} ms straight to Temporal)`],
-      ['  reply → step queryable', `${fmt(queryable)}   (upper bound: when the first query showing it returned)`],
-      ['  one chatSteps query', fmt(rtt)],
+      ['  reply → step queryable', `${formatDist(queryable)}   (upper bound: when the first query showing it returned)`],
+      ['  one chatSteps query', formatDist(rtt)],
       ['  stream poll interval', `${STREAM_POLL_MS} ms: adds 0–${STREAM_POLL_MS} ms (mean ${STREAM_POLL_MS / 2}) on top of the two above`],
       ['  CPU during the presses', `${cpuLine(sse.cpu)}${sse.continuedAsNew ? '; the chat continued as new meanwhile' : ''}`],
       ['', ''],
@@ -903,17 +882,8 @@ async function main(): Promise<boolean> {
     const stop = await proc.stop();
     progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
     await telegram.close();
-    const leftovers = leftoverProcesses(dataDir);
-    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
-    else removeDataDir(dataDir);
+    releaseDataDir(dataDir);
   }
 }
 
-main().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (err: unknown) => {
-    if (wasInterrupted()) return; // The signal handler stops everything and exits.
-    process.stderr.write(`executions bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('executions', main);

@@ -14,9 +14,9 @@
  */
 import { checkLedger, type LedgerProblem } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, wasInterrupted } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
-import { leftoverProcesses, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackOverrides, waitForReady } from './support/stack';
 import { round, summary } from './support/stats';
 
@@ -221,17 +221,8 @@ async function main(): Promise<boolean> {
       if (stop.leftovers.length > 0) process.stderr.write(`${proc.label}: killed leftovers ${JSON.stringify(stop.leftovers)}\n`);
     }
     progress('all processes stopped');
-    const leftovers = leftoverProcesses(dataDir);
-    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
-    else removeDataDir(dataDir);
+    releaseDataDir(dataDir);
   }
 }
 
-main().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (err: unknown) => {
-    if (wasInterrupted()) return; // The signal handler stops everything and exits.
-    process.stderr.write(`chaos bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('chaos', main);

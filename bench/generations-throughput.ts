@@ -15,10 +15,10 @@
 import os from 'node:os';
 import { checkLedger, type LedgerProblem } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, wasInterrupted } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
-import { leftoverProcesses, pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
 import { round, summary } from './support/stats';
 
@@ -214,17 +214,8 @@ async function main(): Promise<boolean> {
     await db?.$client.end().catch(() => undefined);
     const stop = await proc.stop();
     progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
-    const leftovers = leftoverProcesses(dataDir);
-    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
-    else removeDataDir(dataDir);
+    releaseDataDir(dataDir);
   }
 }
 
-main().then(
-  (ok) => process.exit(ok ? 0 : 1),
-  (err: unknown) => {
-    if (wasInterrupted()) return; // The signal handler stops everything and exits.
-    process.stderr.write(`throughput bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('throughput', main);

@@ -16,10 +16,10 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { diskUsage, embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, wasInterrupted, type StopReport } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench, type StopReport } from './support/entrypoint';
 import { stackPorts, type StackPorts } from './support/ports';
 import { treeMemory, type TreeMemory } from './support/proc';
-import { leftoverProcesses, mb, pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { mb, pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { firstAccept, intOption, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
 import { median, round } from './support/stats';
 
@@ -153,9 +153,7 @@ async function main(): Promise<void> {
     dataDirBytes = diskUsage(dataDir);
     for (let i = 0; i < WARM_RUNS; i++) runs.push(await startOnce('warm', env, ports));
   } finally {
-    const leftovers = leftoverProcesses(dataDir);
-    if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
-    else removeDataDir(dataDir);
+    releaseDataDir(dataDir);
   }
   const baselineS = nodeTsxBaselineS();
 
@@ -211,11 +209,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (wasInterrupted()) return; // The signal handler stops everything and exits.
-    process.stderr.write(`startup bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench('startup', main);

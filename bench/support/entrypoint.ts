@@ -249,3 +249,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 process.on('exit', () => {
   for (const proc of live) for (const p of proc.members()) killQuietly(p.pid, 'SIGKILL');
 });
+
+/**
+ * Runs a bench's `main`: exit 0 when it passed its correctness checks (a missed performance
+ * target is only reported), 1 when it did not or failed. An interrupted run is left to the
+ * signal handler, which stops everything and exits.
+ */
+export function runBench(name: string, main: () => Promise<boolean | void>): void {
+  main().then(
+    (ok) => process.exit(ok === false ? 1 : 0),
+    (err: unknown) => {
+      if (wasInterrupted()) return;
+      process.stderr.write(`${name} bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

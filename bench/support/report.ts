@@ -1,5 +1,6 @@
 /** Output of a bench: a human-readable block, then one JSON line with the figures. */
 import os from 'node:os';
+import { removeDataDir } from './data-dir';
 import { processesMentioning } from './proc';
 
 export type Row = [label: string, value: string];
@@ -46,4 +47,11 @@ export const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
  */
 export function leftoverProcesses(dataDir: string): { pid: number; name: string; command: string }[] {
   return processesMentioning(dataDir);
+}
+
+/** Removes the bench's DATA_DIR, unless a process still uses it: then it is reported and kept. */
+export function releaseDataDir(dataDir: string): void {
+  const leftovers = leftoverProcesses(dataDir);
+  if (leftovers.length > 0) process.stderr.write(`WARNING: processes still mention ${dataDir}: ${JSON.stringify(leftovers)}\n`);
+  else removeDataDir(dataDir);
 }

@@ -37,3 +37,28 @@ export function summary(values: readonly number[], digits = 1): { n: number; p50
     max: round(values.length ? Math.max(...values) : Number.NaN, digits),
   };
 }
+
+/** A latency distribution (ms): count, p50, p95, p99, max. */
+export interface Dist {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export function dist(values: readonly number[], digits = 1): Dist {
+  return {
+    n: values.length,
+    p50: round(percentile(values, 50), digits),
+    p95: round(percentile(values, 95), digits),
+    p99: round(percentile(values, 99), digits),
+    max: round(values.length ? values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY) : Number.NaN, digits),
+  };
+}
+
+/** Milliseconds for reading: whole above 100, one decimal below, "–" when there is no figure. */
+export const ms = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
+
+export const formatDist = (d: Dist): string =>
+  d.n === 0 ? 'no data' : `p50 ${ms(d.p50)} ms, p95 ${ms(d.p95)} ms, p99 ${ms(d.p99)} ms, max ${ms(d.max)} ms  (n=${d.n})`;

@@ -35,6 +35,8 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   await session.warm();
   if (session.blocked) return;
 
+  // Date.now() here is Temporal's workflow time (the sandbox replaces the clock): the same value
+  // on replay, so timeouts and idleness are deterministic.
   for (;;) {
     const arrived = await condition(() => inbox.length > 0, Math.max(1, session.nextWake() - Date.now()));
     if (!arrived) {

@@ -1,13 +1,13 @@
 import {
   compileExpression,
   evaluateExpression,
-  ExpressionError,
   ExpressionRuntimeError,
   ExpressionSyntaxError,
   referencedVariables,
   type ScopeInput,
   type Value,
 } from '../../../src/flow';
+import { errorOf } from './expression-error';
 
 const scope = {
   user: { balance: 150, name: 'Anna', tags: ['vip', 'beta'], profile: { city: 'Riga' } },
@@ -17,16 +17,6 @@ const scope = {
 };
 
 const evaluate = (source: string, over: ScopeInput = scope): Value => evaluateExpression(source, over);
-
-function errorOf(run: () => unknown): ExpressionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ExpressionError) return error;
-    throw error;
-  }
-  throw new Error('expected an ExpressionError');
-}
 
 describe('expression operators', () => {
   it.each<[string, Value]>([

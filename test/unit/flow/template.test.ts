@@ -1,19 +1,10 @@
-import { compileTemplate, ExpressionError, referencedVariables, renderTemplate } from '../../../src/flow';
+import { compileTemplate, referencedVariables, renderTemplate } from '../../../src/flow';
+import { errorOf } from './expression-error';
 
 const scope = {
   user: { name: 'Ann <b>&</b>', balance: 1500, tags: ['a', 'b'], nothing: null },
   from: { firstName: 'Ivan_1.0!' },
 };
-
-function errorOf(run: () => unknown): ExpressionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ExpressionError) return error;
-    throw error;
-  }
-  throw new Error('expected an ExpressionError');
-}
 
 describe('templates', () => {
   it('replaces placeholders with values', () => {
