@@ -19,6 +19,7 @@ import { metricsRouter } from './metrics';
 import { openApiRouter } from './openapi';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
+import { traceRequests } from '../tracing';
 
 export interface ApiDeps {
   db: Database;
@@ -43,6 +44,7 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(traceRequests());
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps));

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 
@@ -16,11 +17,14 @@ declare module 'express-serve-static-core' {
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const requestId = req.get('x-request-id')?.slice(0, 100) || crypto.randomUUID();
-    req.log = logger.child({ requestId });
+    // With tracing on, the trace id ties this request's log lines to its spans.
+    const span = trace.getActiveSpan()?.spanContext();
+    req.log = logger.child(span && trace.isSpanContextValid(span) ? { requestId, traceId: span.traceId } : { requestId });
     res.setHeader('x-request-id', requestId);
     const started = performance.now();
     res.on('finish', () => {
-      const entry = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      // originalUrl: req.path is relative to the router that answered (`/generations`).
+      const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) };
       if (res.statusCode >= 500) req.log.error(entry, 'request failed');
       else req.log.info(entry, 'request');
     });

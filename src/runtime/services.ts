@@ -19,6 +19,7 @@ import type { Logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { createWorker } from '../workers/worker';
 import type { Lifecycle } from './lifecycle';
+import { startTracing } from '../tracing';
 
 export interface ServiceOptions {
   config: Config;
@@ -95,10 +96,14 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
 
   const cipher = new TokenCipher(resolveBotTokenKey(config));
 
+  // Registered before the worker, so it stops after it: the last spans are flushed once the worker drained.
+  const tracing = startTracing(config, logger);
+  if (tracing) lifecycle.onStop('tracing', () => tracing.shutdown());
+
   const connection = await Connection.connect({ address: options.temporalAddress });
   lifecycle.onStop('temporal client', () => connection.close());
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
 
   if (options.runWorker) {
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
@@ -110,6 +115,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       activities: activitiesFor({ db, config, logger, cipher }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });
     const running = worker.run();
     running.catch((err: unknown) => {

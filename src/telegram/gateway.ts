@@ -7,6 +7,7 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import { telegramErrors, type TelegramCall } from './outbound';
 import { SendRateLimiter } from './rate-limiter';
+import { inSpan } from '../tracing';
 
 interface TelegramErrorShape {
   response?: { error_code?: number; description?: string; parameters?: { retry_after?: number } };
@@ -51,7 +52,7 @@ export class TelegramGateway {
       await this.limiter.acquire(botId, call.chatId, isGroup);
     }
     try {
-      return await perform(telegram, call);
+      return await inSpan(`telegram ${call.method}`, 'chatId' in call ? { 'bot.id': botId, 'chat.id': call.chatId } : { 'bot.id': botId }, () => perform(telegram, call));
     } catch (err) {
       const response = (err as TelegramErrorShape).response;
       const code = response?.error_code;

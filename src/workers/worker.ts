@@ -12,6 +12,9 @@ export interface WorkerDeps {
   /** Prebuilt workflow bundle (tests bundle once per file); otherwise src/workflows is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   workflowsPath?: string;
+  /** Tracing interceptors and the sink that exports workflow spans (when tracing is on). */
+  interceptors?: WorkerOptions['interceptors'];
+  sinks?: WorkerOptions['sinks'];
 }
 
 /**
@@ -28,6 +31,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     activities: deps.activities,
     ...workflows,
+    ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
+    ...(deps.sinks ? { sinks: deps.sinks } : {}),
     // Bounded cache: each cached chat costs memory (about 1 MB); evicted ones replay on demand.
     maxCachedWorkflows: 1_000,
     shutdownGraceTime: deps.shutdownGraceMs,
