@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { callbackAnswerLatency, chatEvents, flowStepDuration, flowSteps, replyLatency } from '../metrics';
 import type { TelegramGateway } from '../telegram/gateway';
 import type { TelegramCall } from '../telegram/outbound';
-import { generationWorkflowId } from '../temporal/workflow-ids';
+import { chatOfWorkflowId, generationWorkflowId } from '../temporal/workflow-ids';
 import type { ChatStep, ChatVariables } from '../workflows/chat/types';
 import type { GenerationInput } from '../workflows/generation';
 
@@ -148,7 +148,9 @@ export function createChatActivities(deps: ChatActivityDeps) {
 
     /** One Bot API call; `receivedAt` (of the update being answered) feeds the latency metrics. */
     async sendTelegram(botId: string, call: TelegramCall, isGroup: boolean, receivedAt: number | null): Promise<{ messageId?: number }> {
-      const result = await telegram.call(botId, call, isGroup);
+      // A callback answer carries no chat id; the chat workflow calling this is the chat.
+      const chatId = call.method === 'answerCallbackQuery' ? chatOfWorkflowId(Context.current().info.workflowExecution?.workflowId ?? '') : undefined;
+      const result = await telegram.call(botId, call, isGroup, chatId);
       if (receivedAt !== null) {
         const seconds = Math.max(0, Date.now() - receivedAt) / 1000;
         if (call.method === 'answerCallbackQuery') callbackAnswerLatency.observe(seconds);

@@ -32,7 +32,7 @@ export interface ApiDeps {
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
-  /** The chat simulator (`npm start` without a bot token). */
+  /** The chat simulator (`npm start` outside production). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string };
 }
 
@@ -63,7 +63,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
   app.use('/api', api);
 
-  if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, apiToken: deps.apiToken }));
+  if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, db: deps.db, apiToken: deps.apiToken }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -22,6 +22,7 @@ export const updateBotBody = z
   .object({
     mode: z.enum(['polling', 'webhook']).optional(),
     mainFlowId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -').optional(),
+    simulator: z.boolean().optional().describe('also serve the bot in the chat simulator (its real chats are untouched)'),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');
 
@@ -34,6 +35,8 @@ export interface BotsDeps {
   publicUrl?: string;
   /** The ingress of this process, told when a bot is added, switched or disabled. */
   ingress?: Ingress;
+  /** Whether this process runs the chat simulator, so that bots can be switched to it. */
+  simulatorRunning?: boolean;
 }
 
 /** What the API shows of a bot: never its token, nor its webhook secret. */
@@ -43,6 +46,7 @@ function botView(bot: Bot, publicUrl?: string) {
     username: bot.username,
     mode: bot.mode,
     mainFlowId: bot.mainFlowId,
+    simulator: bot.simulator,
     webhookUrl: bot.mode === 'webhook' && publicUrl ? new URL(webhookPath(bot.id), publicUrl).toString() : null,
     disabled: bot.disabledAt !== null,
     createdAt: bot.createdAt.toISOString(),
@@ -96,14 +100,23 @@ export function botsRouter(deps: BotsDeps): Router {
   });
 
   route(
-    { method: 'patch', path: '/bots/:botId', summary: 'Switch polling/webhook or the main flow', tag: 'bots', auth: 'bearer', params: botParams, body: updateBotBody, responses: { 200: 'the bot', 404: 'no such bot' } },
+    { method: 'patch', path: '/bots/:botId', summary: 'Switch polling/webhook, the main flow, or the chat simulator', tag: 'bots', auth: 'bearer', params: botParams, body: updateBotBody, responses: { 200: 'the bot', 404: 'no such bot', 409: 'no simulator here, or a simulator-only bot' } },
     async (req, res) => {
     const { botId } = parseRequest(botParams, req, 'params');
-    const body = parseRequest(updateBotBody, req, 'body');
-    await findBot(botId);
-    await db.update(bots).set({ ...body, updatedAt: sql`now()` }).where(eq(bots.id, botId));
+    const { simulator, ...body } = parseRequest(updateBotBody, req, 'body');
+    const bot = await findBot(botId);
+    if (simulator !== undefined && bot.simulator === 'only') {
+      throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [{ field: 'body.simulator', message: 'cannot be changed for a simulator-only bot' }]);
+    }
+    if (simulator && !deps.simulatorRunning) {
+      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` outside production, SIMULATOR=auto)', [{ field: 'body.simulator', message: 'no simulator' }]);
+    }
+    await db
+      .update(bots)
+      .set({ ...body, ...(simulator === undefined ? {} : { simulator: simulator ? 'on' : 'off' }), updatedAt: sql`now()` })
+      .where(eq(bots.id, botId));
     await deps.ingress?.refresh(botId);
-    await audit(db, req, 'bot.update', `bot:${botId}`, body);
+    await audit(db, req, 'bot.update', `bot:${botId}`, simulator === undefined ? body : { ...body, simulator });
     res.json(botView(await findBot(botId), deps.publicUrl));
   });
 

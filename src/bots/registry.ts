@@ -1,10 +1,14 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
 import type { Database } from '../db/client';
 import { bots, flows, flowVersions } from '../db/schema';
 import { checkFlow, type Problem } from '../flow';
 import { botIdOf, type TokenCipher } from './token-cipher';
+
+/** The example loyalty flow: the default of a bot bootstrapped at start, and the demo bot's. */
+export const exampleFlowFile = path.resolve(__dirname, '..', '..', 'examples', 'flows', 'loyalty.json');
 
 export class InvalidFlowError extends Error {
   constructor(readonly problems: Problem[]) {
@@ -22,7 +26,7 @@ export async function registerBot(
   cipher: TokenCipher,
   apiRoot: string,
   token: string,
-  options: { mode: 'polling' | 'webhook'; webhookSecret?: string },
+  options: { mode: 'polling' | 'webhook'; webhookSecret?: string; simulator?: 'off' | 'on' | 'only' },
 ): Promise<{ id: string; username: string }> {
   const me = await new Telegram(token, { apiRoot }).getMe();
   const id = botIdOf(token);
@@ -34,6 +38,8 @@ export async function registerBot(
     webhookSecret: options.webhookSecret ?? null,
     disabledAt: null,
     updatedAt: sql`now()`,
+    // Registering again keeps the simulator setting unless one is given.
+    ...(options.simulator ? { simulator: options.simulator } : {}),
   };
   await db.insert(bots).values({ id, ...values }).onConflictDoUpdate({ target: bots.id, set: values });
   return { id, username: me.username };

@@ -25,6 +25,12 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
 export const telegramMode = pgEnum('telegram_mode', ['polling', 'webhook']);
+/**
+ * Whether the chat simulator serves a bot: `off`; `on` – a real bot that can also be tried in the
+ * simulator (its simulated chats have ids Telegram never uses, so real chats are untouched);
+ * `only` – a bot that exists only in the simulator (the demo bot).
+ */
+export const botSimulator = pgEnum('bot_simulator', ['off', 'on', 'only']);
 
 /** A Telegram bot; its id is Telegram's numeric bot id (the token's prefix). */
 export const bots = pgTable('bots', {
@@ -36,6 +42,7 @@ export const bots = pgTable('bots', {
   webhookSecret: text('webhook_secret'),
   /** The flow whose triggers start runs; other flows are reached as sub-flows. */
   mainFlowId: text('main_flow_id').notNull().default('main'),
+  simulator: botSimulator('simulator').notNull().default('off'),
   disabledAt: timestamp('disabled_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

@@ -2,7 +2,7 @@ import { scrubSecrets } from '../logger';
 import type { Infra } from '../runtime/infra';
 
 /** The human-readable "where is everything" block printed once the system is up. */
-export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { token: string; generated: boolean }; simulator: boolean }): void {
+export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { token: string; generated: boolean }; simulator?: 'demo' | 'bots' }): void {
   const { infra, apiUrl, apiToken } = opts;
   const lines = [
     '',
@@ -10,7 +10,13 @@ export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { t
     `  API             ${apiUrl}   (health: ${apiUrl}/readyz)`,
     `  API token       ${apiToken.generated ? `${apiToken.token}   (generated; set API_TOKEN to choose one)` : '(from API_TOKEN)'}`,
     `  API reference   ${apiUrl}/docs`,
-    ...(opts.simulator ? [`  Simulator       ${apiUrl}/simulator?token=${encodeURIComponent(apiToken.token)}   (no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)`] : []),
+    ...(opts.simulator
+      ? [
+          `  Simulator       ${apiUrl}/simulator?token=${encodeURIComponent(apiToken.token)}   ${
+            opts.simulator === 'demo' ? '(no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)' : '(switch a bot to it: PATCH /api/bots/<id> {"simulator":true})'
+          }`,
+        ]
+      : []),
     `  Temporal        ${infra.temporalAddress}`,
     ...(infra.temporalUiUrl ? [`  Temporal Web UI ${infra.temporalUiUrl}`] : []),
     `  PostgreSQL      ${scrubSecrets(infra.databaseUrl)}${infra.postgresVersion ? `   (embedded, ${infra.postgresVersion})` : ''}`,

@@ -3,79 +3,112 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq, isNull } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
-import { publishFlow, registerBot } from '../bots/registry';
+import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
+import { registerDemoBot, type Simulator } from '../simulator/simulator';
 import type { DeliveryTarget } from './deliver';
 import { PollingLoop } from './polling';
 import { webhookPath } from './webhook';
 
-const exampleFlow = path.resolve(__dirname, '..', '..', 'examples', 'flows', 'loyalty.json');
+type Bot = typeof bots.$inferSelect;
 
 /**
  * Receives updates for every enabled bot: a polling loop per polling-mode bot; for webhook-mode
- * bots it registers the webhook (the route itself is served by the API's HTTP server).
+ * bots it registers the webhook (the route itself is served by the API's HTTP server). A bot the
+ * simulator serves gets one more polling loop, on the simulator's Telegram.
  */
 export class Ingress {
-  private readonly loops = new Map<string, PollingLoop>();
+  private readonly loops = new Map<string, PollingLoop[]>();
 
   constructor(
-    private readonly deps: { db: Database; cipher: TokenCipher; config: Config; target: DeliveryTarget; logger: Logger },
+    private readonly deps: { db: Database; cipher: TokenCipher; config: Config; target: DeliveryTarget; logger: Logger; simulator?: Simulator },
   ) {}
 
-  /** Registers TELEGRAM_BOT_TOKEN's bot and publishes its flow (TELEGRAM_BOT_FLOW, or the loyalty example). */
+  /** Whether this process runs the chat simulator (so bots may be switched to it). */
+  get hasSimulator(): boolean {
+    return this.deps.simulator !== undefined;
+  }
+
+  /**
+   * Registers TELEGRAM_BOT_TOKEN's bot and publishes its flow (TELEGRAM_BOT_FLOW, or the loyalty
+   * example); without a token, the simulator's demo bot.
+   */
   async bootstrap(): Promise<void> {
-    const { config, db, cipher, logger } = this.deps;
-    if (!config.TELEGRAM_BOT_TOKEN) return;
+    const { config, db, cipher, logger, simulator } = this.deps;
+    if (!config.TELEGRAM_BOT_TOKEN) {
+      if (simulator) await registerDemoBot(db, cipher, simulator, logger);
+      return;
+    }
     const secret = config.TELEGRAM_MODE === 'webhook' ? (config.TELEGRAM_WEBHOOK_SECRET ?? crypto.randomBytes(24).toString('base64url')) : undefined;
     const bot = await registerBot(db, cipher, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, { mode: config.TELEGRAM_MODE, webhookSecret: secret });
-    const file = config.TELEGRAM_BOT_FLOW ? path.resolve(config.TELEGRAM_BOT_FLOW) : exampleFlow;
+    const file = config.TELEGRAM_BOT_FLOW ? path.resolve(config.TELEGRAM_BOT_FLOW) : exampleFlowFile;
     const published = await publishFlow(db, bot.id, 'main', JSON.parse(fs.readFileSync(file, 'utf8')));
     logger.info({ botId: bot.id, username: bot.username, flow: file, version: published.version, changed: published.changed }, 'bootstrap bot ready');
   }
 
   async start(): Promise<void> {
     const enabled = await this.deps.db.select().from(bots).where(isNull(bots.disabledAt));
-    for (const bot of enabled) await this.startBot(bot.id, bot.mode, bot.tokenCiphertext, bot.webhookSecret);
+    for (const bot of enabled) await this.startBot(bot);
   }
 
   /** (Re)starts receiving for one bot as its row now says: after registration or a mode switch. */
   async refresh(botId: string): Promise<void> {
     await this.stopBot(botId);
     const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
-    if (bot && !bot.disabledAt) await this.startBot(bot.id, bot.mode, bot.tokenCiphertext, bot.webhookSecret);
+    if (bot && !bot.disabledAt) await this.startBot(bot);
   }
 
   /** Stops polling for a bot (a disabled bot, or one switched to webhook mode). */
   async stopBot(botId: string): Promise<void> {
-    await this.loops.get(botId)?.stop();
+    await Promise.all((this.loops.get(botId) ?? []).map((loop) => loop.stop()));
     this.loops.delete(botId);
   }
 
-  private async startBot(botId: string, mode: 'polling' | 'webhook', tokenCiphertext: string, secret: string | null): Promise<void> {
-    const { config, cipher, target, logger } = this.deps;
-    const telegram = new Telegram(cipher.decrypt(tokenCiphertext), { apiRoot: config.TELEGRAM_API_ROOT });
-    if (mode === 'webhook') {
-      if (!config.PUBLIC_URL || !secret) {
-        logger.error({ botId }, 'webhook mode needs PUBLIC_URL and a webhook secret; the bot receives nothing');
+  private async startBot(bot: Bot): Promise<void> {
+    const { config, cipher, logger, simulator } = this.deps;
+    const token = cipher.decrypt(bot.tokenCiphertext);
+    const loops: PollingLoop[] = [];
+    this.loops.set(bot.id, loops);
+    if (bot.simulator !== 'only') {
+      const telegram = new Telegram(token, { apiRoot: config.TELEGRAM_API_ROOT });
+      if (bot.mode === 'webhook') await this.registerWebhook(bot, telegram);
+      else loops.push(this.poll(bot.id, telegram, 'polling'));
+    }
+    if (bot.simulator !== 'off') {
+      if (!simulator) {
+        logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (SIMULATOR=off or production)');
         return;
       }
-      const url = new URL(webhookPath(botId), config.PUBLIC_URL).toString();
-      await telegram.setWebhook(url, { secret_token: secret, allowed_updates: ['message', 'callback_query'] });
-      logger.info({ botId, url }, 'webhook registered');
+      simulator.admit(token, bot.username);
+      loops.push(this.poll(bot.id, new Telegram(token, { apiRoot: simulator.apiRoot }), 'simulator'));
+    }
+  }
+
+  private async registerWebhook(bot: Bot, telegram: Telegram): Promise<void> {
+    const { config, logger } = this.deps;
+    if (!config.PUBLIC_URL || !bot.webhookSecret) {
+      logger.error({ botId: bot.id }, 'webhook mode needs PUBLIC_URL and a webhook secret; the bot receives nothing');
       return;
     }
-    const loop = new PollingLoop(botId, telegram, target, logger.child({ component: 'polling', botId }));
-    this.loops.set(botId, loop);
+    const url = new URL(webhookPath(bot.id), config.PUBLIC_URL).toString();
+    await telegram.setWebhook(url, { secret_token: bot.webhookSecret, allowed_updates: ['message', 'callback_query'] });
+    logger.info({ botId: bot.id, url }, 'webhook registered');
+  }
+
+  private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator'): PollingLoop {
+    const { target, logger } = this.deps;
+    const loop = new PollingLoop(botId, telegram, target, logger.child({ component: source, botId }));
     loop.start();
-    logger.info({ botId }, 'polling for updates');
+    logger.info({ botId }, source === 'simulator' ? 'polling the chat simulator for updates' : 'polling for updates');
+    return loop;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    await Promise.all([...this.loops.values()].flat().map((loop) => loop.stop()));
     this.loops.clear();
   }
 }

@@ -20,6 +20,7 @@ import { ensureSearchAttributes } from '../temporal/connection';
 import { createWorker } from '../workers/worker';
 import type { Lifecycle } from './lifecycle';
 import { startTracing } from '../tracing';
+import type { Simulator } from '../simulator/simulator';
 
 export interface ServiceOptions {
   config: Config;
@@ -30,7 +31,9 @@ export interface ServiceOptions {
   apiToken: string;
   runApi: boolean;
   runWorker: boolean;
-  simulator?: ApiDeps['simulator'];
+  /** The chat simulator, when this process runs it (`npm start` outside production). */
+  simulator?: Simulator;
+  temporalUiUrl?: string;
 }
 
 export interface Services {
@@ -40,13 +43,13 @@ export interface Services {
 }
 
 /** The worker's activities, wired as in production (tests pass their own provider). */
-export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; provider?: GenerationProvider }) {
+export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; provider?: GenerationProvider; simulatorApiRoot?: string }) {
   const { db, config, cipher } = deps;
   return createActivities({
     db,
     logger: deps.logger.child({ component: 'activities' }),
     provider: deps.provider ?? providerFromConfig(config),
-    telegram: gatewayFromConfig(db, cipher, config),
+    telegram: gatewayFromConfig(db, cipher, config, deps.simulatorApiRoot),
     config,
   });
 }
@@ -72,7 +75,7 @@ export function appFor(deps: {
     rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
-    bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress },
+    bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress, simulatorRunning: deps.ingress?.hasSimulator ?? false },
     simulator: deps.simulator,
   });
 }
@@ -112,7 +115,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: activitiesFor({ db, config, logger, cipher }),
+      activities: activitiesFor({ db, config, logger, cipher, simulatorApiRoot: options.simulator?.apiRoot }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
@@ -133,8 +136,18 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   if (options.runApi) {
     // The Telegram ingress lives with the API: its webhook route is served by the same server,
     // and bots registered through the API start receiving at once.
-    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }) });
-    const app = appFor({ db, temporal, config, logger, apiToken: options.apiToken, cipher, ingress, simulator: options.simulator });
+    const { simulator } = options;
+    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }), simulator });
+    const app = appFor({
+      db,
+      temporal,
+      config,
+      logger,
+      apiToken: options.apiToken,
+      cipher,
+      ingress,
+      simulator: simulator && { emulator: simulator.emulator, temporalUiUrl: options.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+    });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

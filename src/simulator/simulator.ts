@@ -1,10 +1,16 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { inArray, and, isNull } from 'drizzle-orm';
 import express, { Router, type RequestHandler } from 'express';
 import { ensureChatUser } from '../bots/chat-users';
+import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
+import type { TokenCipher } from '../bots/token-cipher';
 import { topUp } from '../credits/ledger';
 import type { Database } from '../db/client';
+import { bots } from '../db/schema';
+import type { Logger } from '../logger';
+import { SIMULATED_ID_BASE, simulatedUserId } from './simulated-ids';
 import { routeTo } from '../api/route';
 import { ApiError } from '../api/errors';
 import { createEmulatorApp, TelegramEmulator } from '../telegram-emulator';
@@ -15,32 +21,48 @@ import { createEmulatorApp, TelegramEmulator } from '../telegram-emulator';
  */
 export const DEMO_BOT_TOKEN = '1000000001:DEMO-simulator-bot-token-000000000';
 /** The simulated Telegram user the page starts with; it gets credits to try paid generations. */
-export const DEMO_USER_ID = 100;
+export const DEMO_USER_ID = simulatedUserId(1);
 const DEMO_CREDITS = 500;
 
 export interface Simulator {
   emulator: TelegramEmulator;
   /** Bot API root for telegraf (the emulator on its own loopback port). */
   apiRoot: string;
-  botToken: string;
+  /** Makes a registered bot reachable in the simulator: the emulator plays Telegram for it too. */
+  admit(token: string, username: string | null): void;
   stop(): Promise<void>;
 }
 
 /**
- * Telegram for a newcomer without a bot token: the Bot API emulator plays Telegram for a demo
- * bot, and the page at /simulator plays the user. The very same flows, workflows and ledger run.
+ * Telegram without Telegram: the Bot API emulator plays Telegram for the demo bot and for any
+ * registered bot switched to the simulator, and the page at /simulator plays the user. The very
+ * same flows, workflows and ledger run.
  */
 export async function startSimulator(): Promise<Simulator> {
   const emulator = new TelegramEmulator();
   const running = await emulator.start({ port: 0 });
-  emulator.createBot({ token: DEMO_BOT_TOKEN, username: 'demo_loyalty_bot', firstName: 'Demo Bot' });
-  return { emulator, apiRoot: running.apiRoot, botToken: DEMO_BOT_TOKEN, stop: running.close };
+  return {
+    emulator,
+    apiRoot: running.apiRoot,
+    admit(token, username) {
+      emulator.createBot({ token, ...(username ? { username } : {}), firstName: username ?? 'Bot' });
+    },
+    stop: running.close,
+  };
 }
 
-/** Gives the demo user some credits, once (the top-up is idempotent). */
-export async function seedDemoUser(db: Database, botId: string): Promise<void> {
-  const userId = await ensureChatUser(db, botId, { id: DEMO_USER_ID, firstName: 'Demo', username: null });
+/**
+ * The demo bot of a start without TELEGRAM_BOT_TOKEN: it exists only in the simulator, runs the
+ * example loyalty flow, and its first simulated user has some credits to try paid generations.
+ */
+export async function registerDemoBot(db: Database, cipher: TokenCipher, simulator: Simulator, logger: Logger): Promise<void> {
+  simulator.emulator.createBot({ token: DEMO_BOT_TOKEN, username: 'demo_loyalty_bot', firstName: 'Demo Bot' });
+  const bot = await registerBot(db, cipher, simulator.apiRoot, DEMO_BOT_TOKEN, { mode: 'polling', simulator: 'only' });
+  const published = await publishFlow(db, bot.id, 'main', JSON.parse(fs.readFileSync(exampleFlowFile, 'utf8')));
+  const userId = await ensureChatUser(db, bot.id, { id: DEMO_USER_ID, firstName: 'Demo', username: null });
+  // Idempotent: the demo user is credited once, however often the system starts.
   await topUp(db, userId, DEMO_CREDITS, 'simulator-demo-credits');
+  logger.info({ botId: bot.id, username: bot.username, version: published.version }, 'demo bot ready in the simulator');
 }
 
 /** Same token as the API; the page passes it in the URL, since EventSource cannot send headers. */
@@ -63,7 +85,7 @@ const pagePath = path.resolve(__dirname, '..', '..', 'src', 'simulator', 'simula
  * `/simulator`: the chat page, its settings, and the emulator's control API under
  * `/simulator/telegram` (same origin for the page), all behind the API token.
  */
-export function simulatorRouter(deps: { emulator: TelegramEmulator; apiToken: string; temporalUiUrl?: string; namespace: string }): Router {
+export function simulatorRouter(deps: { db: Database; emulator: TelegramEmulator; apiToken: string; temporalUiUrl?: string; namespace: string }): Router {
   const router = Router();
   const route = routeTo(router, '');
   const auth = requireToken(deps.apiToken);
@@ -77,8 +99,13 @@ export function simulatorRouter(deps: { emulator: TelegramEmulator; apiToken: st
   route(
     { method: 'get', path: '/simulator/config', summary: 'Bots and links the simulator page needs', tag: 'simulator', auth: 'none', responses: { 200: 'settings', 401: 'no or wrong token' } },
     auth,
-    (_req, res) => {
-      res.json({ bots: deps.emulator.bots().map((b) => ({ id: b.id, username: b.username })), demoUserId: DEMO_USER_ID, temporalUiUrl: deps.temporalUiUrl ?? null, namespace: deps.namespace });
+    async (_req, res) => {
+      const served = await deps.db
+        .select({ id: bots.id, username: bots.username })
+        .from(bots)
+        .where(and(inArray(bots.simulator, ['on', 'only']), isNull(bots.disabledAt)))
+        .orderBy(bots.createdAt);
+      res.json({ bots: served, demoUserId: DEMO_USER_ID, simulatedIdBase: SIMULATED_ID_BASE, temporalUiUrl: deps.temporalUiUrl ?? null, namespace: deps.namespace });
     },
   );
   router.use('/simulator/telegram', auth, express.Router().use(createEmulatorApp(deps.emulator)));

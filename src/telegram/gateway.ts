@@ -8,15 +8,16 @@ import { bots } from '../db/schema';
 import { telegramErrors, type TelegramCall } from './outbound';
 import { SendRateLimiter } from './rate-limiter';
 import { inSpan } from '../tracing';
+import { isSimulatedChat } from '../simulator/simulated-ids';
 
 interface TelegramErrorShape {
   response?: { error_code?: number; description?: string; parameters?: { retry_after?: number } };
 }
 
 /**
- * Sends Bot API calls for any registered bot through telegraf's client, pointed at
- * TELEGRAM_API_ROOT. Clients are made once per bot and kept (a token only changes when a bot is
- * registered again, which restarts nothing: see `forget`).
+ * Sends Bot API calls for any registered bot through telegraf's client: to TELEGRAM_API_ROOT, or,
+ * for a simulated chat (see simulated-ids.ts), to the chat simulator's Bot API. Clients are made
+ * once per bot and kept (a token only changes when a bot is registered again: see `forget`).
  */
 export class TelegramGateway {
   private readonly clients = new Map<string, Telegram>();
@@ -26,28 +27,37 @@ export class TelegramGateway {
     private readonly cipher: TokenCipher,
     private readonly apiRoot: string,
     private readonly limiter: SendRateLimiter,
+    /** The chat simulator's Bot API root, when this process runs the simulator. */
+    private readonly simulatorApiRoot?: string,
   ) {}
 
-  async client(botId: string): Promise<Telegram> {
-    const cached = this.clients.get(botId);
+  async client(botId: string, simulated = false): Promise<Telegram> {
+    const key = simulated ? `${botId}:simulator` : botId;
+    const cached = this.clients.get(key);
     if (cached) return cached;
+    if (simulated && !this.simulatorApiRoot) {
+      throw ApplicationFailure.nonRetryable(`a simulated chat of bot ${botId}, but this worker runs no chat simulator`, 'NoSimulator');
+    }
     const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
     if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, 'UnknownBot');
-    const client = new Telegram(this.cipher.decrypt(bot.token), { apiRoot: this.apiRoot });
-    this.clients.set(botId, client);
+    const client = new Telegram(this.cipher.decrypt(bot.token), { apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot });
+    this.clients.set(key, client);
     return client;
   }
 
   forget(botId: string): void {
     this.clients.delete(botId);
+    this.clients.delete(`${botId}:simulator`);
   }
 
   /**
    * Performs one call. 429 becomes a retry after Telegram's `retry_after`; 403 and 400 are not
    * retried (the workflow decides what they mean); anything else is retried with backoff.
    */
-  async call(botId: string, call: TelegramCall, isGroup = false): Promise<{ messageId?: number }> {
-    const telegram = await this.client(botId);
+  async call(botId: string, call: TelegramCall, isGroup = false, chatId?: string): Promise<{ messageId?: number }> {
+    // A callback answer names no chat: the caller says which chat the query came from.
+    const chat = 'chatId' in call ? call.chatId : chatId;
+    const telegram = await this.client(botId, chat !== undefined && isSimulatedChat(chat));
     if (call.method !== 'answerCallbackQuery' && call.method !== 'sendChatAction') {
       await this.limiter.acquire(botId, call.chatId, isGroup);
     }
@@ -108,7 +118,7 @@ async function perform(telegram: Telegram, call: TelegramCall): Promise<{ messag
 }
 
 /** The gateway as configured: Bot API root and send limits from configuration. */
-export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Config): TelegramGateway {
+export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Config, simulatorApiRoot?: string): TelegramGateway {
   return new TelegramGateway(
     db,
     cipher,
@@ -119,5 +129,6 @@ export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Con
       chatPerSecond: config.TELEGRAM_CHAT_RATE_PER_SECOND,
       groupPerMinute: config.TELEGRAM_GROUP_RATE_PER_MINUTE,
     }),
+    simulatorApiRoot,
   );
 }

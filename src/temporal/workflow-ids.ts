@@ -9,3 +9,8 @@ export function generationWorkflowId(userId: string, idempotencyKey: string): st
 export function chatWorkflowId(botId: string, chatId: string | number): string {
   return `chat:${botId}:${chatId}`;
 }
+
+/** The chat id of a chat workflow id (`chat:<botId>:<chatId>`), or undefined for any other id. */
+export function chatOfWorkflowId(workflowId: string): string | undefined {
+  return /^chat:[^:]+:(.+)$/.exec(workflowId)?.[1];
+}

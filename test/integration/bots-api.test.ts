@@ -79,6 +79,14 @@ describe('bots and flows through the API', () => {
     expect((await system.api('GET', `/api/bots/${botId}/flows/main/diff?from=one&to=2`)).body.error.details[0].field).toBe('query.from');
   });
 
+  it('refuses to switch a bot to the chat simulator where none runs, naming the field', async () => {
+    const refused = await system.api('PATCH', `/api/bots/${botId}`, { simulator: true });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('simulator_unavailable');
+    expect(refused.body.error.details).toEqual([{ field: 'body.simulator', message: 'no simulator' }]);
+    expect((await system.api('GET', `/api/bots/${botId}`)).body.simulator).toBe('off');
+  });
+
   it('disables a bot: its webhook refuses updates and it is shown as disabled', async () => {
     const disabled = await system.api('POST', `/api/bots/${botId}/disable`);
     expect(disabled.body.disabled).toBe(true);

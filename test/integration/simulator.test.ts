@@ -54,6 +54,16 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     expect((await fetch(`${system.apiUrl}/simulator`)).status).toBe(401);
   });
 
+  it('keeps the demo bot in the simulator: it cannot be switched out of it', async () => {
+    const res = await fetch(`${system.apiUrl}/api/bots/1000000001`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${system.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ simulator: false }),
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('simulator_only');
+  });
+
   it('runs the loyalty bot: /start, the menu, a paid story with the new balance, the side panel', async () => {
     const link = /Simulator\s+(http:\/\/\S+)/.exec(system.output())![1]!;
     await page.goto(link);
@@ -69,8 +79,8 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     // The side panel shows where the conversation waits, from the executions API.
     await page.locator('#node', { hasText: 'topic' }).waitFor();
     expect(await page.locator('#status').textContent()).toBe('waiting');
-    expect(await page.locator('#workflow').textContent()).toBe('chat:1000000001:100');
-    expect(await page.locator('#temporal-link').getAttribute('href')).toContain('/workflows/chat%3A1000000001%3A100');
+    expect(await page.locator('#workflow').textContent()).toBe('chat:1000000001:4503599627370497');
+    expect(await page.locator('#temporal-link').getAttribute('href')).toContain('/workflows/chat%3A1000000001%3A4503599627370497');
     await page.getByLabel('Message').fill('a brave fox');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText(/A story about "Write a short, kind story about: a brave fox"/).waitFor();

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase } from '../support/harness';
 import { startSystem, type RunningSystem } from '../support/system-process';
 
 interface ExportedSpan {
@@ -51,15 +52,17 @@ describe('OpenTelemetry tracing', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let system: RunningSystem;
   let dataDir: string;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
   beforeAll(async () => {
     collector = await startCollector();
+    database = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-tracing-'));
     system = await startSystem({
       DATA_DIR: dataDir,
       PORT: '0',
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!,
-      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      DATABASE_URL: database.url,
       TEMPORAL_TASK_QUEUE: `tracing-${crypto.randomUUID()}`,
       FAKE_PROVIDER_LATENCY_MS: '10',
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
@@ -71,6 +74,7 @@ describe('OpenTelemetry tracing', () => {
   afterAll(async () => {
     await system?.stop('SIGTERM');
     await collector?.close();
+    await database?.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -130,7 +134,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('follows a Telegram update into its chat workflow and the messages it sends', async () => {
     // The simulator's demo bot (no bot token configured) plays the Telegram side.
-    const sent = await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/users/100/text?token=${system.apiToken}`, {
+    const sent = await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/users/${2 ** 52 + 1}/text?token=${system.apiToken}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: '/start', firstName: 'Tracy' }),
