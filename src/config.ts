@@ -93,6 +93,7 @@ export const configSchema = z.object({
   ANTHROPIC_MAX_TOKENS: z.coerce.number().int().min(1).max(64_000).default(1024),
 
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()).describe('OTLP/HTTP collector base URL; spans go to <url>/v1/traces. Unset: no tracing'),
   OTEL_SERVICE_NAME: z.string().min(1).default('temporal-telegram-bots'),

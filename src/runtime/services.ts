@@ -18,6 +18,7 @@ import { applyMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { createWorker } from '../workers/worker';
+import { startWorkerMetricsServer } from '../workers/metrics-server';
 import type { Lifecycle } from './lifecycle';
 import { startTracing } from '../tracing';
 import type { Simulator } from '../simulator/simulator';
@@ -129,6 +130,12 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
     });
+    if (!options.runApi && config.WORKER_METRICS_PORT !== undefined) {
+      // Without an API in this process, nothing else would serve the worker's own metrics.
+      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING');
+      lifecycle.onStop('worker metrics', () => metrics.close());
+      logger.info({ url: `${metrics.url}/metrics` }, 'worker metrics listening');
+    }
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   }
 

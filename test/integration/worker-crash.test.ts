@@ -23,9 +23,11 @@ describe('a worker killed mid-generation', () => {
         TEMPORAL_TASK_QUEUE: system.taskQueue,
         FAKE_PROVIDER_LATENCY_MS: '4000',
         LOG_LEVEL: 'info',
+        WORKER_METRICS_PORT: '0',
       },
       /"msg":"worker running"/,
     );
+  const metricsUrl = (output: string) => /"url":"(http:\/\/[^"]+\/metrics)","msg":"worker metrics listening"/.exec(output)?.[1];
 
   it('is replaced by a new worker that finishes the job, charging once', async () => {
     const first = await startWorker();
@@ -49,6 +51,9 @@ describe('a worker killed mid-generation', () => {
       expect(job.money).toMatchObject({ debitedAmount: 50, refundedAmount: null });
       expect((await system.api('GET', `/api/users/${user}`)).body.balance).toBe(50);
       expect(await checkLedger(system.db)).toEqual([]);
+      // The worker that did the generation reports it on its own metrics port.
+      const scraped = await (await fetch(metricsUrl(second.output())!)).text();
+      expect(scraped).toMatch(/^generation_duration_seconds_count\{kind="story",outcome="completed"\} 1$/m);
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
