@@ -15,6 +15,9 @@ import type { RequestHandler } from 'express';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
+/** Workflow-side tracing interceptors, bundled into the workflow sandbox when tracing is on. */
+export const tracingWorkflowModule = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
 /** The tracer of this service's own spans (API requests, Telegram updates). No-op until tracing starts. */
 export const tracer = () => trace.getTracer('temporal-telegram-bots');
 
@@ -49,7 +52,7 @@ export function startTracing(config: Config, logger: Logger): Tracing | undefine
   return {
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
     workerInterceptors: {
-      workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      workflowModules: [tracingWorkflowModule],
       activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     },
     workerSinks: { exporter: makeWorkflowExporter(processor, resource) } as InjectedSinks<never>,

@@ -1,12 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Worker } from '@temporalio/worker';
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { topUp } from '../../src/credits/ledger';
 import { generationJobs } from '../../src/db/schema';
 import { resolveTemporalCli } from '../../src/runtime/temporal-binaries';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
+import { tracingWorkflowModule } from '../../src/tracing';
 import { startChatSystem } from '../support/chat-system';
 import { workflowBundle } from '../support/generation-system';
 import { temporalAddress } from '../support/harness';
@@ -28,6 +32,20 @@ describe('replaying recorded histories', () => {
       // runReplayHistory reads the CLI's JSON form itself.
       const history: unknown = JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8'));
       await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history)).resolves.toBeUndefined();
+    }
+  });
+
+  it('replays them with the tracing interceptors too: turning tracing on does not break running workflows', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules: [tracingWorkflowModule],
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+    });
+    const exported = new InMemorySpanExporter();
+    const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })) };
+    for (const file of fs.readdirSync(fixtures).filter((f) => f.endsWith('.json'))) {
+      const history: unknown = JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8'));
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, history)).resolves.toBeUndefined();
     }
   });
 
