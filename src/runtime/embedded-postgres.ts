@@ -104,7 +104,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=200',
     ],
-    { ...asUser, pidFile: path.resolve(options.dataDir, 'postgres.pid'), logger },
+    { ...asUser, pidFile: path.resolve(options.dataDir, 'postgres.pid'), logger, stopSignal: 'SIGINT' },
   );
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;

@@ -4,8 +4,9 @@ import type { Logger } from '../logger';
 
 /**
  * A server process started and owned by this one: its output goes to our log, its last lines
- * are kept for error messages, and its pid is written to a file so that a later start can reap
- * a copy left running by a parent that was killed with SIGKILL.
+ * are kept for error messages, and it never outlives us – a guard stops it when this process
+ * dies, even by SIGKILL. Its pid is also written to a file so that a later start can reap a copy
+ * the guard could not stop (the machine lost power, the guard was killed too).
  */
 export class ManagedProcess {
   /** Every process started and not yet exited, so an abrupt exit can still take them down. */
@@ -18,6 +19,7 @@ export class ManagedProcess {
     readonly child: ChildProcess,
     private readonly pidFile: string | undefined,
     logger: Logger,
+    private readonly guard: ChildProcess | undefined,
   ) {
     const collect = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -33,12 +35,14 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         ManagedProcess.live.delete(this);
+        this.dismissGuard();
         if (pidFile) fs.rmSync(pidFile, { force: true });
         logger.debug({ process: name, code, signal }, 'process exited');
         resolve(code);
       });
       child.once('error', (err) => {
         ManagedProcess.live.delete(this);
+        this.dismissGuard();
         this.tail.push(String(err));
         resolve(null);
       });
@@ -49,13 +53,23 @@ export class ManagedProcess {
     name: string,
     command: string,
     args: string[],
-    options: SpawnOptions & { pidFile?: string; logger: Logger },
+    options: SpawnOptions & { pidFile?: string; logger: Logger; /** How the guard asks the server to stop. */ stopSignal?: NodeJS.Signals },
   ): ManagedProcess {
-    const { pidFile, logger, ...spawnOptions } = options;
+    const { pidFile, logger, stopSignal = 'SIGTERM', ...spawnOptions } = options;
     if (pidFile) reapStale(pidFile, command, logger);
     const child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
     if (pidFile && child.pid) fs.writeFileSync(pidFile, String(child.pid));
-    return new ManagedProcess(name, child, pidFile, logger);
+    return new ManagedProcess(name, child, pidFile, logger, child.pid ? startGuard(child.pid, stopSignal) : undefined);
+  }
+
+  /** The server is gone: its guard has nothing left to do (and must not signal a reused pid). */
+  private dismissGuard(): void {
+    if (!this.guard?.pid || this.guard.exitCode !== null || this.guard.signalCode !== null) return;
+    try {
+      process.kill(-this.guard.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
 
   /**
@@ -82,6 +96,27 @@ export class ManagedProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A tiny shell that blocks reading a pipe from this process. The kernel closes the pipe when
+ * this process ends, however it ends – so `kill -9` of npm start cannot leave Temporal or
+ * PostgreSQL running. (Linux's PR_SET_PDEATHSIG would do this, but Node cannot set it.) It runs in
+ * its own process group, so that it can be dismissed whole, and holds no reference on our event loop.
+ */
+function startGuard(pid: number, signal: NodeJS.Signals): ChildProcess | undefined {
+  try {
+    const guard = spawn('/bin/sh', ['-c', 'cat >/dev/null; kill -s "$1" "$2" 2>/dev/null', 'guard', signal.replace(/^SIG/, ''), String(pid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+    guard.on('error', () => undefined);
+    guard.unref();
+    (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return guard;
+  } catch {
+    return undefined; // No shell: the pid file still lets the next start reap a leftover.
   }
 }
 

@@ -35,7 +35,6 @@ describe('the embedded stack (npm start)', () => {
   });
 
   afterAll(async () => {
-    // Gracefully: a SIGKILLed parent cannot take its embedded servers down with it.
     await system?.stop('SIGTERM');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
@@ -118,6 +117,17 @@ describe('the embedded stack (npm start)', () => {
       await handle.signal(proceed);
       expect(await handle.result()).toBe('bob');
     });
+  });
+
+  it('takes its embedded servers down with it even when killed with SIGKILL', async () => {
+    const temporalPid = readPid(path.join(dataDir, 'temporal.pid'));
+    const postgresPid = readPid(path.join(dataDir, 'postgres.pid'));
+    expect(await system!.stop('SIGKILL')).toBeNull();
+    system = undefined;
+    // No exit hook runs on SIGKILL: only the guards can stop the servers. Wait for them (bounded).
+    for (let i = 0; i < 300 && (pidAlive(temporalPid) || pidAlive(postgresPid)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pidAlive(temporalPid)).toBe(false);
+    expect(pidAlive(postgresPid)).toBe(false);
   });
 });
 
