@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { SIMULATED_ID_BASE } from '../../src/simulator/simulated-ids';
 import { TelegramEmulator } from '../../src/telegram-emulator';
-import { createTestDatabase } from '../support/harness';
-import { startSystem, type RunningSystem } from '../support/system-process';
+import { startSystemOnTestServers, type RunningSystem } from '../support/system-process';
 
 /**
  * `npm start` with a real bot token (an emulator plays the real Telegram here): the simulator
@@ -14,9 +10,7 @@ import { startSystem, type RunningSystem } from '../support/system-process';
 describe('the simulator for a registered bot', () => {
   let telegram: TelegramEmulator;
   let closeTelegram: () => Promise<void>;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let system: RunningSystem;
-  let dataDir: string;
   let botId: string;
   let botNumber: number;
   const simulatedUser = SIMULATED_ID_BASE + 7;
@@ -28,14 +22,7 @@ describe('the simulator for a registered bot', () => {
     const bot = telegram.createBot({ username: 'real_loyalty_bot', token: `${crypto.randomInt(100_000_000, 999_999_999)}:${crypto.randomBytes(27).toString('base64url')}` });
     botNumber = bot.id;
     botId = String(bot.id);
-    database = await createTestDatabase();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-simulator-bots-'));
-    system = await startSystem({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!,
-      DATABASE_URL: database.url,
-      TEMPORAL_TASK_QUEUE: `simulator-bots-${crypto.randomUUID()}`,
+    system = await startSystemOnTestServers('simulator-bots', {
       TELEGRAM_BOT_TOKEN: bot.token,
       TELEGRAM_API_ROOT: running.apiRoot,
     });
@@ -44,8 +31,6 @@ describe('the simulator for a registered bot', () => {
   afterAll(async () => {
     await system?.stop('SIGTERM');
     await closeTelegram?.();
-    await database?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function call(method: string, url: string, body?: unknown) {

@@ -1,11 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { createTestDatabase } from '../support/harness';
-import { startSystem, type RunningSystem } from '../support/system-process';
+import { startSystemOnTestServers, type RunningSystem } from '../support/system-process';
 
 interface ExportedSpan {
   traceId: string;
@@ -51,19 +47,10 @@ async function startCollector() {
 describe('OpenTelemetry tracing', () => {
   let collector: Awaited<ReturnType<typeof startCollector>>;
   let system: RunningSystem;
-  let dataDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
 
   beforeAll(async () => {
     collector = await startCollector();
-    database = await createTestDatabase();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-tracing-'));
-    system = await startSystem({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS!,
-      DATABASE_URL: database.url,
-      TEMPORAL_TASK_QUEUE: `tracing-${crypto.randomUUID()}`,
+    system = await startSystemOnTestServers('tracing', {
       FAKE_PROVIDER_LATENCY_MS: '10',
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_SERVICE_NAME: 'bots-under-test',
@@ -74,8 +61,6 @@ describe('OpenTelemetry tracing', () => {
   afterAll(async () => {
     await system?.stop('SIGTERM');
     await collector?.close();
-    await database?.drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { createTestDatabase, temporalAddress, uniqueTaskQueue } from './harness';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -77,4 +79,34 @@ export function pidAlive(pid: number): boolean {
 
 export function readPid(file: string): number {
   return Number(fs.readFileSync(file, 'utf8').trim());
+}
+
+/**
+ * `npm start` as a child process on the test run's shared Temporal server, with a fresh database,
+ * a task queue and a DATA_DIR of its own (no embedded servers of its own: cheap to start).
+ * `stop` also drops the database and the folder.
+ */
+export async function startSystemOnTestServers(name: string, env: Record<string, string> = {}): Promise<RunningSystem> {
+  const database = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bots-${name}-`));
+  const system = await startSystem({
+    DATA_DIR: dataDir,
+    PORT: '0',
+    TEMPORAL_ADDRESS: temporalAddress(),
+    DATABASE_URL: database.url,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue(name),
+    ...env,
+  }).catch(async (err: unknown) => {
+    await database.drop();
+    throw err;
+  });
+  return {
+    ...system,
+    async stop(signal = 'SIGTERM') {
+      const code = await system.stop(signal);
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
 }
