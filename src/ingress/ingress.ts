@@ -83,7 +83,13 @@ export class Ingress {
         logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (SIMULATOR=off or production)');
         return;
       }
-      simulator.admit(token, bot.username);
+      try {
+        simulator.admit(token, bot.username);
+      } catch (err) {
+        // The simulator knows this bot id with an earlier token (re-registered while it ran).
+        logger.error({ botId: bot.id, err }, 'the chat simulator cannot serve this bot until the next start');
+        return;
+      }
       loops.push(this.poll(bot.id, new Telegram(token, { apiRoot: simulator.apiRoot }), 'simulator'));
     }
   }

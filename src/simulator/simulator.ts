@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { inArray, and, isNull } from 'drizzle-orm';
+import { and, inArray, isNull } from 'drizzle-orm';
 import express, { Router, type RequestHandler } from 'express';
 import { ensureChatUser } from '../bots/chat-users';
 import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
