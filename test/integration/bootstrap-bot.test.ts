@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TelegramEmulator } from '../../src/telegram-emulator';
-import { freePort } from '../support/ports';
-import { startSystem, type RunningSystem } from '../support/system-process';
+import { embeddedStackEnv, startSystem, type RunningSystem } from '../support/system-process';
 
 /**
  * `npm start` with TELEGRAM_BOT_TOKEN: the bot is registered at start and runs the example
@@ -24,11 +23,7 @@ describe('npm start with a bot token', () => {
     stopEmulator = running.close;
     const bot = emulator.createBot({ username: 'loyalty_demo_bot' });
     env = {
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
+      ...(await embeddedStackEnv(dataDir)),
       TELEGRAM_BOT_TOKEN: bot.token,
       TELEGRAM_API_ROOT: running.apiRoot,
       LOG_LEVEL: 'info',

@@ -5,8 +5,7 @@ import { chatStates } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatEvent, chatState } from '../../src/workflows/chat/messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
-import { temporalAddress } from '../support/harness';
-import { runEntrypoint } from '../support/system-process';
+import { runWorkerProcess } from '../support/system-process';
 
 type Node = { id: string; type: string; data: Record<string, unknown> };
 const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
@@ -309,19 +308,7 @@ describe('a worker killed in the middle of a conversation', () => {
       { variables: [{ name: 'name', scope: 'run', type: 'string' }, { name: 'city', scope: 'run', type: 'string' }] },
     );
     const system = await startChatSystem({ flow: dialogue, worker: false });
-    const startWorker = () =>
-      runEntrypoint(
-        'worker',
-        {
-          TEMPORAL_ADDRESS: temporalAddress(),
-          DATABASE_URL: system.databaseUrl,
-          TEMPORAL_TASK_QUEUE: system.taskQueue,
-          TELEGRAM_API_ROOT: system.config.TELEGRAM_API_ROOT,
-          BOT_TOKEN_KEY: system.config.BOT_TOKEN_KEY as string,
-          LOG_LEVEL: 'info',
-        },
-        /"msg":"worker running"/,
-      );
+    const startWorker = () => runWorkerProcess(system);
     let worker = await startWorker();
     try {
       const user = system.user();

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from '../support/ports';
-import { startSystem, type RunningSystem } from '../support/system-process';
+import { embeddedStackEnv, startSystem, type RunningSystem } from '../support/system-process';
 
 const chromiumPath = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(chromiumPath);
@@ -26,11 +25,7 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-simulator-'));
     fs.chmodSync(dataDir, 0o755);
     system = await startSystem({
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
+      ...(await embeddedStackEnv(dataDir)),
       FAKE_PROVIDER_LATENCY_MS: '0',
       LOG_LEVEL: 'warn',
     });

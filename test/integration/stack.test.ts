@@ -6,8 +6,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSo
 import { eq } from 'drizzle-orm';
 import { createDatabase } from '../../src/db/client';
 import { users } from '../../src/db/schema';
-import { freePort } from '../support/ports';
-import { pidAlive, readPid, startSystem, type RunningSystem } from '../support/system-process';
+import { embeddedStackEnv, pidAlive, readPid, startSystem, type RunningSystem } from '../support/system-process';
 import { createUserNow, createUserWhenSignalled, proceed, type ProbeActivities } from '../support/workflows/probe';
 
 /**
@@ -24,11 +23,7 @@ describe('the embedded stack (npm start)', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-stack-'));
     fs.chmodSync(dataDir, 0o755);
     env = {
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
+      ...(await embeddedStackEnv(dataDir)),
       LOG_LEVEL: 'info',
     };
     bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../support/workflows/probe'), logger: quietBundlerLogger });

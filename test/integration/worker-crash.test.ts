@@ -1,7 +1,6 @@
 import { checkLedger } from '../../src/credits/check';
 import { startGenerationSystem, type GenerationSystem } from '../support/generation-system';
-import { temporalAddress } from '../support/harness';
-import { runEntrypoint } from '../support/system-process';
+import { runWorkerProcess } from '../support/system-process';
 
 /**
  * The worker process (`npm run worker`) is killed with SIGKILL in the middle of a generation: no
@@ -14,19 +13,7 @@ describe('a worker killed mid-generation', () => {
   });
   afterAll(() => system.stop());
 
-  const startWorker = () =>
-    runEntrypoint(
-      'worker',
-      {
-        TEMPORAL_ADDRESS: temporalAddress(),
-        DATABASE_URL: system.databaseUrl,
-        TEMPORAL_TASK_QUEUE: system.taskQueue,
-        FAKE_PROVIDER_LATENCY_MS: '4000',
-        LOG_LEVEL: 'info',
-        WORKER_METRICS_PORT: '0',
-      },
-      /"msg":"worker running"/,
-    );
+  const startWorker = () => runWorkerProcess(system, { FAKE_PROVIDER_LATENCY_MS: '4000', WORKER_METRICS_PORT: '0' });
   const metricsUrl = (output: string) => /"url":"(http:\/\/[^"]+\/metrics)","msg":"worker metrics listening"/.exec(output)?.[1];
 
   it('is replaced by a new worker that finishes the job, charging once', async () => {

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { GenerationSystem } from './generation-system';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue } from './harness';
+import { freePort } from './ports';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -109,4 +111,32 @@ export async function startSystemOnTestServers(name: string, env: Record<string,
       return code;
     },
   };
+}
+
+/** The environment of an `npm start` with embedded servers of its own under `dataDir`, on free ports. */
+export async function embeddedStackEnv(dataDir: string): Promise<Record<string, string>> {
+  return {
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    POSTGRES_PORT: String(await freePort()),
+  };
+}
+
+/** `npm run worker` as a child process for a test system's database, task queue and Telegram. */
+export function runWorkerProcess(system: Pick<GenerationSystem, 'databaseUrl' | 'taskQueue' | 'config'>, env: Record<string, string> = {}) {
+  return runEntrypoint(
+    'worker',
+    {
+      TEMPORAL_ADDRESS: temporalAddress(),
+      DATABASE_URL: system.databaseUrl,
+      TEMPORAL_TASK_QUEUE: system.taskQueue,
+      TELEGRAM_API_ROOT: system.config.TELEGRAM_API_ROOT,
+      BOT_TOKEN_KEY: system.config.BOT_TOKEN_KEY as string,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    /"msg":"worker running"/,
+  );
 }
