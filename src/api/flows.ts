@@ -129,7 +129,8 @@ export function flowsRouter(deps: { db: Database }): Router {
     const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
     const flow = await findFlow(botId, flowId);
     const row = await findVersion(botId, flowId, version);
-    res.json({ ...versionView(row, flow.activeVersionId), definition: row.definition });
+    // Problems under today's rules: a version published before a rule became stricter shows them.
+    res.json({ ...versionView(row, flow.activeVersionId), definition: row.definition, problems: checkFlow(row.definition).problems });
   });
 
   /** Makes a published version the one new runs use; activating an older one is a rollback. */

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
 import type { Database } from '../db/client';
 import { bots, flows, flowVersions } from '../db/schema';
@@ -84,5 +84,29 @@ export async function publishFlow(db: Database, botId: string, flowId: string, j
     const versionId = (created as { id: string }).id;
     await tx.update(flows).set({ activeVersionId: versionId, updatedAt: sql`now()` }).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
     return { versionId, version, changed: true };
+  });
+}
+
+export interface OutdatedVersion {
+  botId: string;
+  flowId: string;
+  version: number;
+  problems: Problem[];
+}
+
+/**
+ * Active versions that the current validator refuses. Versions are immutable, so a rule that
+ * became stricter (patterns moved to RE2) leaves older ones as they were published; this finds
+ * them, so their authors can be told and publish a fixed version.
+ */
+export async function outdatedActiveVersions(db: Database): Promise<OutdatedVersion[]> {
+  const rows = await db
+    .select({ botId: flowVersions.botId, flowId: flowVersions.flowId, version: flowVersions.version, definition: flowVersions.definition })
+    .from(flows)
+    .innerJoin(flowVersions, eq(flows.activeVersionId, flowVersions.id))
+    .innerJoin(bots, and(eq(bots.id, flows.botId), isNull(bots.disabledAt)));
+  return rows.flatMap(({ definition, ...row }) => {
+    const problems = checkFlow(definition).problems.filter((p) => p.severity === 'error');
+    return problems.length === 0 ? [] : [{ ...row, problems }];
   });
 }

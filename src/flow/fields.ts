@@ -65,7 +65,7 @@ export function durationField(description: string, minMs: number, maxMs: number)
   return z.number().int().min(minMs).max(maxMs).meta({ description });
 }
 
-/** An author's regular expression: compiles, is short, has no nested repetition (see regex.ts). */
+/** An author's regular expression: short, and compiles on RE2 with the runtime's flags (see regex.ts). */
 export function patternField(description: string) {
   return z
     .string()

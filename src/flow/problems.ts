@@ -13,7 +13,7 @@ export const problemCodes = {
   'invalid-field': { severity: 'error', rule: 'A field has the wrong type, format, length or range.' },
   'unknown-field': { severity: 'error', rule: 'A field the schema does not have, usually a typo (extra fields on nodes and edges themselves are kept for editors).' },
   'unknown-node-type': { severity: 'error', rule: "A node's `type` is not in the catalogue." },
-  'invalid-regex': { severity: 'error', rule: 'A pattern does not compile, is longer than 200 characters, or repeats a group that itself repeats (like `(a+)+`, which can take exponential time).' },
+  'invalid-regex': { severity: 'error', rule: 'A pattern is longer than 200 characters or RE2 cannot compile it (a syntax error, a lookaround or backreference, a program too large); see Regular expressions.' },
   'no-trigger': { severity: 'error', rule: 'The flow has no trigger, so nothing can start it.' },
   'duplicate-id': { severity: 'error', rule: 'Two nodes, or two edges, share an id.' },
   'duplicate-variable': { severity: 'error', rule: 'Two variables have the same scope and name.' },

@@ -11,6 +11,7 @@ import { generationSettings } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { Ingress } from '../ingress/ingress';
 import type { GenerationProvider } from '../generation/provider';
+import { outdatedActiveVersions } from '../bots/registry';
 import { TokenCipher } from '../bots/token-cipher';
 import { gatewayFromConfig } from '../telegram/gateway';
 import { resolveBotTokenKey } from './local-secrets';
@@ -97,6 +98,12 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   lifecycle.onStop('database pool', () => db.$client.end());
   await applyMigrations(db);
   logger.info('database migrations applied');
+  for (const outdated of await outdatedActiveVersions(db)) {
+    logger.warn(
+      { botId: outdated.botId, flowId: outdated.flowId, version: outdated.version, problems: outdated.problems.map((p) => p.message) },
+      'an active flow version no longer passes validation (see docs/flows.md); publish a fixed version',
+    );
+  }
 
   const cipher = new TokenCipher(resolveBotTokenKey(config));
 

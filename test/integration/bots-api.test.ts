@@ -64,6 +64,8 @@ describe('bots and flows through the API', () => {
     v2.nodes.push({ id: 'extra', type: 'message.text', data: { text: 'and more' } });
     v2.edges.push({ id: 'e2', source: 'hi', target: 'extra' });
     expect((await system.api('POST', `/api/bots/${botId}/flows/main/publish`, v2)).body.version).toBe(2);
+    // A version's problems under today's rules: none for a valid one.
+    expect((await system.api('GET', `/api/bots/${botId}/flows/main/versions/2`)).body).toMatchObject({ version: 2, problems: [] });
     const versions = await system.api('GET', `/api/bots/${botId}/flows/main/versions`);
     expect(versions.body.items.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([[2, true], [1, false]]);
 

@@ -253,7 +253,19 @@ function expressionSection(): string {
     `- an expression (or one placeholder) is at most ${limits.MAX_EXPRESSION_LENGTH} characters, a template at most ${limits.MAX_TEMPLATE_LENGTH} characters with at most ${limits.MAX_PLACEHOLDERS} placeholders;`,
     `- nesting (parentheses, calls, indexes, operators) is at most ${limits.MAX_DEPTH} levels deep;`,
     `- one evaluation or rendering takes at most ${limits.MAX_STEPS} steps and produces strings of at most ${limits.MAX_STRING_LENGTH} characters;`,
-    `- regular expressions (\`pattern\` fields) are at most ${MAX_PATTERN_LENGTH} characters and may not repeat a group that itself repeats, like \`(a+)+\`. They are JavaScript regular expressions with the \`u\` flag.`,
+    `- regular expressions (\`pattern\` fields) are at most ${MAX_PATTERN_LENGTH} characters; they run on RE2, in time linear in the text whatever the pattern (see below).`,
+    '',
+    '### Regular expressions',
+    '',
+    'Patterns are written in JavaScript syntax and run on RE2 (the `re2js` engine), which never backtracks: a hostile message cannot make a pattern run for long. What differs from JavaScript\'s `RegExp`:',
+    '',
+    '- lookarounds (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) and backreferences (`\\1`, `\\k<name>`) are refused;',
+    '- `\\s` is ASCII white space only (space, tab, line breaks, form feed); use `[\\s\\p{Z}]` for other spaces such as the no-break space;',
+    '- `\\d`, `\\w` and `\\b` are ASCII, as in JavaScript with the `u` flag; `\\p{L}`, `\\p{Lu}`, `\\p{Greek}` and the like work;',
+    '- a repetition count is at most 1000 (`x{1,1000}`), and a pattern whose compiled program is too large is refused;',
+    '- `\\uXXXX`, `\\u{…}` and named groups `(?<name>…)` are accepted and translated.',
+    '',
+    'Patterns match case-insensitively unless the node says `caseSensitive` (the validator checks both ways). Versions published before patterns moved to RE2 were re-checked: `GET /api/bots/{botId}/flows/{flowId}/versions/{version}` lists a version\'s `problems` under the current rules, and `npm start` logs every active version that no longer passes. In such a version a text trigger whose pattern RE2 refuses never matches and a `wait.text` with one stops its run; both are recorded in the chat\'s timeline. Running conversations go on: inputs a chat handled before the change replay with the old engine, every new input is matched with RE2.',
   ].join('\n');
 }
 

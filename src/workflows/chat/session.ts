@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { ChatActivities, ScopedVariable } from '../../activities/chat';
 import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
-import { compileAuthorRegex } from '../../flow/regex';
+import { compileAuthorRegex, compileLegacyRegex } from '../../flow/regex';
 import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
 import { applyVariableUpdate } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
@@ -322,7 +322,14 @@ export class ChatSession {
 
   private async tryTrigger(active: { versionId: string; flow: FlowVersion }, update: InboundUpdate, context: InputContext, userId: string): Promise<boolean> {
     for (const node of active.flow.nodes) {
-      const match = triggerMatch(node, update);
+      let match: ReturnType<typeof triggerMatch>;
+      try {
+        match = triggerMatch(node, update);
+      } catch (err) {
+        // A pattern published before the current rules (see searchPattern) never matches.
+        this.record('error', node, describe(err));
+        continue;
+      }
       if (!match) continue;
       context.message.match = match.groups;
       context.message.args = match.args ?? context.message.args;
@@ -354,7 +361,7 @@ export class ChatSession {
       case 'wait.text': {
         if (update.text === null || update.callback) return false;
         if (node.data.pattern !== undefined) {
-          const match = compileAuthorRegex(node.data.pattern, false).exec(update.text.slice(0, 4_096));
+          const match = searchPattern(node.data.pattern, false, update.text);
           if (!match) {
             if (node.data.retryPrompt) await this.sendText(node.data.retryPrompt);
             return true;
@@ -824,12 +831,29 @@ function triggerMatch(node: FlowNode, update: InboundUpdate): { groups: string[]
         const same = node.data.caseSensitive ? update.text.trim() === node.data.text.trim() : update.text.trim().toLowerCase() === node.data.text.trim().toLowerCase();
         return same ? { groups: null } : null;
       }
-      const match = compileAuthorRegex(node.data.pattern as string, node.data.caseSensitive).exec(update.text.slice(0, 4_096));
-      return match ? { groups: [...match].map((g) => g ?? '') } : null;
+      const groups = searchPattern(node.data.pattern as string, node.data.caseSensitive, update.text);
+      return groups ? { groups } : null;
     }
     default:
       return null;
   }
+}
+
+/**
+ * Searches user text with an author's pattern on RE2, whose time is linear whatever the pattern
+ * (flow/regex.ts). Histories recorded before the switch (no patch marker) matched with
+ * JavaScript's RegExp and replay with it. A pattern published under the old rules that RE2
+ * refuses (a lookaround, a backreference) throws: the input cannot be judged.
+ */
+function searchPattern(pattern: string, caseSensitive: boolean, text: string): string[] | null {
+  const compile = patched('linear-regex') ? compileAuthorRegex : compileLegacyRegex;
+  let compiled;
+  try {
+    compiled = compile(pattern, caseSensitive);
+  } catch (err) {
+    throw new Error(`pattern ${JSON.stringify(pattern)} cannot be used: ${describe(err)}; publish a version that passes validation`);
+  }
+  return compiled.exec(text.slice(0, 4_096));
 }
 
 function contextOf(update: InboundUpdate, flow: FlowVersion | undefined): InputContext {

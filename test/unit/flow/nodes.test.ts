@@ -4,7 +4,7 @@ import { flow, node } from './flow-builder';
 // For every node type: data that breaks one field, and the field the problem must name.
 const invalidData: Record<NodeType, { readonly data: Record<string, unknown>; readonly field: string }> = {
   'trigger.command': { data: { command: 'start' }, field: 'command' },
-  'trigger.text': { data: { pattern: '(a+)+$' }, field: 'pattern' },
+  'trigger.text': { data: { pattern: '(?=a)b' }, field: 'pattern' },
   'trigger.callback': { data: { data: 'x'.repeat(65) }, field: 'data' },
   'trigger.event': { data: { name: 'has space' }, field: 'name' },
   'message.text': { data: { text: '' }, field: 'text' },

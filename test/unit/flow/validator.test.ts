@@ -27,7 +27,7 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
     good: flow({ nodes: [bye], edges: [helloToBye] }),
   },
   'invalid-regex': {
-    bad: flow({ nodes: [node('greeting', 'trigger.text', { pattern: '^(\\w+\\s?)+$' })], edges: [edge('greeting', 'hello')] }),
+    bad: flow({ nodes: [node('greeting', 'trigger.text', { pattern: '^(?!spam)\\w+$' })], edges: [edge('greeting', 'hello')] }),
     good: flow({ nodes: [node('greeting', 'trigger.text', { pattern: '^\\w+$' })], edges: [edge('greeting', 'hello')] }),
   },
   'no-trigger': {
