@@ -39,7 +39,7 @@ export const callbackAnswerLatency = new Histogram({
 
 export const chatEvents = new Counter({
   name: 'chat_events_total',
-  help: 'Things chat workflows noticed: duplicate_update, flood_dropped, chat_blocked',
+  help: 'Things chat workflows noticed: duplicate_update, flood_dropped, chat_blocked, chat_unblocked',
   labelNames: ['event'] as const,
   registers: [registry],
 });

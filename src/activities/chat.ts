@@ -89,6 +89,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
       logger.info({ botId, chatId }, 'chat blocked the bot');
     },
 
+    async unblockChat(botId: string, chatId: string): Promise<void> {
+      await db.update(chatStates).set({ blockedAt: null, updatedAt: sql`now()` }).where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
+      chatEvents.inc({ event: 'chat_unblocked' });
+      logger.info({ botId, chatId }, 'chat came back after blocking the bot');
+    },
+
     /** The user behind a Telegram user of this bot, created on first contact. */
     async ensureChatUser(botId: string, from: { id: number; firstName: string; username: string | null }): Promise<string> {
       return ensureChatUser(db, botId, from);

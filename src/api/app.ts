@@ -10,6 +10,7 @@ import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
 import { rateLimitPerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
+import { chatEventsRouter } from './chat-events';
 import { errorHandler, notFoundHandler } from './errors';
 import { executionsRouter } from './executions';
 import { flowsRouter } from './flows';
@@ -59,8 +60,9 @@ export function createApp(deps: ApiDeps): Express {
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db }));
   api.use(flowsRouter({ db: deps.db }));
+  api.use(chatEventsRouter({ db: deps.db, telegramTarget: deps.telegramTarget }));
   api.use(auditRouter({ db: deps.db }));
-  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
+  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, telegramTarget: deps.telegramTarget }));
   app.use('/api', api);
 
   if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, db: deps.db, apiToken: deps.apiToken }));

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { getJob } from '../generation/jobs';
 import { requestGeneration, type GenerationDeps } from '../generation/request';
+import { chatTypeOfId, signalChat, type DeliveryTarget } from '../ingress/deliver';
 import { BotId, ChatId, JobKind, UserId } from '../temporal/search-attributes';
-import { chatRestart, chatState, chatSteps } from '../workflows/chat/messages';
+import { chatRefOfWorkflowId } from '../temporal/workflow-ids';
+import { chatState, chatSteps } from '../workflows/chat/messages';
 import type { ChatStep } from '../workflows/chat/types';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
@@ -67,7 +69,7 @@ function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedS
  * and paged with a cursor; one in detail with its step timeline; a live stream of steps (SSE);
  * cancel and restart. The Temporal Web UI shows the same executions by the same search attributes.
  */
-export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'> }): Router {
+export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'>; telegramTarget: DeliveryTarget }): Router {
   const { temporal: client } = deps;
   const router = Router();
   const route = routeTo(router, '/api');
@@ -201,15 +203,16 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
 
   /** A chat from its first command or a chosen node; a failed or cancelled generation as a new job. */
   route(
-    { method: 'post', path: '/executions/:workflowId/restart', summary: 'Restart a chat (from a node) or a failed job (as a new job)', tag: 'executions', auth: 'bearer', params: executionParams, body: restartBody, responses: { 202: 'restarted', 409: 'cannot be restarted now' } },
+    { method: 'post', path: '/executions/:workflowId/restart', summary: 'Restart a chat (from a node) or a failed job (as a new job)', tag: 'executions', auth: 'bearer', params: executionParams, body: restartBody, responses: { 202: 'restarted (a chat at rest, idle or blocked, is started)', 404: 'no such execution', 409: 'a job that did not fail' } },
     async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
     const { fromNode } = parseRequest(restartBody, req, 'body');
     const description = await describe(workflowId);
-    if (description.type === workflowTypes.chat) {
-      if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', 'the chat is not running; its next update starts it');
+    const chat = chatRefOfWorkflowId(workflowId);
+    if (description.type === workflowTypes.chat && chat) {
+      // Signal-with-start: a chat at rest (idle, or blocked by its user) is started for it.
       const requestId = crypto.randomUUID();
-      await client.workflow.getHandle(workflowId).signal(chatRestart, { nodeId: fromNode ?? null, requestId });
+      await signalChat(deps.telegramTarget, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'restart', restart: { nodeId: fromNode ?? null, requestId } });
       res.status(202).json({ workflowId, restartFrom: fromNode ?? 'first command', requestId });
       return;
     }

@@ -11,6 +11,7 @@ import { bots } from '../db/schema';
 import type { Logger } from '../logger';
 import { registerDemoBot, type Simulator } from '../simulator/simulator';
 import type { DeliveryTarget } from './deliver';
+import { subscribedUpdates } from '../telegram/inbound';
 import { PollingLoop } from './polling';
 import { webhookPath } from './webhook';
 
@@ -101,7 +102,7 @@ export class Ingress {
       return;
     }
     const url = new URL(webhookPath(bot.id), config.PUBLIC_URL).toString();
-    await telegram.setWebhook(url, { secret_token: bot.webhookSecret, allowed_updates: ['message', 'callback_query'] });
+    await telegram.setWebhook(url, { secret_token: bot.webhookSecret, allowed_updates: subscribedUpdates });
     logger.info({ botId: bot.id, url }, 'webhook registered');
   }
 

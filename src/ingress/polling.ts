@@ -1,6 +1,6 @@
 import type { Telegram } from 'telegraf';
 import type { Logger } from '../logger';
-import { MalformedUpdateError, normaliseUpdate, type InboundUpdate } from '../telegram/inbound';
+import { MalformedUpdateError, normaliseUpdate, subscribedUpdates, type InboundUpdate } from '../telegram/inbound';
 import { deliverUpdate, type DeliveryTarget } from './deliver';
 
 /**
@@ -38,7 +38,7 @@ export class PollingLoop {
     await this.telegram.deleteWebhook().catch((err: unknown) => this.logger.warn({ err, botId: this.botId }, 'deleteWebhook failed'));
     while (!this.stopped) {
       try {
-        const updates = await this.telegram.callApi('getUpdates', { offset, timeout: 25, limit: 100, allowed_updates: ['message', 'callback_query'] }, { signal: this.abort.signal as unknown as NonNullable<Parameters<Telegram['callApi']>[2]>['signal'] });
+        const updates = await this.telegram.callApi('getUpdates', { offset, timeout: 25, limit: 100, allowed_updates: subscribedUpdates }, { signal: this.abort.signal as unknown as NonNullable<Parameters<Telegram['callApi']>[2]>['signal'] });
         await this.deliverBatch(updates as unknown[]);
         const last = (updates as { update_id: number }[]).at(-1);
         if (last) offset = last.update_id + 1;

@@ -10,6 +10,8 @@ export class Conversation {
   private lastMessageId = 0;
   private readonly log: ChatMessage[] = [];
   replyKeyboard: ReplyKeyboardMarkup | undefined;
+  /** The user blocked the bot: Telegram answers the bot's sends with 403 until they unblock it. */
+  blockedByUser = false;
 
   constructor(public chat: Chat) {}
 

@@ -1,4 +1,4 @@
-import type { CallbackQuery, Chat, Message, Update, User } from 'telegraf/types';
+import type { CallbackQuery, Chat, ChatMember, Message, Update, User } from 'telegraf/types';
 import type { Conversation } from './conversation';
 import type { EmulatedBot } from './emulated-bot';
 import { NoSuchButtonError } from './errors';
@@ -104,20 +104,45 @@ export class EmulatedUser {
     return this.post({ update_id: this.session.bot.updates.nextUpdateId(), message });
   }
 
+  /** Blocks the bot: Telegram tells the bot (my_chat_member, "kicked") and refuses its messages with 403. */
+  blockBot(): Update.MyChatMemberUpdate {
+    return this.changeMembership('member', 'kicked');
+  }
+
+  /** Unblocks the bot (my_chat_member, "member"): its messages are delivered again. */
+  unblockBot(): Update.MyChatMemberUpdate {
+    return this.changeMembership('kicked', 'member');
+  }
+
   /** The chat as the user sees it now. */
   messages(): ChatMessage[] {
     return this.session.bot.findConversation(this.chatId)?.messages() ?? [];
   }
 
-  private compose(): { conversation: Conversation; envelope: MessageEnvelope } {
+  private changeMembership(from: 'member' | 'kicked', to: 'member' | 'kicked'): Update.MyChatMemberUpdate {
+    const chat = this.privateChat();
+    this.session.bot.conversationWith(chat).blockedByUser = to === 'kicked';
+    const member = (status: 'member' | 'kicked'): ChatMember =>
+      status === 'kicked' ? { status, user: this.session.bot.profile, until_date: 0 } : { status, user: this.session.bot.profile };
+    return this.post({
+      update_id: this.session.bot.updates.nextUpdateId(),
+      my_chat_member: { chat, from: this.profile, date: Math.floor(this.session.now() / 1000), old_chat_member: member(from), new_chat_member: member(to) },
+    });
+  }
+
+  private privateChat(): Chat.PrivateChat {
     const { first_name, last_name, username } = this.profile;
-    const chat: Chat.PrivateChat = {
+    return {
       id: this.chatId,
       type: 'private',
       first_name,
       ...(last_name === undefined ? {} : { last_name }),
       ...(username === undefined ? {} : { username }),
     };
+  }
+
+  private compose(): { conversation: Conversation; envelope: MessageEnvelope } {
+    const chat = this.privateChat();
     const conversation = this.session.bot.conversationWith(chat);
     const envelope: MessageEnvelope = {
       message_id: conversation.nextMessageId(),

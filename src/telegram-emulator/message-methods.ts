@@ -65,6 +65,7 @@ function applyReplyKeyboard(conversation: Conversation, markup: ReplyMarkupParam
 /** Starts a bot message. The reply target is checked before anything changes, so a failed send leaves the chat as it was. */
 function openBotMessage(ctx: BotApiContext, chatId: number, fields: ReplyFields): { conversation: Conversation; envelope: Envelope } {
   const conversation = ctx.bot.conversation(chatId);
+  if (conversation.blockedByUser) throw new BotApiError(403, 'Forbidden: bot was blocked by the user');
   const target = replyTarget(conversation, fields);
   applyReplyKeyboard(conversation, fields.reply_markup);
   const keyboard = inlineKeyboardOf(fields.reply_markup);

@@ -12,8 +12,14 @@ export interface InboundUpdate {
   /** Text of the message or its caption. */
   text: string | null;
   command: { name: string; args: string | null } | null;
-  callback: { id: string; data: string; messageId: number | null } | null;
+  /** `answeredEarly`: set by the chat workflow once it answered the press ahead of its turn. */
+  callback: { id: string; data: string; messageId: number | null; answeredEarly?: boolean } | null;
   contact: { phone: string } | null;
+  /**
+   * The bot's membership changed (my_chat_member): 'left' when the user blocked the bot or a
+   * group removed it, 'member' when they unblocked or re-added it. Absent for every other update.
+   */
+  membership?: 'member' | 'left';
   /** When the ingress received it (ms since epoch), for reply-latency metrics. */
   receivedAt: number;
 }
@@ -47,7 +53,17 @@ export const telegramUpdateSchema = z.object({
       message: z.object({ message_id: z.number().int(), chat: chatSchema }).optional(),
     })
     .optional(),
+  my_chat_member: z
+    .object({
+      chat: chatSchema,
+      from: userSchema,
+      new_chat_member: z.object({ status: z.enum(['creator', 'administrator', 'member', 'restricted', 'left', 'kicked']) }),
+    })
+    .optional(),
 });
+
+/** The updates the bots subscribe to (getUpdates and setWebhook); Telegram sends nothing else. */
+export const subscribedUpdates = ['message', 'callback_query', 'my_chat_member'] as const;
 
 export class MalformedUpdateError extends Error {
   constructor(message: string) {
@@ -86,6 +102,21 @@ export function normaliseUpdate(raw: unknown, receivedAt: number): InboundUpdate
       command: null,
       callback: { id: query.id, data: query.data, messageId: query.message.message_id },
       contact: null,
+      receivedAt,
+    };
+  }
+  if (update.my_chat_member) {
+    const change = update.my_chat_member;
+    return {
+      updateId: update.update_id,
+      chatId: String(change.chat.id),
+      chatType: change.chat.type,
+      from: from(change.from),
+      text: null,
+      command: null,
+      callback: null,
+      contact: null,
+      membership: change.new_chat_member.status === 'left' || change.new_chat_member.status === 'kicked' ? 'left' : 'member',
       receivedAt,
     };
   }

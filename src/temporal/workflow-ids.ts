@@ -14,3 +14,9 @@ export function chatWorkflowId(botId: string, chatId: string | number): string {
 export function chatOfWorkflowId(workflowId: string): string | undefined {
   return /^chat:[^:]+:(.+)$/.exec(workflowId)?.[1];
 }
+
+/** The bot and chat of a chat workflow id, or undefined for any other id. */
+export function chatRefOfWorkflowId(workflowId: string): { botId: string; chatId: string } | undefined {
+  const match = /^chat:([^:]+):(.+)$/.exec(workflowId);
+  return match ? { botId: match[1] as string, chatId: match[2] as string } : undefined;
+}

@@ -43,13 +43,21 @@ export async function startChatSystem(options: {
   // A bot id of its own: chat workflow ids contain it, and the Temporal server is shared by all tests.
   const botNumber = crypto.randomInt(100_000_000, 999_999_999);
   const identity = emulator.createBot({ username: 'test_bot', token: `${botNumber}:${crypto.randomBytes(27).toString('base64url').slice(0, 35)}` });
-  const bot = await registerBot(base.db, base.cipher, running.apiRoot, identity.token, {
-    mode,
-    webhookSecret: mode === 'webhook' ? webhookSecret : undefined,
-  });
-  const publish = (flow: unknown) => publishFlow(base.db, bot.id, 'main', flow);
-  await publish(options.flow);
-  await base.ingress.start();
+  const publish = (flow: unknown) => publishFlow(base.db, identity.id.toString(), 'main', flow);
+  let bot: { id: string };
+  try {
+    bot = await registerBot(base.db, base.cipher, running.apiRoot, identity.token, {
+      mode,
+      webhookSecret: mode === 'webhook' ? webhookSecret : undefined,
+    });
+    await publish(options.flow);
+    await base.ingress.start();
+  } catch (err) {
+    // A flow the test got wrong must fail the test, not leave a worker running that keeps jest alive.
+    await base.stop();
+    await running.close();
+    throw err;
+  }
 
   const botTexts = (chatId: number) =>
     emulator

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { generationFinished, type GenerationOutcome } from '../generation';
 import { ChatSession } from './session';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
@@ -13,7 +13,15 @@ import type { ChatInput, ChatMessage, InboundUpdate } from './types';
  */
 export async function chatWorkflow(input: ChatInput): Promise<void> {
   const inbox: ChatMessage[] = [...(input.pending ?? [])];
-  setHandler(chatUpdate, (update) => void inbox.push({ kind: 'update', update }));
+  const session = new ChatSession(input);
+  const activity = { busy: false };
+  setHandler(chatUpdate, async (update) => {
+    inbox.push({ kind: 'update', update });
+    // Strict order is for the conversation, not for acknowledgements: a press that would wait for
+    // earlier work is answered now (an async handler, so continue-as-new waits for the answer).
+    // Histories from before (no marker) answered in turn.
+    if (update.callback && (activity.busy || inbox.length > 1) && patched('prompt-callback-answers')) await session.answerEarly(update);
+  });
   setHandler(chatEvent, (event) => void inbox.push({ kind: 'event', event }));
   // A paid generation started through the API on behalf of this chat reports back as an event.
   setHandler(generationFinished, (outcome: GenerationOutcome) =>
@@ -26,23 +34,41 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
       },
     }),
   );
-  const session = new ChatSession(input);
   setHandler(chatState, () => session.snapshot(inbox.length));
   setHandler(chatSteps, (afterSeq) => session.stepsAfter(afterSeq));
   setHandler(chatRestart, (restart) => void inbox.push({ kind: 'restart', restart }));
 
   await session.restore();
   await session.warm();
-  if (session.blocked) return;
+  // A chat that blocked the bot stays at rest until its user comes back: a message, a press, an
+  // unblock (my_chat_member) or an operator's restart. Histories from before (no marker) ended here.
+  if (session.blocked) {
+    if (!inbox.some(comesBack) || !patched('blocked-and-back')) return;
+    await session.unblock();
+  }
 
+  try {
+    await converse(input, inbox, session, activity);
+  } catch (err) {
+    // A cancelled chat keeps its chat variables, as an idle one does.
+    if (isCancellation(err) && patched('save-on-cancel')) await CancellationScope.nonCancellable(() => session.persist());
+    throw err;
+  }
+}
+
+async function converse(input: ChatInput, inbox: ChatMessage[], session: ChatSession, activity: { busy: boolean }): Promise<void> {
   // Date.now() here is Temporal's workflow time (the sandbox replaces the clock): the same value
   // on replay, so timeouts and idleness are deterministic.
   for (;;) {
+    activity.busy = false;
     const arrived = await condition(() => inbox.length > 0, Math.max(1, session.nextWake() - Date.now()));
+    activity.busy = true;
     if (!arrived) {
       if (session.timerDue(Date.now())) await session.handleTimer();
       else if (session.idle(Date.now())) {
         await session.persist();
+        // An update signalled while the last activity ran would be lost by completing now.
+        if (inbox.length > 0 && patched('inbox-after-idle')) continue;
         return;
       }
       continue;
@@ -54,13 +80,23 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
       const { update, mergedIds } = await debounced(inbox, next.update, session);
       await session.handleUpdate(update, mergedIds);
     }
-    if (session.blocked) return;
+    if (session.blocked) {
+      if (patched('save-on-block')) await session.persist();
+      return;
+    }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof chatWorkflow>({ ...input, state: session.state, pending: inbox });
     }
   }
+}
+
+/** Whether a message in the inbox shows the user (or an operator) is back after a block. */
+function comesBack(message: ChatMessage): boolean {
+  if (message.kind === 'restart') return true;
+  if (message.kind !== 'update') return false;
+  return message.update.membership === undefined || message.update.membership === 'member';
 }
 
 /**

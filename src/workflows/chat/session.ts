@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   ChildWorkflowFailure,
   executeChild,
+  isCancellation,
   log,
   ParentClosePolicy,
   patched,
@@ -62,6 +63,8 @@ export class ChatSession {
   private debounceWindow = 0;
   private lastActivityAt: number;
   private steps = 0;
+  /** The active flow version as last resolved, for toasts of presses answered early. */
+  private lastActiveVersion: string | null = null;
 
   constructor(private readonly input: ChatInput) {
     this.state = input.state ?? {
@@ -107,7 +110,9 @@ export class ChatSession {
   nextWake(): number {
     const until = this.state.run?.suspended.until;
     const idleAt = this.lastActivityAt + this.idleMs;
-    return until !== null && until !== undefined ? Math.min(until, idleAt) : idleAt;
+    if (until === null || until === undefined) return idleAt;
+    if (until > idleAt && this.timersOutliveIdleness()) return until;
+    return Math.min(until, idleAt);
   }
 
   timerDue(now: number): boolean {
@@ -115,8 +120,20 @@ export class ChatSession {
     return until !== null && until !== undefined && now >= until;
   }
 
+  /** Quiet for the idle timeout, with no timer of the run still to fire. */
   idle(now: number): boolean {
-    return now >= this.lastActivityAt + this.idleMs;
+    if (now < this.lastActivityAt + this.idleMs) return false;
+    const until = this.state.run?.suspended.until;
+    return until === null || until === undefined || until <= now || !this.timersOutliveIdleness();
+  }
+
+  /**
+   * A pending delay or wait timeout keeps the chat running past its idle timeout (up to the 30
+   * days a node allows; continue-as-new keeps the history short meanwhile). Histories recorded
+   * before (no marker) went idle first and dropped the run; they replay that way.
+   */
+  private timersOutliveIdleness(): boolean {
+    return patched('timers-outlive-idleness');
   }
 
   snapshot(queued: number): ChatSnapshot {
@@ -158,14 +175,19 @@ export class ChatSession {
     while (this.state.seenUpdateIds.length > SEEN_UPDATES) this.state.seenUpdateIds.shift();
     this.lastActivityAt = Date.now();
 
+    if (update.membership !== undefined) {
+      await this.handleMembership(update.membership);
+      return;
+    }
+
     await this.guard(async () => {
       // Telegram shows a spinner until a press is answered, so every press is answered, first
       // thing. Since the toast was added, "first" means once the node taking it is known;
       // histories from before (no patch marker) answered before anything else.
       const answerWithToast = update.callback !== null && patched('callback-toast');
-      if (update.callback && !answerWithToast) await this.answerCallback(update.callback.id, update.receivedAt);
+      if (update.callback && !answerWithToast) await this.answerCallback(update.callback, update.receivedAt);
       if (this.flooding()) {
-        if (update.callback && answerWithToast) await this.answerCallback(update.callback.id, update.receivedAt);
+        if (update.callback && answerWithToast) await this.answerCallback(update.callback, update.receivedAt);
         await local.countChatMetric('flood_dropped');
         if (!this.state.flood.noticeSent) {
           this.state.flood.noticeSent = true;
@@ -175,6 +197,28 @@ export class ChatSession {
       }
       await this.dispatch(update, answerWithToast);
     });
+  }
+
+  /**
+   * The user blocked the bot (or a group removed it): the run ends and the chat rests until they
+   * come back. Unblocking while the chat still runs needs nothing more than noting it.
+   */
+  private async handleMembership(membership: 'member' | 'left'): Promise<void> {
+    if (membership === 'member') {
+      this.record('input', null, 'the bot was unblocked or added');
+      return;
+    }
+    this.record('blocked', null, 'the user blocked the bot or the group removed it');
+    this.blocked = true;
+    this.state.run = null;
+    await local.markChatBlocked(this.botId, this.chatId);
+  }
+
+  /** The user is back after a block (a message, a press, an unblock, an operator's restart). */
+  async unblock(): Promise<void> {
+    await local.unblockChat(this.botId, this.chatId);
+    this.blocked = false;
+    this.record('input', null, 'the user is back: the block is lifted');
   }
 
   /** Handles an external event delivered through the API: it starts the matching trigger.event. */
@@ -195,13 +239,22 @@ export class ChatSession {
         return;
       }
       const context = this.state.run?.context ?? emptyContext(this.chatId, active.flow);
-      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0];
+      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
       if (!userId) {
         log.info('event for a chat with no known user', { name: event.name });
         return;
       }
       await this.startRun(active.versionId, active.flow, trigger.id, context, userId, { name: event.name, payload: event.payload });
     });
+  }
+
+  /**
+   * In a private chat the user is the chat (same id), so an event can reach a chat that has not
+   * written yet. Histories from before (no marker) ignored such an event.
+   */
+  private async privateChatUser(): Promise<string | undefined> {
+    if (this.isGroup || !patched('event-user-of-private-chat')) return undefined;
+    return this.userFor({ id: Number(this.chatId), firstName: `user ${this.chatId}`, lastName: null, username: null, languageCode: null });
   }
 
   /** Resumes the run whose wait timed out or whose delay passed. */
@@ -242,7 +295,7 @@ export class ChatSession {
     this.lastActivityAt = Date.now();
     await this.guard(async () => {
       const active = await this.activeFlow(null);
-      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0];
+      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
       if (!active || !userId) {
         this.record('error', null, 'restart ignored: no active flow or no known user');
         return;
@@ -311,7 +364,7 @@ export class ChatSession {
     const active = await this.activeFlow(null);
     const context = contextOf(update, active?.flow);
     if (answerCallback && update.callback) {
-      await this.answerCallback(update.callback.id, update.receivedAt, this.toastFor(update, active?.flow, context));
+      await this.answerCallback(update.callback, update.receivedAt, this.toastFor(update, active?.flow, context));
     }
     // A command always starts its trigger, even mid-conversation (/start must always work).
     if (update.command && active && (await this.tryTrigger(active, update, context, userId))) return;
@@ -569,13 +622,22 @@ export class ChatSession {
     // A regular (not local) activity: an author's API may be slow, and must not hold the
     // workflow task. Not retried: a POST may not be safe to repeat.
     const http = proxyActivities<ChatActivities>({ startToCloseTimeout: data.timeoutMs + 5_000, retry: { maximumAttempts: 1 } });
-    const response = await http.httpRequest({
-      method: data.method,
-      url: this.render(data.url),
-      headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, this.render(v)])),
-      body: data.body === undefined ? undefined : this.render(data.body),
-      timeoutMs: data.timeoutMs,
-    });
+    let response: Awaited<ReturnType<ChatActivities['httpRequest']>>;
+    try {
+      response = await http.httpRequest({
+        method: data.method,
+        url: this.render(data.url),
+        headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, this.render(v)])),
+        body: data.body === undefined ? undefined : this.render(data.body),
+        timeoutMs: data.timeoutMs,
+      });
+    } catch (err) {
+      // The activity timed out, lost its worker or failed: to the flow, the request failed.
+      // Histories recorded before (no marker) stopped the run here.
+      if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched('http-failure-takes-error')) throw err;
+      log.info('HTTP request activity failed', { node: node.id, error: describe(err) });
+      return { handle: 'error' };
+    }
     if (!response.ok) {
       log.info('HTTP request failed', { node: node.id, status: response.status, error: response.error });
       return { handle: 'error' };
@@ -679,6 +741,7 @@ export class ChatSession {
     if (resolved.flow) this.remember(resolved.versionId, resolved.flow);
     const flow = await this.version(resolved.versionId);
     if (flowId === null) {
+      this.lastActiveVersion = resolved.versionId;
       this.debounceWindow = flow.settings.debounceMs;
       this.idleMs = flow.settings.idleTimeoutMs;
     }
@@ -790,7 +853,30 @@ export class ChatSession {
     });
   }
 
-  private async answerCallback(callbackQueryId: string, receivedAt: number, text?: string): Promise<void> {
+  /**
+   * Answers a press that arrived while the chat is busy (an HTTP call, a generation, a debounce
+   * window, earlier updates queued), at once instead of when its turn comes: Telegram shows a
+   * spinner until then and refuses answers after its deadline. The toast is the one known now (the
+   * waiting wait.button's, else a matching trigger.callback's of the flow last seen); what the
+   * press does to the conversation still happens in order.
+   */
+  async answerEarly(update: InboundUpdate): Promise<void> {
+    const callback = update.callback;
+    if (!callback || callback.answeredEarly || this.seen(update.updateId)) return;
+    callback.answeredEarly = true;
+    const flow = this.lastActiveVersion === null ? undefined : this.flows.get(this.lastActiveVersion);
+    let toast: string | undefined;
+    try {
+      toast = this.toastFor(update, flow, contextOf(update, flow));
+    } catch (err) {
+      log.info('no toast for an early answer', { error: describe(err) });
+    }
+    await this.answerCallback({ ...callback, answeredEarly: false }, update.receivedAt, toast);
+  }
+
+  private async answerCallback(callback: NonNullable<InboundUpdate['callback']>, receivedAt: number, text?: string): Promise<void> {
+    if (callback.answeredEarly) return;
+    const callbackQueryId = callback.id;
     try {
       await local.sendTelegram(this.botId, { method: 'answerCallbackQuery', callbackQueryId, ...(text ? { text } : {}) }, this.isGroup, receivedAt);
     } catch (err) {

@@ -1,0 +1,62 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Database } from '../db/client';
+import { bots } from '../db/schema';
+import { identifierSchema } from '../flow/fields';
+import { chatTypeOfId, signalChat, type DeliveryTarget } from '../ingress/deliver';
+import { chatWorkflowId } from '../temporal/workflow-ids';
+import { audit } from './audit';
+import { ApiError } from './errors';
+import { parseRequest } from './validate';
+import { routeTo } from './route';
+
+/** Payloads travel in the chat's workflow history, which has a per-payload limit: kept well under it. */
+const MAX_PAYLOAD_BYTES = 16_384;
+
+export const chatEventParams = z.object({
+  botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'),
+  chatId: z.string().regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'),
+});
+export const chatEventBody = z.object({
+  name: identifierSchema,
+  payload: z
+    .json()
+    .optional()
+    .refine((payload) => payload === undefined || Buffer.byteLength(JSON.stringify(payload)) <= MAX_PAYLOAD_BYTES, `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON`),
+  eventId: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, '1-128 letters, digits and . _ : @ -'),
+});
+
+/**
+ * Events from other systems into a conversation (an order shipped, a payment cleared): delivered
+ * to the chat's workflow with signal-with-start, where a `trigger.event` of the same name starts a
+ * run. The chat drops an event id it has seen, so a caller may retry freely.
+ */
+export function chatEventsRouter(deps: { db: Database; telegramTarget: DeliveryTarget }): Router {
+  const router = Router();
+  const route = routeTo(router, '/api');
+
+  route(
+    {
+      method: 'post',
+      path: '/bots/:botId/chats/:chatId/events',
+      summary: 'Deliver an event to a chat (starts its trigger.event; idempotent by eventId)',
+      tag: 'bots',
+      auth: 'bearer',
+      params: chatEventParams,
+      body: chatEventBody,
+      responses: { 202: 'delivered to the chat', 400: 'invalid event', 404: 'no such bot, or the bot is disabled' },
+    },
+    async (req, res) => {
+      const { botId, chatId } = parseRequest(chatEventParams, req, 'params');
+      const event = parseRequest(chatEventBody, req, 'body');
+      const [bot] = await deps.db.select({ id: bots.id }).from(bots).where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
+      if (!bot) throw ApiError.notFound(`bot ${botId}`);
+      await signalChat(deps.telegramTarget, { botId, chatId, chatType: chatTypeOfId(chatId) }, { kind: 'event', event: { name: event.name, payload: event.payload ?? null, eventId: event.eventId } });
+      await audit(deps.db, req, 'chat.event', `chat:${botId}/${chatId}`, { name: event.name, eventId: event.eventId });
+      res.status(202).json({ workflowId: chatWorkflowId(botId, chatId), name: event.name, eventId: event.eventId });
+    },
+  );
+
+  return router;
+}

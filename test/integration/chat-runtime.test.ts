@@ -1,0 +1,244 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { and, eq } from 'drizzle-orm';
+import { chatStates } from '../../src/db/schema';
+import { registry } from '../../src/metrics';
+import { chatWorkflowId } from '../../src/temporal/workflow-ids';
+import { chatState, chatSteps } from '../../src/workflows/chat/messages';
+import { startChatSystem, type ChatSystem } from '../support/chat-system';
+import { runWorkerProcess } from '../support/system-process';
+
+type Node = { id: string; type: string; data: Record<string, unknown> };
+const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
+const flow = (nodes: Node[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+
+const greeter = flow(
+  [
+    { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+    { id: 'hello', type: 'message.text', data: { text: 'Hello {{ from.firstName }}' } },
+    { id: 'shipped', type: 'trigger.event', data: { name: 'order_shipped' } },
+    { id: 'tell', type: 'message.text', data: { text: 'Order {{ event.payload.order }} shipped' } },
+  ],
+  [edge('start', 'hello'), edge('shipped', 'tell')],
+);
+
+async function counterValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values = (metric as { values?: { value: number; labels: Record<string, string> }[] } | undefined)?.values ?? [];
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+}
+
+async function blockedAt(system: ChatSystem, chatId: number): Promise<Date | null | undefined> {
+  const [row] = await system.db
+    .select({ blockedAt: chatStates.blockedAt })
+    .from(chatStates)
+    .where(and(eq(chatStates.botId, system.botId), eq(chatStates.chatId, String(chatId))));
+  return row?.blockedAt;
+}
+
+describe('blocked and back', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: greeter });
+  });
+  afterAll(() => system.stop());
+
+  it('a user who blocks the bot ends the chat; unblocking and /start gets an answer again', async () => {
+    const user = system.user({ firstName: 'Bea' });
+    const unblockedBefore = await counterValue('chat_events_total', { event: 'chat_unblocked' });
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.length === 1);
+    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+
+    user.blockBot();
+    await expect(handle.result()).resolves.toBeUndefined();
+    expect(await blockedAt(system, user.chatId)).toBeInstanceOf(Date);
+
+    user.unblockBot();
+    user.sendText('/start');
+    expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Hello Bea', 'Hello Bea']);
+    expect(await blockedAt(system, user.chatId)).toBeNull();
+    expect(await counterValue('chat_events_total', { event: 'chat_unblocked' })).toBe(unblockedBefore + 1);
+  });
+
+  it('a user whose block was only learnt from a 403 is answered again when they write', async () => {
+    const user = system.user({ firstName: 'Cid' });
+    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    user.sendText('/start');
+    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+    await system.emulator.waitFor({ method: 'sendMessage', chatId: user.chatId });
+    await expect(handle.result()).resolves.toBeUndefined();
+    expect(await blockedAt(system, user.chatId)).toBeInstanceOf(Date);
+
+    // No my_chat_member this time (Telegram sends none for a user who never unblocked): the message itself is the sign.
+    user.sendText('/start');
+    expect(await system.until(user.chatId, (t) => t.length === 1)).toEqual(['Hello Cid']);
+  });
+
+  it('a blocked chat that hears nothing from its user stays at rest: a stray block notice starts nothing', async () => {
+    const user = system.user();
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.length === 1);
+    user.blockBot();
+    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+    await handle.result();
+    const blockedRun = (await handle.describe()).runId;
+    user.blockBot();
+    // The notice starts a run (signal-with-start), which finds the chat blocked and ends at once.
+    for (let i = 0; i < 100 && (await handle.describe()).runId === blockedRun; i++) await new Promise((r) => setTimeout(r, 50));
+    const noticeRun = await handle.describe();
+    expect(noticeRun.runId).not.toBe(blockedRun);
+    await expect(handle.result()).resolves.toBeUndefined();
+    expect(await blockedAt(system, user.chatId)).toBeInstanceOf(Date);
+    expect(system.emulator.calls({ method: 'sendMessage', chatId: user.chatId }).filter((c) => c.response.ok)).toHaveLength(1);
+  });
+
+  it('an operator can restart a blocked chat through the API', async () => {
+    const user = system.user({ firstName: 'Dan' });
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.length === 1);
+    const workflowId = chatWorkflowId(system.botId, user.chatId);
+    // One send refused with 403 (the user blocked the bot, and has unblocked it since without writing).
+    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    await system.api('POST', `/api/bots/${system.botId}/chats/${user.chatId}/events`, { name: 'order_shipped', payload: { order: 'Z' }, eventId: 'z' });
+    await system.client.workflow.getHandle(workflowId).result();
+    expect(await blockedAt(system, user.chatId)).toBeInstanceOf(Date);
+
+    const restarted = await system.api('POST', `/api/executions/${encodeURIComponent(workflowId)}/restart`, {});
+    expect(restarted.status).toBe(202);
+    // The restarted run starts from the first command. (The new execution does not know the
+    // user's name: `from` of a restart is empty but for the id.)
+    expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Hello Dan', 'Hello ']);
+    expect(await blockedAt(system, user.chatId)).toBeNull();
+  });
+});
+
+describe('events into chats through the API', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: greeter });
+  });
+  afterAll(() => system.stop());
+
+  it('runs trigger.event once when the same event is posted twice, also for a chat that never wrote', async () => {
+    const user = system.user();
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.length === 1);
+    const path = `/api/bots/${system.botId}/chats/${user.chatId}/events`;
+    const event = { name: 'order_shipped', payload: { order: 'A-17' }, eventId: 'ship-A-17' };
+    expect((await system.api('POST', path, event)).status).toBe(202);
+    expect((await system.api('POST', path, event)).status).toBe(202);
+    await system.until(user.chatId, (t) => t.includes('Order A-17 shipped'));
+    expect((await system.api('POST', path, { ...event, payload: { order: 'B-2' }, eventId: 'ship-B-2' })).status).toBe(202);
+    expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual([`Hello ${user.profile.first_name}`, 'Order A-17 shipped', 'Order B-2 shipped']);
+
+    const silent = system.user();
+    const accepted = await system.api('POST', `/api/bots/${system.botId}/chats/${silent.chatId}/events`, { name: 'order_shipped', payload: { order: 'C-3' }, eventId: 'ship-C-3' });
+    expect(accepted.body).toEqual({ workflowId: chatWorkflowId(system.botId, silent.chatId), name: 'order_shipped', eventId: 'ship-C-3' });
+    expect(await system.until(silent.chatId, (t) => t.length === 1)).toEqual(['Order C-3 shipped']);
+  });
+
+  it('answers 404 for an unknown bot and 400 naming the bad field', async () => {
+    expect((await system.api('POST', '/api/bots/123456/chats/1/events', { name: 'order_shipped', eventId: 'x' })).status).toBe(404);
+    const badName = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, { name: 'has space', eventId: 'x' });
+    expect(badName.status).toBe(400);
+    expect(badName.body.error.details[0].field).toBe('body.name');
+    const noId = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, { name: 'order_shipped' });
+    expect(noId.body.error.details[0].field).toBe('body.eventId');
+    const huge = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, { name: 'order_shipped', eventId: 'big', payload: { text: 'x'.repeat(20_000) } });
+    expect(huge.body.error.details[0].field).toBe('body.payload');
+    const badChat = await system.api('POST', `/api/bots/${system.botId}/chats/abc/events`, { name: 'order_shipped', eventId: 'x' });
+    expect(badChat.body.error.details[0].field).toBe('params.chatId');
+  });
+});
+
+describe('an HTTP node whose worker dies mid-request', () => {
+  it('takes the error handle once the request is given up, and the chat goes on', async () => {
+    let calls = 0;
+    // An author's API that never answers: the request is in flight when the worker dies.
+    const slowApi = http.createServer(() => void calls++);
+    await new Promise<void>((resolve) => slowApi.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}/orders`;
+    const lookup = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'ask', type: 'action.http', data: { method: 'GET', url, timeoutMs: 1_000 } },
+        { id: 'ok', type: 'message.text', data: { text: 'found it' } },
+        { id: 'sorry', type: 'message.text', data: { text: 'the order service is down' } },
+      ],
+      [edge('start', 'ask'), edge('ask', 'ok', 'success'), edge('ask', 'sorry', 'error')],
+    );
+    const system = await startChatSystem({ flow: lookup, worker: false });
+    const startWorker = () => runWorkerProcess(system, { HTTP_NODE_ALLOWLIST: '127.0.0.1' });
+    let worker = await startWorker();
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      for (let i = 0; i < 200 && calls === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toBe(1);
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = await startWorker();
+      // The activity's start-to-close (the node's timeout plus 5 s) expires with no worker to finish it.
+      expect(await system.until(user.chatId, (t) => t.length === 1, 60_000)).toEqual(['the order service is down']);
+      const steps = await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).query(chatSteps, 0);
+      expect(steps.filter((s) => s.kind === 'error')).toEqual([]);
+      expect((await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).query(chatState)).status).toBe('idle');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await system.stop();
+      slowApi.closeAllConnections();
+      slowApi.close();
+    }
+  });
+});
+
+describe('presses while the chat is busy', () => {
+  it('are answered at once, with their toast, while an HTTP node waits; their effect still comes in order', async () => {
+    const held: http.ServerResponse[] = [];
+    // An author's API that answers only when the test lets it.
+    const slowApi = http.createServer((_req, res) => void held.push(res));
+    await new Promise<void>((resolve) => slowApi.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(slowApi.address() as AddressInfo).port}/slow`;
+    const busy = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Slow', callbackData: 'slow' }, { text: 'Ping', callbackData: 'ping' }]] } } },
+        { id: 'slow', type: 'trigger.callback', data: { data: 'slow' } },
+        { id: 'call', type: 'action.http', data: { method: 'GET', url, timeoutMs: 30_000 } },
+        { id: 'done', type: 'message.text', data: { text: 'slow work done' } },
+        { id: 'ping', type: 'trigger.callback', data: { data: 'ping', toast: 'pong!' } },
+        { id: 'pong', type: 'message.text', data: { text: 'pong' } },
+      ],
+      [edge('start', 'menu'), edge('slow', 'call'), edge('call', 'done', 'success'), edge('call', 'done', 'error'), edge('ping', 'pong')],
+    );
+    const system = await startChatSystem({ flow: busy, env: { TELEGRAM_CHAT_RATE_PER_SECOND: '20' } });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Menu'));
+      user.pressButton('slow');
+      for (let i = 0; i < 200 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(held).toHaveLength(1);
+
+      const presses = [user.pressButton('ping'), user.pressButton('ping')].map((u) => u.callback_query.id);
+      const answered = (id: string) => (call: { method: string; params: Record<string, unknown> }) => call.method === 'answerCallbackQuery' && call.params['callback_query_id'] === id;
+      // Both answered while the HTTP request is still held: the order, not a clock, proves it.
+      const answers = await Promise.all(presses.map((id) => system.emulator.waitFor(answered(id), 30_000)));
+      expect(held).toHaveLength(1);
+      expect(held[0]!.writableEnded).toBe(false);
+      expect(answers.map((a) => a.params['text'])).toEqual(['pong!', 'pong!']);
+      expect(system.botTexts(user.chatId)).toEqual(['Menu']);
+
+      held[0]!.end('{}');
+      expect(await system.until(user.chatId, (t) => t.length === 4)).toEqual(['Menu', 'slow work done', 'pong', 'pong']);
+      // Each press answered exactly once.
+      for (const id of presses) expect(system.emulator.calls(answered(id))).toHaveLength(1);
+    } finally {
+      for (const res of held) if (!res.writableEnded) res.end();
+      slowApi.close();
+      await system.stop();
+    }
+  });
+});
