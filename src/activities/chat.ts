@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import { ensureChatUser } from '../bots/chat-users';
 import type { Config } from '../config';
@@ -10,7 +10,7 @@ import { generationSettings } from '../generation/request';
 import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } from '../http-node/request';
 import type { Logger } from '../logger';
 import { callbackAnswerLatency, chatEvents, flowStepDuration, flowSteps, replyLatency } from '../metrics';
-import type { TelegramGateway } from '../telegram/gateway';
+import type { AttemptBudget, TelegramGateway } from '../telegram/gateway';
 import type { TelegramCall } from '../telegram/outbound';
 import { chatOfWorkflowId, generationWorkflowId } from '../temporal/workflow-ids';
 import type { ChatStep, ChatVariables } from '../workflows/chat/types';
@@ -153,10 +153,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** One Bot API call; `receivedAt` (of the update being answered) feeds the latency metrics. */
-    async sendTelegram(botId: string, call: TelegramCall, isGroup: boolean, receivedAt: number | null): Promise<{ messageId?: number }> {
+    // `_isGroup` is kept for recorded histories' arguments; the pace follows the target chat's id.
+    async sendTelegram(botId: string, call: TelegramCall, _isGroup: boolean, receivedAt: number | null): Promise<{ messageId?: number }> {
+      const context = Context.current();
       // A callback answer carries no chat id; the chat workflow calling this is the chat.
-      const chatId = call.method === 'answerCallbackQuery' ? chatOfWorkflowId(Context.current().info.workflowExecution?.workflowId ?? '') : undefined;
-      const result = await telegram.call(botId, call, isGroup, chatId);
+      const chatId = call.method === 'answerCallbackQuery' ? chatOfWorkflowId(context.info.workflowExecution?.workflowId ?? '') : undefined;
+      const result = await telegram.call(botId, call, attemptBudget(context), chatId);
       if (receivedAt !== null) {
         const seconds = Math.max(0, Date.now() - receivedAt) / 1000;
         if (call.method === 'answerCallbackQuery') callbackAnswerLatency.observe(seconds);
@@ -235,3 +237,20 @@ function safeHost(url: string): string {
 }
 
 export type ChatActivities = ReturnType<typeof createChatActivities>;
+
+/**
+ * The time an attempt may wait for its send slot: what is left of its start-to-close timeout,
+ * less a margin for the call itself. Context.sleep rejects when the attempt is cancelled (a local
+ * activity that times out is cancelled), so a late attempt never sends.
+ */
+function attemptBudget(context: Context): AttemptBudget {
+  const { startToCloseTimeoutMs, currentAttemptScheduledTimestampMs } = context.info;
+  const left = currentAttemptScheduledTimestampMs + startToCloseTimeoutMs - Date.now();
+  return {
+    maxWaitMs: Math.max(0, left - Math.min(5_000, startToCloseTimeoutMs / 4)),
+    async sleep(ms) {
+      await context.sleep(ms);
+      if (context.cancellationSignal.aborted) throw new CancelledFailure('cancelled while waiting for a send slot');
+    },
+  };
+}

@@ -93,6 +93,16 @@ export const chatStates = pgTable(
   (t) => [primaryKey({ columns: [t.botId, t.chatId] })],
 );
 
+/**
+ * The outbound pace of each bot and each chat, shared by every worker process: the theoretical
+ * arrival time of the next message (GCRA). `reserve_send_slot()` (drizzle/0004_send_pace.sql)
+ * reads and moves it under a row lock; a row untouched for an hour means nothing and is pruned.
+ */
+export const sendPace = pgTable('send_pace', {
+  key: text('key').primaryKey(),
+  tat: timestamp('tat', { withTimezone: true, precision: 3 }).notNull(),
+});
+
 /** Events recorded by action.analytics nodes. */
 export const analyticsEvents = pgTable(
   'analytics_events',

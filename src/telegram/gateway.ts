@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import { telegramErrors, type TelegramCall } from './outbound';
-import { SendRateLimiter } from './rate-limiter';
+import { NoSendSlotError, SendPacer } from './send-pace';
 import { inSpan } from '../tracing';
 import { isSimulatedChat } from '../simulator/simulated-ids';
 
@@ -26,7 +26,7 @@ export class TelegramGateway {
     private readonly db: Database,
     private readonly cipher: TokenCipher,
     private readonly apiRoot: string,
-    private readonly limiter: SendRateLimiter,
+    private readonly pacer: SendPacer,
     /** The chat simulator's Bot API root, when this process runs the simulator. */
     private readonly simulatorApiRoot?: string,
   ) {}
@@ -53,13 +53,23 @@ export class TelegramGateway {
   /**
    * Performs one call. 429 becomes a retry after Telegram's `retry_after`; 403 and 400 are not
    * retried (the workflow decides what they mean); anything else is retried with backoff.
+   * Messages wait for their send slot (see SendPacer) within the attempt's `attempt` budget; an
+   * attempt cancelled or timed out while it waits never sends.
    */
-  async call(botId: string, call: TelegramCall, isGroup = false, chatId?: string): Promise<{ messageId?: number }> {
+  async call(botId: string, call: TelegramCall, attempt: AttemptBudget, chatId?: string): Promise<{ messageId?: number }> {
     // A callback answer names no chat: the caller says which chat the query came from.
     const chat = 'chatId' in call ? call.chatId : chatId;
     const telegram = await this.client(botId, chat !== undefined && isSimulatedChat(chat));
     if (call.method !== 'answerCallbackQuery' && call.method !== 'sendChatAction') {
-      await this.limiter.acquire(botId, call.chatId, isGroup);
+      let waitMs: number;
+      try {
+        waitMs = await this.pacer.reserve(botId, call.chatId, attempt.maxWaitMs);
+      } catch (err) {
+        if (!(err instanceof NoSendSlotError)) throw err;
+        // Retried when the slot comes; this attempt takes none, so it cannot send late.
+        throw ApplicationFailure.create({ message: err.message, type: 'NoSendSlot', nextRetryDelay: Math.ceil(err.waitMs) });
+      }
+      if (waitMs > 0) await attempt.sleep(waitMs);
     }
     try {
       return await inSpan(`telegram ${call.method}`, 'chatId' in call ? { 'bot.id': botId, 'chat.id': call.chatId } : { 'bot.id': botId }, () => perform(telegram, call));
@@ -117,13 +127,20 @@ async function perform(telegram: Telegram, call: TelegramCall): Promise<{ messag
   }
 }
 
+/** What one attempt may spend waiting for its send slot, and how it waits (cancellably). */
+export interface AttemptBudget {
+  maxWaitMs: number;
+  /** Resolves after `ms`; rejects if the attempt is cancelled or times out meanwhile. */
+  sleep(ms: number): Promise<void>;
+}
+
 /** The gateway as configured: Bot API root and send limits from configuration. */
 export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Config, simulatorApiRoot?: string): TelegramGateway {
   return new TelegramGateway(
     db,
     cipher,
     config.TELEGRAM_API_ROOT,
-    new SendRateLimiter({
+    new SendPacer(db, {
       botPerSecond: config.TELEGRAM_BOT_RATE_PER_SECOND,
       chatBurst: config.TELEGRAM_CHAT_BURST,
       chatPerSecond: config.TELEGRAM_CHAT_RATE_PER_SECOND,

@@ -242,3 +242,58 @@ describe('presses while the chat is busy', () => {
     }
   });
 });
+
+describe('many chats notifying one chat', () => {
+  const notifier = (adminChatId: number) =>
+    flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/order' } },
+        { id: 'tell', type: 'action.notify', data: { chatId: String(adminChatId), text: 'order from {{ from.id }}' } },
+        { id: 'ok', type: 'message.text', data: { text: 'ordered' } },
+      ],
+      [edge('start', 'tell'), edge('tell', 'ok')],
+    );
+  const noticesIn = (system: ChatSystem, adminChatId: number) => system.botTexts(adminChatId).filter((t) => t.startsWith('order from'));
+
+  it('delivers exactly one notice per chat, at the admin chat’s pace, although their sends wait past one attempt’s time', async () => {
+    // The admin chat takes a notice a second after a burst of 3: the last of 25 waits ~22 s, longer
+    // than a send attempt may (20 s), so attempts time out and retry; none may send twice.
+    // The admin's chat id is known once the admin exists: a placeholder first, then the real flow.
+    const real = await startChatSystem({ flow: notifier(1) });
+    try {
+      const admin = real.user({ firstName: 'Admin' });
+      await real.publish(notifier(admin.chatId));
+      const users = Array.from({ length: 25 }, () => real.user());
+      for (const user of users) user.sendText('/order');
+      for (const user of users) await real.until(user.chatId, (t) => t.includes('ordered'), 90_000);
+      for (let i = 0; i < 600 && noticesIn(real, admin.chatId).length < users.length; i++) await new Promise((r) => setTimeout(r, 100));
+      const notices = noticesIn(real, admin.chatId);
+      expect(notices.sort()).toEqual(users.map((u) => `order from ${u.id}`).sort());
+    } finally {
+      await real.stop();
+    }
+  });
+
+  it('with the worker killed meanwhile, every chat’s notice arrives, with at most the one in flight repeated', async () => {
+    const system = await startChatSystem({ flow: notifier(1), worker: false });
+    let worker = await runWorkerProcess(system);
+    try {
+      const admin = system.user({ firstName: 'Admin' });
+      await system.publish(notifier(admin.chatId));
+      const users = Array.from({ length: 12 }, () => system.user());
+      for (const user of users) user.sendText('/order');
+      for (let i = 0; i < 300 && noticesIn(system, admin.chatId).length < 4; i++) await new Promise((r) => setTimeout(r, 50));
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = await runWorkerProcess(system);
+      for (let i = 0; i < 900 && new Set(noticesIn(system, admin.chatId)).size < users.length; i++) await new Promise((r) => setTimeout(r, 100));
+      const notices = noticesIn(system, admin.chatId);
+      expect(new Set(notices)).toEqual(new Set(users.map((u) => `order from ${u.id}`)));
+      expect(notices.length).toBeLessThanOrEqual(users.length + 1);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+      await system.stop();
+    }
+  });
+});
