@@ -8,29 +8,35 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { topUp } from '../../src/credits/ledger';
 import { generationJobs } from '../../src/db/schema';
+import { nodeTypes } from '../../src/flow';
 import { resolveTemporalCli } from '../../src/runtime/temporal-binaries';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { tracingWorkflowModule } from '../../src/tracing';
 import { startChatSystem } from '../support/chat-system';
+import { localActivities, nodeTypesRun, replayedSteps, type HistoryJson } from '../support/executed-nodes';
 import { workflowBundle } from '../support/generation-system';
 import { temporalAddress } from '../support/harness';
 
 const fixtures = path.resolve(__dirname, '..', 'fixtures', 'histories');
+const historyFiles = () => fs.readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+const readHistory = (file: string): HistoryJson => JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8'));
+const bundlerLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) };
 const loyalty = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'flows', 'loyalty.json'), 'utf8')) as unknown;
 
 /**
  * Workflow code must stay deterministic: histories recorded from real runs are replayed against
  * the current code. Fixtures under test/fixtures/histories keep old histories checked after
- * changes (RECORD_HISTORIES=1 refreshes them from a fresh run).
+ * changes (`npm run record:histories` records the chat conversations of scripts/chat-recordings.ts
+ * afresh; RECORD_HISTORIES=1 refreshes the loyalty pair from a fresh run).
  */
 describe('replaying recorded histories', () => {
   it('replays every committed history without non-determinism', async () => {
-    const files = fs.readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+    const files = historyFiles();
     expect(files.length).toBeGreaterThan(0);
     const bundle = await workflowBundle();
     for (const file of files) {
       // runReplayHistory reads the CLI's JSON form itself.
-      const history: unknown = JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8'));
+      const history = readHistory(file);
       await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history)).resolves.toBeUndefined();
     }
   });
@@ -39,14 +45,41 @@ describe('replaying recorded histories', () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
       workflowInterceptorModules: [tracingWorkflowModule],
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
+      logger: bundlerLogger,
     });
     const exported = new InMemorySpanExporter();
     const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })) };
-    for (const file of fs.readdirSync(fixtures).filter((f) => f.endsWith('.json'))) {
-      const history: unknown = JSON.parse(fs.readFileSync(path.join(fixtures, file), 'utf8'));
-      await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, history)).resolves.toBeUndefined();
+    for (const file of historyFiles()) {
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, readHistory(file))).resolves.toBeUndefined();
     }
+  });
+
+  it('the recorded chats together run every node type of the flow language', async () => {
+    // A node type that no history runs would let a change to its interpreter go unchecked. What
+    // ran is read by replaying: the workflow reports each input's steps (support/executed-nodes.ts).
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      workflowInterceptorModules: [require.resolve('../support/workflows/executed-nodes')],
+      logger: bundlerLogger,
+    });
+    const run = new Set<string>();
+    for (const file of historyFiles()) {
+      const history = readHistory(file);
+      for (const type of nodeTypesRun(history, await replayedSteps(bundle, file, history))) run.add(type);
+    }
+    expect(nodeTypes.filter((type) => !run.has(type))).toEqual([]);
+  });
+
+  it('the recorded chats include continue-as-new, going idle, a blocked user and an operator restart', () => {
+    const chats = historyFiles()
+      .map(readHistory)
+      .filter((h) => h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'chatWorkflow');
+    const ended = (h: HistoryJson, how: string) => h.events.at(-1)?.eventType === `EVENT_TYPE_WORKFLOW_EXECUTION_${how}`;
+    const ran = (h: HistoryJson, activity: string) => localActivities(h).some((a) => a.type === activity);
+    expect(chats.some((h) => ended(h, 'CONTINUED_AS_NEW'))).toBe(true);
+    expect(chats.some((h) => ended(h, 'COMPLETED') && ran(h, 'saveChat'))).toBe(true);
+    expect(chats.some((h) => ended(h, 'COMPLETED') && ran(h, 'markChatBlocked'))).toBe(true);
+    expect(chats.some((h) => h.events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'chatRestart'))).toBe(true);
   });
 
   it('replays the histories of a fresh loyalty conversation with a paid generation', async () => {
