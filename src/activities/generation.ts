@@ -15,6 +15,7 @@ import { creditOperations, generationDuration } from '../metrics';
 export const generationErrors = {
   insufficientCredits: 'InsufficientCredits',
   providerRefused: 'ProviderRefused',
+  alreadySettled: 'JobAlreadySettled',
 } as const;
 
 /**
@@ -32,6 +33,10 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
       const outcome = await debitJob(db, jobId);
       if (outcome === 'insufficient-credits') {
         throw ApplicationFailure.nonRetryable('not enough credits for this generation', generationErrors.insufficientCredits);
+      }
+      if (outcome === 'settled') {
+        // Its outcome stands; the compensation step finds nothing to do and reports it.
+        throw ApplicationFailure.nonRetryable(`job ${jobId} was settled already`, generationErrors.alreadySettled);
       }
       creditOperations.inc({ operation: 'debit' });
       logger.info({ jobId }, 'credits debited');
@@ -65,7 +70,7 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
       return completeJob(db, jobId, result);
     },
 
-    async refundAndCloseGenerationJob(jobId: string, status: 'failed' | 'cancelled' | 'rejected', error: string): Promise<{ status: JobStatus; refunded: boolean }> {
+    async refundAndCloseGenerationJob(jobId: string, status: 'failed' | 'cancelled' | 'rejected', error: string): Promise<{ status: JobStatus; refunded: boolean; result?: unknown }> {
       const outcome = await refundAndCloseJob(db, jobId, status, error);
       if (outcome.refunded) {
         creditOperations.inc({ operation: 'refund' });

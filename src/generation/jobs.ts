@@ -30,17 +30,20 @@ export async function createJob(db: Database, job: NewJob): Promise<void> {
   await db.insert(generationJobs).values({ ...job, status: 'pending' }).onConflictDoNothing();
 }
 
-export type DebitOutcome = 'debited' | 'insufficient-credits';
+export type DebitOutcome = 'debited' | 'insufficient-credits' | 'settled';
 
 /**
  * Charges the job's cost and moves it to `processing`, together. The balance check is part of the
  * UPDATE, so two jobs racing for the last credits cannot both pass it; a retry finds its own
- * ledger entry and charges nothing more.
+ * ledger entry and charges nothing more. A job already settled (completed, failed, cancelled,
+ * rejected: a workflow started again with the same key once the first one's id was released) is
+ * neither charged again nor treated as paid.
  */
 export async function debitJob(db: Database, jobId: string): Promise<DebitOutcome> {
   return db.transaction(async (tx) => {
     const job = await lockJob(tx, jobId);
-    if (job.status !== 'pending') return 'debited';
+    if (job.status === 'processing') return 'debited';
+    if (job.status !== 'pending') return 'settled';
     const charged = await tx
       .update(users)
       .set({ balance: sql`${users.balance} - ${job.cost}` })
@@ -76,10 +79,10 @@ export async function refundAndCloseJob(
   jobId: string,
   status: 'failed' | 'cancelled' | 'rejected',
   error: string,
-): Promise<{ status: JobStatus; refunded: boolean }> {
+): Promise<{ status: JobStatus; refunded: boolean; result?: unknown }> {
   return db.transaction(async (tx) => {
     const job = await lockJob(tx, jobId);
-    if (job.status === 'completed') return { status: job.status, refunded: false };
+    if (job.status === 'completed') return { status: job.status, refunded: false, result: job.result };
     const [debit] = await tx.select().from(creditLedger).where(eq(creditLedger.entryKey, ledgerKeys.debit(jobId)));
     let refunded = false;
     if (debit) {

@@ -56,7 +56,7 @@ export const generationFinished = defineSignal<[GenerationOutcome]>('generationF
 // the worker saves a round trip through the server per step (measured: bench/generations-throughput.ts).
 const books = proxyLocalActivities<GenerationActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InsufficientCredits'] },
+  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InsufficientCredits', 'JobAlreadySettled'] },
 });
 
 export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
@@ -100,7 +100,8 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     const error = failureMessage(err);
     log.warn('generation did not complete; compensating', { jobId: job.id, status, error });
     const closed = await CancellationScope.nonCancellable(() => books.refundAndCloseGenerationJob(job.id, status, error));
-    outcome = { jobId: job.id, status: closed.status as GenerationStatus, error, refunded: closed.refunded };
+    // A job settled before (see debitJob) keeps its outcome, its result included.
+    outcome = { jobId: job.id, status: closed.status as GenerationStatus, error, refunded: closed.refunded, ...(closed.result === undefined ? {} : { result: closed.result as GenerationResult }) };
   }
 
   step = 'done';

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
-import { chatStates } from '../../src/db/schema';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { chatStates, creditLedger, generationJobs } from '../../src/db/schema';
 import { registry } from '../../src/metrics';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatState, chatSteps } from '../../src/workflows/chat/messages';
@@ -293,6 +294,57 @@ describe('many chats notifying one chat', () => {
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;
+      await system.stop();
+    }
+  });
+});
+
+describe('paid generations reached again without a new message', () => {
+  it('a node reached twice by events makes two jobs with two debits, and a settled key is never paid again', async () => {
+    const paid = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'hi', type: 'message.text', data: { text: 'hi' } },
+        { id: 'make', type: 'trigger.event', data: { name: 'make_story' } },
+        { id: 'story', type: 'action.generation', data: { kind: 'story', prompt: 'a story about {{ event.payload.topic }}', resultVariable: 'run.story' } },
+        { id: 'done', type: 'message.text', data: { text: 'story ready' } },
+        { id: 'no', type: 'message.text', data: { text: 'no story' } },
+      ],
+      [edge('start', 'hi'), edge('make', 'story'), edge('story', 'done', 'success'), edge('story', 'no', 'refunded')],
+      { variables: [{ name: 'story', scope: 'run', type: 'string' }] },
+    );
+    const system = await startChatSystem({ flow: paid });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.length === 1);
+      const userId = `tg:${system.botId}:${user.id}`;
+      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 500 }, { 'Idempotency-Key': 'gift-1' });
+      const path = `/api/bots/${system.botId}/chats/${user.chatId}/events`;
+      await system.api('POST', path, { name: 'make_story', payload: { topic: 'cats' }, eventId: 'e1' });
+      await system.until(user.chatId, (t) => t.length === 2);
+      await system.api('POST', path, { name: 'make_story', payload: { topic: 'dogs' }, eventId: 'e2' });
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['hi', 'story ready', 'story ready']);
+
+      const jobs = await system.db.select().from(generationJobs).where(eq(generationJobs.userId, userId));
+      expect(jobs.map((j) => j.status)).toEqual(['completed', 'completed']);
+      expect(new Set(jobs.map((j) => j.id)).size).toBe(2);
+      const debits = await system.db.select().from(creditLedger).where(and(eq(creditLedger.userId, userId), eq(creditLedger.reason, 'debit')));
+      expect(debits).toHaveLength(2);
+
+      // The same key started again once its workflow id is free (retention): settled, not paid twice.
+      const [first] = jobs;
+      const balanceBefore = (await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance;
+      const again = await system.client.workflow.execute('generationWorkflow', {
+        workflowId: `${first!.id}`,
+        taskQueue: system.taskQueue,
+        args: [{ job: { id: first!.id, userId, kind: 'story', prompt: first!.prompt, params: {}, cost: first!.cost, idempotencyKey: first!.idempotencyKey, requestHash: first!.requestHash }, policy: { attemptTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, maxAttempts: 1 } }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      expect(again).toMatchObject({ status: 'completed', refunded: false, result: first!.result });
+      expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance).toBe(balanceBefore);
+      expect(await system.db.select().from(creditLedger).where(eq(creditLedger.jobId, first!.id))).toHaveLength(1);
+    } finally {
       await system.stop();
     }
   });

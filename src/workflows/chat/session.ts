@@ -10,7 +10,9 @@ import {
   proxyActivities,
   proxyLocalActivities,
   WorkflowIdReusePolicy,
+  workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChatActivities, ScopedVariable } from '../../activities/chat';
 import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
 import { compileAuthorRegex, compileLegacyRegex } from '../../flow/regex';
@@ -657,7 +659,7 @@ export class ChatSession {
       userId: run.userId,
       kind: node.data.kind,
       prompt: this.render(node.data.prompt),
-      key: `chat-${this.botId}-${this.chatId}-${this.state.seenUpdateIds[this.state.seenUpdateIds.length - 1] ?? 0}-${node.id}-${this.steps}`,
+      key: this.nextGenerationKey(node.id),
     });
     if ('unknownKind' in prepared) {
       log.warn('unknown generation kind', { kind: prepared.unknownKind });
@@ -681,12 +683,32 @@ export class ChatSession {
         ],
       });
     } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // Its key was used before (it cannot be, keys are unique per request; kept as a guard):
+        // that job settles its own money, and this run goes on without its result.
+        this.record('error', node, `generation ${prepared.workflowId} was started before; not started again`);
+        return { handle: 'refunded' };
+      }
       if (!(err instanceof ChildWorkflowFailure)) throw err;
       return { handle: 'refunded' };
     }
     if (outcome.status !== 'completed') return { handle: 'refunded' };
     if (node.data.resultVariable) await this.setVariable(node.data.resultVariable, 'set', outcome.result?.text ?? null);
     return { handle: 'success' };
+  }
+
+  /**
+   * A paid job's key, unique per request: a counter kept in the chat's state (carried across
+   * continue-as-new) within this chain of runs (a chat that went idle starts a new chain).
+   * Histories from before (no marker) keyed by the last update, which a timer, an event or a
+   * restart reaching the same node reused.
+   */
+  private nextGenerationKey(nodeId: string): string {
+    if (!patched('generation-key-counter')) {
+      return `chat-${this.botId}-${this.chatId}-${this.state.seenUpdateIds[this.state.seenUpdateIds.length - 1] ?? 0}-${nodeId}-${this.steps}`;
+    }
+    this.state.generations = (this.state.generations ?? 0) + 1;
+    return `chat-${this.botId}-${this.chatId}-${workflowInfo().firstExecutionRunId}-${this.state.generations}`;
   }
 
   private async setVariable(ref: string, op: 'set' | 'increment' | 'append', operand: Value): Promise<void> {

@@ -84,6 +84,8 @@ export interface ChatState {
   /** The most recent steps (bounded), for the timeline; older ones are in Temporal's history. */
   steps: ChatStep[];
   lastSeq: number;
+  /** Paid generations this chain of runs started, for their keys (absent in states from before). */
+  generations?: number;
 }
 
 export interface ChatInput {
