@@ -5,6 +5,29 @@ import type { VariableType } from './schema';
 /** Longest list `append` keeps; the oldest items are dropped first (e.g. a history). */
 export const MAX_LIST_ITEMS = 1_000;
 
+/**
+ * Size caps, in bytes of JSON. A chat's variables travel in its workflow's history (activity
+ * results, continue-as-new input), where one payload over 2 MB fails the workflow task for good;
+ * these keep every value, and all of a chat's or a run's values together, far below that.
+ */
+export const MAX_VALUE_BYTES = 32_768;
+export const MAX_CHAT_VARIABLES_BYTES = 262_144;
+export const MAX_RUN_VARIABLES_BYTES = 262_144;
+/** Telegram users → user ids a (group) chat keeps in its state (a cache; others are looked up again). */
+export const MAX_KNOWN_USERS = 1_000;
+
+/** Bytes of a value as JSON (UTF-8), the measure of the caps above. */
+export function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value) ?? 'null';
+  let bytes = json.length;
+  // Characters past ASCII take 2-4 bytes in UTF-8; count the extra ones.
+  for (let i = 0; i < json.length; i++) {
+    const code = json.charCodeAt(i);
+    if (code >= 0x80) bytes += code >= 0x800 && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
 /** Thrown when action.set cannot apply its operation to the variable's current value. */
 export class VariableUpdateError extends Error {
   constructor(message: string) {

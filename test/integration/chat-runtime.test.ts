@@ -349,3 +349,37 @@ describe('paid generations reached again without a new message', () => {
     }
   });
 });
+
+describe('state within Temporal’s limits', () => {
+  it('a value over the size cap stops the run with the reason in the timeline; the chat stays healthy', async () => {
+    const hoarder = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'hi', type: 'message.text', data: { text: 'hi' } },
+        { id: 'text', type: 'trigger.text', data: { pattern: '^x+$' } },
+        { id: 'keep', type: 'action.set', data: { variable: 'chat.notes', op: 'set', value: 'message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text' } },
+        { id: 'kept', type: 'message.text', data: { text: 'kept' } },
+      ],
+      [edge('start', 'hi'), edge('text', 'keep'), edge('keep', 'kept')],
+      { variables: [{ name: 'notes', scope: 'chat', type: 'string' }] },
+    );
+    const system = await startChatSystem({ flow: hoarder });
+    try {
+      const user = system.user();
+      user.sendText('x'.repeat(100));
+      await system.until(user.chatId, (t) => t.includes('kept'));
+      user.sendText('x'.repeat(4_000));
+      user.sendText('/start');
+      expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['kept', 'hi']);
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      const steps = await handle.query(chatSteps, 0);
+      expect(steps).toContainEqual(expect.objectContaining({ kind: 'error', nodeId: 'keep', detail: expect.stringMatching(/variable chat\.notes would be 36\d{3} bytes \(at most 32768 per value\)/) }));
+      // The value that fitted is still there; the one over the cap was never stored.
+      expect((await handle.query(chatState)).variables.chat['notes']).toBe('x'.repeat(900));
+      const { raw } = await handle.describe();
+      expect(raw.workflowExecutionInfo?.status).toBe(1); // RUNNING: no failed workflow task
+    } finally {
+      await system.stop();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { problemCodes } from '../problems';
 import { MAX_PATTERN_LENGTH } from '../regex';
 import { edgeSchema, flowVersionSchema, nodeEnvelopeShape, settingsSchema, variableSchema } from '../schema';
 import { type ContextRoot, contextRoots, fieldRoots, scopeDescriptions, variableScopes } from '../scope';
-import { MAX_LIST_ITEMS } from '../variables';
+import { MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_LIST_ITEMS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../variables';
 
 interface JsonSchema {
   readonly type?: string | readonly string[];
@@ -282,6 +282,8 @@ function variablesSection(): string {
     fieldTable(jsonSchemaOf(variableSchema)),
     '',
     `\`action.set\` with \`append\` keeps at most ${MAX_LIST_ITEMS} items in a list, dropping the oldest.`,
+    '',
+    `Sizes are capped, in bytes of JSON: one variable's value at ${MAX_VALUE_BYTES}, all chat variables of a chat together at ${MAX_CHAT_VARIABLES_BYTES}, all run variables of a run (of one flow frame) together at ${MAX_RUN_VARIABLES_BYTES}. A node that would go over a cap (\`action.set\`, a wait's \`variable\`, an HTTP node's \`saveResponse\`, a generation's \`resultVariable\`) fails with "variable … would be N bytes": the run stops and the chat's timeline says why; the conversation goes on with the next input. Chat variables past their TTL are dropped from the chat's state. A group chat keeps at most ${MAX_KNOWN_USERS} members' user ids in its state (others are looked up again when they write).`,
     '',
     json({ name: 'balance', scope: 'user', type: 'number', default: 0 }),
   ].join('\n');

@@ -17,7 +17,7 @@ import type { ChatActivities, ScopedVariable } from '../../activities/chat';
 import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
 import { compileAuthorRegex, compileLegacyRegex } from '../../flow/regex';
 import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
-import { applyVariableUpdate } from '../../flow/variables';
+import { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
 import { BotId, ChatId, JobKind, UserId } from '../../temporal/search-attributes';
 import type { GenerationOutcome } from '../generation';
@@ -50,6 +50,13 @@ const local = proxyLocalActivities<ChatActivities>({
 type Outcome = { handle: string } | { jump: string } | { suspend: Suspension } | { end: true } | { enter: RunFrame; at: string };
 
 class ChatBlocked extends Error {}
+
+class VariableTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VariableTooLargeError';
+  }
+}
 
 /**
  * One chat's conversation: the state carried between updates and the interpreter of its flow.
@@ -173,6 +180,7 @@ export class ChatSession {
       await local.countChatMetric('duplicate_update');
       return;
     }
+    pruneExpired(this.state.chat, Date.now());
     this.state.seenUpdateIds.push(update.updateId, ...mergedIds);
     while (this.state.seenUpdateIds.length > SEEN_UPDATES) this.state.seenUpdateIds.shift();
     this.lastActivityAt = Date.now();
@@ -721,16 +729,21 @@ export class ChatSession {
     switch (declared.scope) {
       case 'run': {
         const frame = this.frame();
-        frame.run[name] = applyVariableUpdate(declared.type, op, frame.run[name] ?? null, operand);
+        const value = applyVariableUpdate(declared.type, op, frame.run[name] ?? null, operand);
+        this.checkSize(ref, value, { ...frame.run, [name]: value }, MAX_RUN_VARIABLES_BYTES, 'run');
+        frame.run[name] = value;
         return;
       }
       case 'chat': {
         const current = chatValuesWithDefaults(flow, this.state.chat, now)[name] ?? null;
-        this.state.chat[name] = { value: applyVariableUpdate(declared.type, op, current, operand), expiresAt };
+        const stored = { value: applyVariableUpdate(declared.type, op, current, operand), expiresAt };
+        this.checkSize(ref, stored.value, { ...this.state.chat, [name]: stored }, MAX_CHAT_VARIABLES_BYTES, 'chat');
+        this.state.chat[name] = stored;
         return;
       }
       case 'user':
       case 'bot':
+        if (operand !== null && op !== 'increment') this.checkSize(ref, operand, {}, Infinity, declared.scope);
         this.scoped[declared.scope][name] = await local.updateScopedVariable({
           botId: this.botId,
           userId: this.run().userId,
@@ -741,6 +754,20 @@ export class ChatSession {
           now,
         });
     }
+  }
+
+  /**
+   * Refuses a value over the size caps (flow/variables.ts), before anything is stored: one payload
+   * over Temporal's limit would fail this chat's workflow task for good. Histories from before (no
+   * marker) had no caps.
+   */
+  private checkSize(ref: string, value: Value, all: object, maxAll: number, scope: string): void {
+    const bytes = jsonBytes(value);
+    const over = bytes > MAX_VALUE_BYTES ? `${bytes} bytes (at most ${MAX_VALUE_BYTES} per value)` : undefined;
+    const total = over === undefined && maxAll !== Infinity ? jsonBytes(all) : 0;
+    const overAll = total > maxAll ? `${total} bytes with the other ${scope} variables (at most ${maxAll})` : undefined;
+    const problem = over ?? overAll;
+    if (problem !== undefined && patched('variable-size-caps')) throw new VariableTooLargeError(`variable ${ref} would be ${problem}`);
   }
 
   private async loadScoped(userId: string): Promise<void> {
@@ -754,6 +781,13 @@ export class ChatSession {
     if (known) return known;
     const userId = await local.ensureChatUser(this.botId, { id: from.id, firstName: from.firstName, username: from.username });
     this.state.users[String(from.id)] = userId;
+    // A group's members are unbounded: the map is a cache of ensureChatUser, cut back to its cap
+    // (numeric keys iterate in numeric order, so which ones go is arbitrary; they are looked up
+    // again if they write). Histories from before (no marker) kept them all.
+    const remembered = Object.keys(this.state.users);
+    if (remembered.length > MAX_KNOWN_USERS && patched('bounded-known-users')) {
+      for (const old of remembered.slice(0, remembered.length - MAX_KNOWN_USERS)) delete this.state.users[old];
+    }
     return userId;
   }
 
@@ -994,6 +1028,11 @@ function emptyContext(chatId: string, flow: FlowVersion): InputContext {
     event: { name: null, payload: null },
     receivedAt: null,
   };
+}
+
+/** Chat variables past their TTL read as absent already; dropping them keeps the state small. */
+function pruneExpired(chat: ChatState['chat'], now: number): void {
+  for (const [name, stored] of Object.entries(chat)) if (stored.expiresAt !== null && stored.expiresAt <= now) delete chat[name];
 }
 
 function splitRef(ref: string): [VariableDeclaration['scope'], string] {
