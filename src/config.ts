@@ -93,6 +93,8 @@ export const configSchema = z.object({
   ANTHROPIC_MAX_TOKENS: z.coerce.number().int().min(1).max(64_000).default(1024),
 
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_DB_REFRESH_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()).describe('OTLP/HTTP collector base URL; spans go to <url>/v1/traces. Unset: no tracing'),

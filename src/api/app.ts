@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
-import { rateLimitPerToken, requireBearerToken } from './auth';
+import { bearerMatcher, rateLimitPerToken, requireAnyBearerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
 import { executionsRouter } from './executions';
@@ -29,6 +29,10 @@ export interface ApiDeps {
   /** A second token that may only read (GET). */
   readonlyToken?: string;
   rateLimitPerMinute: number;
+  /** A token that may only scrape /metrics (API tokens may too). */
+  metricsToken?: string;
+  /** How often /metrics may re-read the database gauges. */
+  metricsDatabaseRefreshMs: number;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
@@ -37,8 +41,9 @@ export interface ApiDeps {
 }
 
 /**
- * The internal HTTP API. Health and metrics are open (load balancers, orchestrators and Prometheus
- * probe them; expose the port only inside the cluster); everything under /api needs the bearer token.
+ * The internal HTTP API. Health is open (load balancers and orchestrators probe it) but tells
+ * anonymous callers no internals; metrics need the metrics token or an API token; everything
+ * under /api needs the bearer token.
  */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -46,8 +51,15 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(traceRequests());
   app.use(requestLog(deps.logger));
-  app.use(healthRouter(deps));
-  app.use(metricsRouter(deps));
+  const apiTokenRole = bearerMatcher({ operator: deps.apiToken, readonly: deps.readonlyToken });
+  app.use(healthRouter({ ...deps, showsDetailsTo: (req) => apiTokenRole(req.get('authorization')) !== undefined }));
+  app.use(
+    metricsRouter({
+      db: deps.db,
+      requireScraper: requireAnyBearerToken([deps.metricsToken, deps.apiToken, deps.readonlyToken]),
+      databaseRefreshMs: deps.metricsDatabaseRefreshMs,
+    }),
+  );
   app.use(openApiRouter());
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
 

@@ -14,21 +14,29 @@ declare module 'express-serve-static-core' {
 const digest = (token: string) => crypto.createHash('sha256').update(token).digest();
 
 /**
- * Requires `Authorization: Bearer <token>` and gives the request the token's role. Tokens are
- * compared by their SHA-256 digests in constant time, so neither content nor length leaks through
- * timing. A read-only token may read (GET, HEAD) and nothing else: 403 for anything that changes.
+ * Which of `tokens` an `Authorization: Bearer <token>` header carries, if any. Tokens are compared
+ * by their SHA-256 digests in constant time, so neither content nor length leaks through timing.
  */
-export function requireBearerToken(tokens: { operator: string; readonly?: string }): RequestHandler {
-  const known: { role: Role; digest: Buffer }[] = [
-    { role: 'operator', digest: digest(tokens.operator) },
-    ...(tokens.readonly ? [{ role: 'readonly' as const, digest: digest(tokens.readonly) }] : []),
-  ];
-  return (req, _res, next) => {
-    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
+export function bearerMatcher<R extends string>(tokens: Partial<Record<R, string>>): (authorization: string | undefined) => R | undefined {
+  const known = (Object.entries(tokens) as [R, string | undefined][]).flatMap(([role, token]) => (token ? [{ role, digest: digest(token) }] : []));
+  return (authorization) => {
+    const match = /^Bearer (.+)$/.exec(authorization ?? '');
     const given = digest(match?.[1] ?? '');
     // Compare with every token, always, so the time taken does not tell which one matched.
-    const role = known.reduce<Role | undefined>((found, t) => (crypto.timingSafeEqual(given, t.digest) ? t.role : found), undefined);
-    if (!match || !role) {
+    const role = known.reduce<R | undefined>((found, t) => (crypto.timingSafeEqual(given, t.digest) ? t.role : found), undefined);
+    return match ? role : undefined;
+  };
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` and gives the request the token's role. A read-only
+ * token may read (GET, HEAD) and nothing else: 403 for anything that changes.
+ */
+export function requireBearerToken(tokens: { operator: string; readonly?: string }): RequestHandler {
+  const roleOf = bearerMatcher<Role>(tokens);
+  return (req, _res, next) => {
+    const role = roleOf(req.get('authorization'));
+    if (!role) {
       next(new ApiError(401, 'unauthorized', 'missing or invalid bearer token'));
       return;
     }
@@ -38,6 +46,14 @@ export function requireBearerToken(tokens: { operator: string; readonly?: string
     }
     req.role = role;
     next();
+  };
+}
+
+/** Any of `tokens` lets the request through (scrapers: the metrics token or an API token). */
+export function requireAnyBearerToken(tokens: (string | undefined)[]): RequestHandler {
+  const matches = bearerMatcher(Object.fromEntries(tokens.map((t, i) => [`t${i}`, t])));
+  return (req, _res, next) => {
+    next(matches(req.get('authorization')) ? undefined : new ApiError(401, 'unauthorized', 'missing or invalid bearer token'));
   };
 }
 

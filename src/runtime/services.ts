@@ -74,6 +74,8 @@ export function appFor(deps: {
     apiToken: deps.apiToken,
     readonlyToken: config.API_READONLY_TOKEN,
     rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+    metricsToken: config.METRICS_TOKEN,
+    metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
     bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress, simulatorRunning: deps.ingress?.hasSimulator ?? false },
@@ -132,7 +134,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     });
     if (!options.runApi && config.WORKER_METRICS_PORT !== undefined) {
       // Without an API in this process, nothing else would serve the worker's own metrics.
-      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING');
+      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING', config.METRICS_TOKEN);
       lifecycle.onStop('worker metrics', () => metrics.close());
       logger.info({ url: `${metrics.url}/metrics` }, 'worker metrics listening');
     }

@@ -6,6 +6,7 @@ import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatEvent, chatState } from '../../src/workflows/chat/messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
+import { testApiToken } from '../support/generation-system';
 
 type Node = { id: string; type: string; data: Record<string, unknown> };
 const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
@@ -284,7 +285,7 @@ describe('flood control', () => {
       await system.until(calm.chatId, (t) => t.includes('Menu'));
       calm.pressButton('count');
       expect(await system.until(calm.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
-      const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${system.baseUrl}/metrics`, { headers: { authorization: `Bearer ${testApiToken}` } })).text();
       expect(metrics).toMatch(/chat_events_total\{event="flood_dropped"\} 6/);
       expect(metrics).toMatch(new RegExp(`flow_node_executions_total\\{bot="${system.botId}",node_type="message.text",result="ok"\\} \\d+`));
     } finally {

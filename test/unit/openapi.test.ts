@@ -31,6 +31,7 @@ describe('the OpenAPI document', () => {
       logger: createLogger('silent'),
       apiToken: 'operator-token-0123456789',
       rateLimitPerMinute: 100,
+      metricsDatabaseRefreshMs: 15_000,
       generations: generationSettings(config),
       telegramTarget: { temporal: {} as Client, taskQueue: 'q', floodLimitPerMinute: 100 },
       bots: { cipher: new TokenCipher('k'.repeat(16)), apiRoot: 'http://127.0.0.1:1' },
