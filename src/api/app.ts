@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
-import { bearerMatcher, rateLimitPerToken, requireAnyBearerToken, requireBearerToken } from './auth';
+import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
 import { executionsRouter } from './executions';
@@ -29,6 +29,8 @@ export interface ApiDeps {
   /** A second token that may only read (GET). */
   readonlyToken?: string;
   rateLimitPerMinute: number;
+  /** Wrong bearer tokens a client may present per minute before it gets 429. */
+  authFailuresPerMinute: number;
   /** A token that may only scrape /metrics (API tokens may too). */
   metricsToken?: string;
   /** How often /metrics may re-read the database gauges. */
@@ -51,12 +53,20 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(traceRequests());
   app.use(requestLog(deps.logger));
+  // One budget of wrong guesses per client, whichever route a token is tried on.
+  const failures = new FailedAuthLimiter(deps.authFailuresPerMinute);
   const apiTokenRole = bearerMatcher({ operator: deps.apiToken, readonly: deps.readonlyToken });
-  app.use(healthRouter({ ...deps, showsDetailsTo: (req) => apiTokenRole(req.get('authorization')) !== undefined }));
+  const showsDetailsTo = (req: express.Request) => {
+    if (!req.get('authorization') || failures.retryAfter(req) > 0) return false;
+    if (apiTokenRole(req.get('authorization'))) return true;
+    failures.failed(req);
+    return false;
+  };
+  app.use(healthRouter({ ...deps, showsDetailsTo }));
   app.use(
     metricsRouter({
       db: deps.db,
-      requireScraper: requireAnyBearerToken([deps.metricsToken, deps.apiToken, deps.readonlyToken]),
+      requireScraper: requireAnyBearerToken([deps.metricsToken, deps.apiToken, deps.readonlyToken], failures),
       databaseRefreshMs: deps.metricsDatabaseRefreshMs,
     }),
   );
@@ -64,8 +74,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
 
   const api = express.Router();
-  api.use(rateLimitPerToken(deps.rateLimitPerMinute));
-  api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }));
+  // Authentication first: only a known token gets a request budget, so junk tokens create no
+  // buckets; wrong ones are charged to their client.
+  api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }, { perMinute: deps.rateLimitPerMinute, failures }));
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));

@@ -61,7 +61,7 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
   if (route.auth === 'bearer') {
     responses['401'] ??= { description: 'missing or invalid bearer token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     responses['403'] ??= { description: 'the read-only token may not do this', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    responses['429'] ??= { description: 'request rate limit of this token exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses['429'] ??= { description: 'request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
   const body = route.body;
   return {

@@ -74,6 +74,7 @@ export function appFor(deps: {
     apiToken: deps.apiToken,
     readonlyToken: config.API_READONLY_TOKEN,
     rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.API_AUTH_FAILURES_PER_MINUTE,
     metricsToken: config.METRICS_TOKEN,
     metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { requireAnyBearerToken } from '../../src/api/auth';
+import { FailedAuthLimiter, requireAnyBearerToken } from '../../src/api/auth';
 import { errorHandler } from '../../src/api/errors';
 import { metricsRouter } from '../../src/api/metrics';
 import type { Database } from '../../src/db/client';
@@ -26,7 +26,7 @@ describe('/metrics', () => {
       },
     } as unknown as Database;
     const app = express();
-    app.use(metricsRouter({ db, requireScraper: requireAnyBearerToken([scrapeToken]), databaseRefreshMs: 15_000, now: () => now }));
+    app.use(metricsRouter({ db, requireScraper: requireAnyBearerToken([scrapeToken], new FailedAuthLimiter(30)), databaseRefreshMs: 15_000, now: () => now }));
     app.use(errorHandler);
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

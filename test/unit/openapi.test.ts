@@ -31,6 +31,7 @@ describe('the OpenAPI document', () => {
       logger: createLogger('silent'),
       apiToken: 'operator-token-0123456789',
       rateLimitPerMinute: 100,
+      authFailuresPerMinute: 30,
       metricsDatabaseRefreshMs: 15_000,
       generations: generationSettings(config),
       telegramTarget: { temporal: {} as Client, taskQueue: 'q', floodLimitPerMinute: 100 },
