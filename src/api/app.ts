@@ -5,6 +5,7 @@ import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
+import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
@@ -38,8 +39,8 @@ export interface ApiDeps {
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
-  /** The chat simulator (`npm start` outside production). */
-  simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string };
+  /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
+  simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
 }
 
 /**
@@ -86,7 +87,10 @@ export function createApp(deps: ApiDeps): Express {
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
   app.use('/api', api);
 
-  if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, db: deps.db, apiToken: deps.apiToken }));
+  if (deps.simulator) {
+    const sessions = new SimulatorSessions(deps.simulator.sessionTtlMs);
+    app.use(simulatorRouter({ ...deps.simulator, db: deps.db, temporal: deps.temporal, apiToken: deps.apiToken, failures, sessions }));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -73,7 +73,12 @@ export class FailedAuthLimiter {
 
   /** Charges a wrong token to the client, when one was presented. */
   failed(req: Request): void {
-    if (req.get('authorization')) this.buckets.take(clientKey(req.ip));
+    if (req.get('authorization')) this.charge(req);
+  }
+
+  /** Charges one wrong guess to the client. */
+  charge(req: Request): void {
+    this.buckets.take(clientKey(req.ip));
   }
 }
 

@@ -109,7 +109,7 @@ export function botsRouter(deps: BotsDeps): Router {
       throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [{ field: 'body.simulator', message: 'cannot be changed for a simulator-only bot' }]);
     }
     if (simulator && !deps.simulatorRunning) {
-      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` outside production, SIMULATOR=auto)', [{ field: 'body.simulator', message: 'no simulator' }]);
+      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` in local development, or with SIMULATOR=on)', [{ field: 'body.simulator', message: 'no simulator' }]);
     }
     await db
       .update(bots)

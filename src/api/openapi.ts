@@ -58,7 +58,7 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
         : { description, content: route.eventStream ? { 'text/event-stream': { schema: { type: 'string' } } } : { 'application/json': { schema: {} } } },
     ]),
   );
-  if (route.auth === 'bearer') {
+  if (route.auth === 'bearer' || route.auth === 'simulator-session') {
     responses['401'] ??= { description: 'missing or invalid bearer token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     responses['403'] ??= { description: 'the read-only token may not do this', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     responses['429'] ??= { description: 'request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
@@ -73,7 +73,7 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
       ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, components) } } } }
       : {}),
     responses,
-    security: route.auth === 'bearer' ? [{ bearer: [] }] : [],
+    security: route.auth === 'bearer' ? [{ bearer: [] }] : route.auth === 'simulator-session' ? [{ simulatorSession: [] }, { bearer: [] }] : [],
   };
 }
 
@@ -93,7 +93,7 @@ export function openApiDocument(): JsonSchema {
       description: 'Internal API. Everything under /api needs `Authorization: Bearer <token>` (operator, or read-only for GET).',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, simulatorSession: { type: 'apiKey', in: 'cookie', name: 'simulator_session' } },
       schemas: components,
     },
     paths,

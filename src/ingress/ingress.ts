@@ -80,7 +80,7 @@ export class Ingress {
     }
     if (bot.simulator !== 'off') {
       if (!simulator) {
-        logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (SIMULATOR=off or production)');
+        logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (see SIMULATOR)');
         return;
       }
       try {

@@ -156,15 +156,20 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       apiToken: options.apiToken,
       cipher,
       ingress,
-      simulator: simulator && { emulator: simulator.emulator, temporalUiUrl: options.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+      simulator: simulator && {
+        emulator: simulator.emulator,
+        temporalUiUrl: options.temporalUiUrl,
+        namespace: config.TEMPORAL_NAMESPACE,
+        sessionTtlMs: config.SIMULATOR_SESSION_MINUTES * 60_000,
+      },
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.PORT, () => resolve());
+      server.listen(config.PORT, config.API_HOST, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    apiUrl = `http://127.0.0.1:${port}`;
+    apiUrl = `http://${urlHost(config.API_HOST)}:${port}`;
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
 
@@ -173,6 +178,12 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     lifecycle.onStop('telegram ingress', () => ingress.stop());
   }
   return { db, temporal, apiUrl };
+}
+
+/** The host to print in the API's URL: a wildcard address is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then drops idle keep-alives. */

@@ -44,9 +44,11 @@ describeInBrowser('the chat simulator, in Chromium', () => {
 
   const bubbles = () => page.locator('#messages .bubble');
 
-  it('is linked from the start banner and refuses a visitor without the token', async () => {
-    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\?token=/);
-    expect((await fetch(`${system.apiUrl}/simulator`)).status).toBe(401);
+  it('is linked from the start banner (without the token) and refuses a visitor without a session', async () => {
+    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\s+\(sign in with the API token/);
+    expect(system.output()).not.toMatch(/simulator\?token=/);
+    expect((await fetch(`${system.apiUrl}/simulator/config`)).status).toBe(401);
+    expect((await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/chats/1`)).status).toBe(401);
   });
 
   it('keeps the demo bot in the simulator: it cannot be switched out of it', async () => {
@@ -62,6 +64,16 @@ describeInBrowser('the chat simulator, in Chromium', () => {
   it('runs the loyalty bot: /start, the menu, a paid story with the new balance, the side panel', async () => {
     const link = /Simulator\s+(http:\/\/\S+)/.exec(system.output())![1]!;
     await page.goto(link);
+    // The page asks for the API token once and keeps only an HttpOnly session cookie.
+    await page.getByLabel('API token').fill('not-the-api-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That is not the API token.').waitFor();
+    await page.getByLabel('API token').fill(system.apiToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    const [session] = await page.context().cookies();
+    expect(session).toMatchObject({ name: 'simulator_session', httpOnly: true, sameSite: 'Strict', path: '/simulator' });
+    expect(page.url()).not.toContain(system.apiToken);
     await page.getByLabel('Message').fill('/start');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('Your balance: 500 credits.').waitFor();
