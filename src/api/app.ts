@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
-import { webhookRouter } from '../ingress/webhook';
+import { WebhookSecretCache, webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
 import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
@@ -72,7 +72,9 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(openApiRouter());
-  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
+  // Shared with the bots routes, which make it forget a bot they change.
+  const webhookSecrets = new WebhookSecretCache(deps.db);
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, secrets: webhookSecrets }));
 
   const api = express.Router();
   // Authentication first: only a known token gets a request budget, so junk tokens create no
@@ -81,7 +83,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
-  api.use(botsRouter({ ...deps.bots, db: deps.db }));
+  api.use(botsRouter({ ...deps.bots, db: deps.db, webhookSecrets }));
   api.use(flowsRouter({ db: deps.db }));
   api.use(auditRouter({ db: deps.db }));
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
