@@ -15,7 +15,7 @@ import { printBanner } from './banner';
 
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
   installSdkLogger(logger);
-  const apiToken = resolveApiToken(configured);
+  const apiToken = resolveApiToken(configured, logger);
   const infra = await startInfra(configured, logger);
   lifecycle.onStop('embedded servers', () => infra.stop());
 

@@ -101,7 +101,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   await applyMigrations(db);
   logger.info('database migrations applied');
 
-  const cipher = new TokenCipher(resolveBotTokenKey(config));
+  const cipher = new TokenCipher(resolveBotTokenKey(config, logger));
 
   // Registered before the worker, so it stops after it: the last spans are flushed once the worker drained.
   const tracing = startTracing(config, logger);
