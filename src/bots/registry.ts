@@ -34,7 +34,7 @@ export async function registerBot(
   if (String(me.id) !== id) throw new Error(`getMe answered for bot ${me.id}, not ${id}`);
   const values = {
     username: me.username,
-    tokenCiphertext: cipher.encrypt(token),
+    tokenCiphertext: cipher.encrypt(token, { botId: id, purpose: 'token' }),
     mode: options.mode,
     ...webhookSecretColumns(cipher, id, options.webhookSecret),
     disabledAt: null,

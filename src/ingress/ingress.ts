@@ -70,7 +70,7 @@ export class Ingress {
 
   private async startBot(bot: Bot): Promise<void> {
     const { config, cipher, logger, simulator } = this.deps;
-    const token = cipher.decrypt(bot.tokenCiphertext);
+    const token = cipher.decrypt(bot.tokenCiphertext, { botId: bot.id, purpose: 'token' });
     const loops: PollingLoop[] = [];
     this.loops.set(bot.id, loops);
     if (bot.simulator !== 'only') {
@@ -113,7 +113,8 @@ export class Ingress {
    */
   private async webhookSecretOf(bot: Bot): Promise<string | undefined> {
     const { db, cipher, logger } = this.deps;
-    if (bot.webhookSecretCiphertext) return cipher.decrypt(bot.webhookSecretCiphertext);
+    const context = { botId: bot.id, purpose: 'webhook-secret' } as const;
+    if (bot.webhookSecretCiphertext) return cipher.decrypt(bot.webhookSecretCiphertext, context);
     if (!bot.webhookSecretHash) return undefined;
     const secret = newWebhookSecret();
     const [rotated] = await db
@@ -126,7 +127,7 @@ export class Ingress {
       return secret;
     }
     const [current] = await db.select({ ciphertext: bots.webhookSecretCiphertext }).from(bots).where(eq(bots.id, bot.id));
-    return current?.ciphertext ? cipher.decrypt(current.ciphertext) : undefined;
+    return current?.ciphertext ? cipher.decrypt(current.ciphertext, context) : undefined;
   }
 
   private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator'): PollingLoop {

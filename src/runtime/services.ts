@@ -11,6 +11,7 @@ import { generationSettings } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
 import { Ingress } from '../ingress/ingress';
 import type { GenerationProvider } from '../generation/provider';
+import { reencryptStoredSecrets } from '../bots/reencrypt';
 import { TokenCipher } from '../bots/token-cipher';
 import { gatewayFromConfig } from '../telegram/gateway';
 import { resolveBotTokenKey } from './local-secrets';
@@ -102,6 +103,8 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   logger.info('database migrations applied');
 
   const cipher = new TokenCipher(resolveBotTokenKey(config, logger));
+  const reencrypted = await reencryptStoredSecrets(db, cipher);
+  if (reencrypted > 0) logger.info({ bots: reencrypted }, 'stored bot secrets re-encrypted in the current format');
 
   // Registered before the worker, so it stops after it: the last spans are flushed once the worker drained.
   const tracing = startTracing(config, logger);

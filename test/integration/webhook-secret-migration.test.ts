@@ -55,7 +55,7 @@ describe('webhook secrets stored in plain text before', () => {
       await migrate(database.db, { migrationsFolder: migrationsBefore('0004_webhook_secret_hash') });
       await database.db.$client.query(`insert into bots (id, username, token_ciphertext, mode, webhook_secret) values ($1, 'legacy_bot', $2, 'webhook', $3)`, [
         String(botNumber),
-        cipher.encrypt(token),
+        cipher.encrypt(token, { botId: String(botNumber), purpose: 'token' }),
         legacySecret,
       ]);
       await applyMigrations(database.db);
@@ -81,7 +81,7 @@ describe('webhook secrets stored in plain text before', () => {
       expect(newSecret).not.toBe(legacySecret);
       const [after] = (await database.db.$client.query('select * from bots where id = $1', [String(botNumber)])).rows;
       expect(after.webhook_secret_hash).toBe(sha256(newSecret));
-      expect(cipher.decrypt(after.webhook_secret_ciphertext)).toBe(newSecret);
+      expect(cipher.decrypt(after.webhook_secret_ciphertext, { botId: String(botNumber), purpose: 'webhook-secret' })).toBe(newSecret);
       expect(JSON.stringify(after)).not.toContain(newSecret);
     } finally {
       await ingress?.stop();
