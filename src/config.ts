@@ -31,6 +31,7 @@ export const configSchema = z.object({
   API_READONLY_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  API_MAX_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(20),
 
   TEMPORAL_ADDRESS: z.preprocess(
     emptyAsUndefined,

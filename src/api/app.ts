@@ -9,6 +9,7 @@ import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
+import { baselineHeaders } from './html-page';
 import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { errorHandler, notFoundHandler } from './errors';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   /** A second token that may only read (GET). */
   readonlyToken?: string;
   rateLimitPerMinute: number;
+  /** Live execution streams (SSE) one token may hold open at once. */
+  maxStreamsPerToken: number;
   /** Wrong bearer tokens a client may present per minute before it gets 429. */
   authFailuresPerMinute: number;
   /** A token that may only scrape /metrics (API tokens may too). */
@@ -51,6 +54,10 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set(baselineHeaders);
+    next();
+  });
   app.set('trust proxy', 'loopback');
   app.use(traceRequests());
   app.use(requestLog(deps.logger));
@@ -86,7 +93,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookSecrets }));
   api.use(flowsRouter({ db: deps.db }));
   api.use(auditRouter({ db: deps.db }));
-  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations }));
+  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, maxStreamsPerToken: deps.maxStreamsPerToken }));
   app.use('/api', api);
 
   if (deps.simulator) {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { registeredRoutes, routeTo, type RegisteredRoute } from './route';
+import { sendHtmlPage } from './html-page';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -108,7 +109,7 @@ export function openApiRouter(): Router {
     res.json(openApiDocument());
   });
   route({ method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'docs', auth: 'none', responses: { 200: 'HTML page' } }, (_req, res) => {
-    res.type('html').send(docsPage);
+    sendHtmlPage(res, docsPage);
   });
   return router;
 }

@@ -76,6 +76,7 @@ export function appFor(deps: {
     readonlyToken: config.API_READONLY_TOKEN,
     rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.API_AUTH_FAILURES_PER_MINUTE,
+    maxStreamsPerToken: config.API_MAX_STREAMS_PER_TOKEN,
     metricsToken: config.METRICS_TOKEN,
     metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),

@@ -14,6 +14,7 @@ import type { Logger } from '../logger';
 import { SIMULATED_ID_BASE, simulatedUserId } from './simulated-ids';
 import { bearerMatcher, type FailedAuthLimiter } from '../api/auth';
 import { ApiError } from '../api/errors';
+import { sendHtmlPage } from '../api/html-page';
 import { routeTo } from '../api/route';
 import { parseRequest } from '../api/validate';
 import { TelegramEmulator } from '../telegram-emulator';
@@ -122,7 +123,7 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
   route(
     { method: 'get', path: '/simulator', summary: 'Chat simulator page (try a bot without Telegram)', tag: 'simulator', auth: 'none', responses: { 200: 'HTML page' } },
     (_req, res) => {
-      res.type('html').send(fs.readFileSync(pagePath, 'utf8'));
+      sendHtmlPage(res, fs.readFileSync(pagePath, 'utf8'));
     },
   );
   route(

@@ -20,6 +20,7 @@ describeInBrowser('the chat simulator, in Chromium', () => {
   let system: RunningSystem;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-simulator-'));
@@ -34,6 +35,10 @@ describeInBrowser('the chat simulator, in Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    // A content security policy that blocked the page's own script or style would show here.
+    page.on('console', (message) => {
+      if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   afterAll(async () => {
@@ -49,6 +54,16 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     expect(system.output()).not.toMatch(/simulator\?token=/);
     expect((await fetch(`${system.apiUrl}/simulator/config`)).status).toBe(401);
     expect((await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/chats/1`)).status).toBe(401);
+  });
+
+  it('serves its page and /docs with security headers under which both still work', async () => {
+    const simulatorPage = await fetch(`${system.apiUrl}/simulator`);
+    expect(simulatorPage.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/);
+    expect(simulatorPage.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(simulatorPage.headers.get('referrer-policy')).toBe('no-referrer');
+    await page.goto(`${system.apiUrl}/docs`);
+    await page.getByText('Trade the operator API token for a short-lived simulator session cookie').waitFor();
+    expect(cspViolations).toEqual([]);
   });
 
   it('keeps the demo bot in the simulator: it cannot be switched out of it', async () => {
@@ -93,6 +108,8 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     await page.getByText(/A story about "Write a short, kind story about: a brave fox"/).waitFor();
     await page.getByText('Your balance: 450 credits.').waitFor();
     expect(await bubbles().count()).toBeGreaterThanOrEqual(6);
+
+    expect(cspViolations).toEqual([]);
 
     fs.mkdirSync(path.resolve(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'test-artifacts', 'simulator.png'), fullPage: true });
