@@ -23,8 +23,9 @@ const textPatterns: [RegExp, string][] = [
   [/\b\d+:[\w-]{30,}/g, REDACTED],
   // Passwords inside URLs (`postgres://user:secret@host`).
   [/(\/\/[^:/@\s]+:)[^@\s]+@/g, `$1${REDACTED}@`],
-  // Credentials after an auth scheme (a quoted header, an error message).
-  [/\b(Bearer|Basic|Bot)\s+[\w.~+/=-]+/gi, `$1 ${REDACTED}`],
+  // Credentials after an auth scheme (a quoted header, an error message). Case-sensitive and at
+  // least 8 characters, so that prose ("bearer token", "bot ready") is left alone.
+  [/\b(Bearer|Basic) [\w.~+/=-]{8,}/g, `$1 ${REDACTED}`],
   // Secret-looking query parameters (`?token=…&api_key=…`).
   [/([?&](?:[\w-]*token|[\w-]*secret|api[_-]?key|key|password|sig|signature)=)[^&#\s"']+/gi, `$1${REDACTED}`],
 ];

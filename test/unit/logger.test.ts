@@ -48,4 +48,10 @@ describe('log redaction', () => {
     for (const secret of secrets) expect(lines[0]).not.toContain(secret);
     expect(lines[0]).toContain('page=2');
   });
+
+  it('leaves prose alone', () => {
+    const { lines, logger } = capture();
+    logger.info('bootstrap bot ready; missing or invalid bearer token');
+    expect(JSON.parse(lines[0]!).msg).toBe('bootstrap bot ready; missing or invalid bearer token');
+  });
 });
