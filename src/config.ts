@@ -26,9 +26,12 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
 
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name').default('127.0.0.1'),
   API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   API_READONLY_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  API_MAX_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(20),
 
   TEMPORAL_ADDRESS: z.preprocess(
     emptyAsUndefined,
@@ -58,7 +61,8 @@ export const configSchema = z.object({
   ),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   TELEGRAM_BOT_FLOW: optionalString,
-  SIMULATOR: z.enum(['auto', 'off']).default('auto'),
+  SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
+  SIMULATOR_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   BOT_TOKEN_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   TELEGRAM_BOT_RATE_PER_SECOND: z.coerce.number().positive().default(30),
   TELEGRAM_CHAT_BURST: z.coerce.number().int().min(1).default(3),
@@ -93,6 +97,8 @@ export const configSchema = z.object({
   ANTHROPIC_MAX_TOKENS: z.coerce.number().int().min(1).max(64_000).default(1024),
 
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_DB_REFRESH_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()).describe('OTLP/HTTP collector base URL; spans go to <url>/v1/traces. Unset: no tracing'),
@@ -100,6 +106,21 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Whether `npm start` runs the chat simulator. It plays Telegram users with the operator's
+ * powers, so `auto` runs it only in local development: NODE_ENV=development with the API on a
+ * loopback address. `on` is the explicit opt-in anywhere else; `off` never.
+ */
+export function simulatorEnabled(config: Pick<Config, 'SIMULATOR' | 'NODE_ENV' | 'API_HOST'>): boolean {
+  if (config.SIMULATOR === 'on') return true;
+  return config.SIMULATOR === 'auto' && config.NODE_ENV === 'development' && isLoopbackHost(config.API_HOST);
+}
 
 /** Cross-field rules, reported together with the per-variable ones. */
 function crossFieldProblems(config: Config): { variable: string; message: string }[] {

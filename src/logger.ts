@@ -1,59 +1,41 @@
 import pino, { type Logger } from 'pino';
+import { scrubbedErrorSerializer, scrubSecrets, scrubValue } from './log-redaction';
 
 export type { Logger };
 
-/**
- * Paths that may hold secrets anywhere in a log record. pino replaces them before the line is
- * written, so a token passed by mistake in a context object never reaches the log.
- */
-const redactedPaths = [
-  'token',
-  '*.token',
-  'apiToken',
-  '*.apiToken',
-  'botToken',
-  '*.botToken',
-  'password',
-  '*.password',
-  'secret',
-  '*.secret',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-  'headers["x-telegram-bot-api-secret-token"]',
-  'req.headers["x-telegram-bot-api-secret-token"]',
-  'databaseUrl',
-  '*.databaseUrl',
-];
-
-/** Telegram bot tokens (`123456:ABC…`) embedded in free text, e.g. in Bot API URLs. */
-const botTokenPattern = /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g;
-/** Passwords inside connection URLs (`postgres://user:secret@host`). */
-const urlPasswordPattern = /(\/\/[^:/@\s]+:)[^@\s]+@/g;
-
-export function scrubSecrets(text: string): string {
-  return text.replace(botTokenPattern, '[REDACTED]').replace(urlPasswordPattern, '$1[REDACTED]@');
-}
+export { scrubSecrets } from './log-redaction';
 
 /** A JSON logger; `destination` (default: stdout) lets tests read what would be logged. */
 export function createLogger(level: string, name = 'bots', destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,
-    redact: { paths: redactedPaths, censor: '[REDACTED]' },
+    // Every record, binding and error is walked to any depth (src/log-redaction.ts): secrets sit
+    // in error messages, URLs and nested objects as often as under a top-level `token` key.
+    serializers: { err: scrubbedErrorSerializer },
     hooks: {
-      // Free-text messages can carry secrets too (an error message quoting a URL, say).
+      // Free-text messages can carry secrets too (an error message quoting a URL, say). Without
+      // a message pino would take the error's own, unscrubbed: it is given explicitly instead.
       logMethod(args, method) {
-        method.apply(
-          this,
-          args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg)) as Parameters<typeof method>,
-        );
+        const scrubbed: unknown[] = args.map((arg) => (typeof arg === 'string' ? scrubSecrets(arg) : arg));
+        const [first] = scrubbed;
+        const error = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
+        if (scrubbed.length === 1 && error instanceof Error) scrubbed.push(scrubSecrets(error.message));
+        method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (object) => scrubValue(object) as Record<string, unknown>,
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(options, destination) : pino(options);
+  const logger = destination ? pino(options, destination) : pino(options);
+  // pino applies no formatter to a child's bindings (requestId, botId… – or a URL): they are
+  // scrubbed on the way in. Children inherit this `child`, so grandchildren are covered too.
+  const child = logger.child;
+  logger.child = function scrubbedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, scrubValue(bindings) as typeof bindings, childOptions);
+  } as typeof logger.child;
+  return logger;
 }

@@ -3,12 +3,14 @@ import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../ingress/deliver';
-import { webhookRouter } from '../ingress/webhook';
+import { WebhookSecretCache, webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
+import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
-import { rateLimitPerToken, requireBearerToken } from './auth';
+import { baselineHeaders } from './html-page';
+import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from './auth';
 import { botsRouter, type BotsDeps } from './bots';
 import { chatEventsRouter } from './chat-events';
 import { errorHandler, notFoundHandler } from './errors';
@@ -30,42 +32,76 @@ export interface ApiDeps {
   /** A second token that may only read (GET). */
   readonlyToken?: string;
   rateLimitPerMinute: number;
+  /** Live execution streams (SSE) one token may hold open at once. */
+  maxStreamsPerToken: number;
+  /** Wrong bearer tokens a client may present per minute before it gets 429. */
+  authFailuresPerMinute: number;
+  /** A token that may only scrape /metrics (API tokens may too). */
+  metricsToken?: string;
+  /** How often /metrics may re-read the database gauges. */
+  metricsDatabaseRefreshMs: number;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
-  /** The chat simulator (`npm start` outside production). */
-  simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string };
+  /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
+  simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
 }
 
 /**
- * The internal HTTP API. Health and metrics are open (load balancers, orchestrators and Prometheus
- * probe them; expose the port only inside the cluster); everything under /api needs the bearer token.
+ * The internal HTTP API. Health is open (load balancers and orchestrators probe it) but tells
+ * anonymous callers no internals; metrics need the metrics token or an API token; everything
+ * under /api needs the bearer token.
  */
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.set(baselineHeaders);
+    next();
+  });
   app.set('trust proxy', 'loopback');
   app.use(traceRequests());
   app.use(requestLog(deps.logger));
-  app.use(healthRouter(deps));
-  app.use(metricsRouter(deps));
+  // One budget of wrong guesses per client, whichever route a token is tried on.
+  const failures = new FailedAuthLimiter(deps.authFailuresPerMinute);
+  const apiTokenRole = bearerMatcher({ operator: deps.apiToken, readonly: deps.readonlyToken });
+  const showsDetailsTo = (req: express.Request) => {
+    if (!req.get('authorization') || failures.retryAfter(req) > 0) return false;
+    if (apiTokenRole(req.get('authorization'))) return true;
+    failures.failed(req);
+    return false;
+  };
+  app.use(healthRouter({ ...deps, showsDetailsTo }));
+  app.use(
+    metricsRouter({
+      db: deps.db,
+      requireScraper: requireAnyBearerToken([deps.metricsToken, deps.apiToken, deps.readonlyToken], failures),
+      databaseRefreshMs: deps.metricsDatabaseRefreshMs,
+    }),
+  );
   app.use(openApiRouter());
-  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget }));
+  // Shared with the bots routes, which make it forget a bot they change.
+  const webhookSecrets = new WebhookSecretCache(deps.db);
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, secrets: webhookSecrets }));
 
   const api = express.Router();
-  api.use(rateLimitPerToken(deps.rateLimitPerMinute));
-  api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }));
+  // Authentication first: only a known token gets a request budget, so junk tokens create no
+  // buckets; wrong ones are charged to their client.
+  api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }, { perMinute: deps.rateLimitPerMinute, failures }));
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
-  api.use(botsRouter({ ...deps.bots, db: deps.db }));
+  api.use(botsRouter({ ...deps.bots, db: deps.db, webhookSecrets }));
   api.use(flowsRouter({ db: deps.db }));
   api.use(chatEventsRouter({ db: deps.db, telegramTarget: deps.telegramTarget }));
   api.use(auditRouter({ db: deps.db }));
-  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, telegramTarget: deps.telegramTarget }));
+  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, maxStreamsPerToken: deps.maxStreamsPerToken, telegramTarget: deps.telegramTarget }));
   app.use('/api', api);
 
-  if (deps.simulator) app.use(simulatorRouter({ ...deps.simulator, db: deps.db, apiToken: deps.apiToken }));
+  if (deps.simulator) {
+    const sessions = new SimulatorSessions(deps.simulator.sessionTtlMs);
+    app.use(simulatorRouter({ ...deps.simulator, db: deps.db, temporal: deps.temporal, apiToken: deps.apiToken, failures, sessions }));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler);

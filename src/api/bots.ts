@@ -3,11 +3,12 @@ import { eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { registerBot } from '../bots/registry';
+import { newWebhookSecret } from '../bots/webhook-secret';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Ingress } from '../ingress/ingress';
-import { webhookPath } from '../ingress/webhook';
+import { webhookPath, type WebhookSecretCache } from '../ingress/webhook';
 import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
@@ -37,6 +38,8 @@ export interface BotsDeps {
   ingress?: Ingress;
   /** Whether this process runs the chat simulator, so that bots can be switched to it. */
   simulatorRunning?: boolean;
+  /** The webhook route's cache, told when a bot changes. */
+  webhookSecrets?: WebhookSecretCache;
 }
 
 /** What the API shows of a bot: never its token, nor its webhook secret. */
@@ -73,13 +76,14 @@ export function botsRouter(deps: BotsDeps): Router {
     try {
       registered = await registerBot(db, deps.cipher, deps.apiRoot, body.token, {
         mode: body.mode,
-        webhookSecret: crypto.randomBytes(24).toString('base64url'),
+        webhookSecret: newWebhookSecret(),
       });
     } catch (err) {
       // Telegram refused the token (401) or could not be asked: nothing was stored.
       const message = err instanceof Error ? err.message.replace(/\d+:[\w-]{20,}/g, '[token]') : 'getMe failed';
       throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
     }
+    deps.webhookSecrets?.forget(registered.id);
     await deps.ingress?.refresh(registered.id);
     await audit(db, req, 'bot.register', `bot:${registered.id}`, { mode: body.mode });
     res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
@@ -109,12 +113,13 @@ export function botsRouter(deps: BotsDeps): Router {
       throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [{ field: 'body.simulator', message: 'cannot be changed for a simulator-only bot' }]);
     }
     if (simulator && !deps.simulatorRunning) {
-      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` outside production, SIMULATOR=auto)', [{ field: 'body.simulator', message: 'no simulator' }]);
+      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` in local development, or with SIMULATOR=on)', [{ field: 'body.simulator', message: 'no simulator' }]);
     }
     await db
       .update(bots)
       .set({ ...body, ...(simulator === undefined ? {} : { simulator: simulator ? 'on' : 'off' }), updatedAt: sql`now()` })
       .where(eq(bots.id, botId));
+    deps.webhookSecrets?.forget(botId);
     await deps.ingress?.refresh(botId);
     await audit(db, req, 'bot.update', `bot:${botId}`, simulator === undefined ? body : { ...body, simulator });
     res.json(botView(await findBot(botId), deps.publicUrl));
@@ -126,6 +131,7 @@ export function botsRouter(deps: BotsDeps): Router {
     const { botId } = parseRequest(botParams, req, 'params');
     await findBot(botId);
     await db.update(bots).set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` }).where(eq(bots.id, botId));
+    deps.webhookSecrets?.forget(botId);
     await deps.ingress?.stopBot(botId);
     await audit(db, req, 'bot.disable', `bot:${botId}`);
     res.json(botView(await findBot(botId), deps.publicUrl));

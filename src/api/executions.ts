@@ -69,8 +69,11 @@ function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedS
  * and paged with a cursor; one in detail with its step timeline; a live stream of steps (SSE);
  * cancel and restart. The Temporal Web UI shows the same executions by the same search attributes.
  */
-export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'>; telegramTarget: DeliveryTarget }): Router {
+export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'>; maxStreamsPerToken: number; telegramTarget: DeliveryTarget }): Router {
   const { temporal: client } = deps;
+  // Open live streams per token (role): each one polls Temporal several times a second for as
+  // long as it stays open, so one token cannot hold an unbounded number.
+  const openStreams = new Map<string, number>();
   const router = Router();
   const route = routeTo(router, '/api');
 
@@ -160,19 +163,44 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
    * number: a client reconnecting with Last-Event-ID gets exactly the steps after it.
    */
   route(
-    { method: 'get', path: '/executions/:workflowId/stream', summary: 'Live steps of a chat (Server-Sent Events; resume with Last-Event-ID)', tag: 'executions', auth: 'bearer', params: executionParams, eventStream: true, responses: { 200: 'a stream of step events', 400: 'not a chat', 404: 'no such execution' } },
+    { method: 'get', path: '/executions/:workflowId/stream', summary: 'Live steps of a chat (Server-Sent Events; resume with Last-Event-ID)', tag: 'executions', auth: 'bearer', params: executionParams, eventStream: true, responses: { 200: 'a stream of step events', 400: 'not a chat', 404: 'no such execution', 429: 'this token has API_MAX_STREAMS_PER_TOKEN streams open already' } },
     async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
-    const description = await describe(workflowId);
-    if (description.type !== workflowTypes.chat) throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
+    const open = openStreams.get(req.role) ?? 0;
+    if (open >= deps.maxStreamsPerToken) {
+      res.setHeader('retry-after', '5');
+      throw new ApiError(429, 'too_many_streams', `this token has ${open} live streams open already (at most ${deps.maxStreamsPerToken}); close one first`);
+    }
+    // Counted from here, so concurrent opens cannot all pass the check while describing.
+    openStreams.set(req.role, open + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (openStreams.get(req.role) ?? 1) - 1;
+      if (left > 0) openStreams.set(req.role, left);
+      else openStreams.delete(req.role);
+    };
+    res.on('close', release);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await describe(workflowId);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (description.type !== workflowTypes.chat) {
+      release();
+      throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
+    }
     const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? 0);
     let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': stream of chat steps\n\n');
-    let open = true;
-    req.on('close', () => (open = false));
+    let streaming = true;
+    req.on('close', () => (streaming = false));
     const handle = client.workflow.getHandle(workflowId);
-    while (open) {
+    while (streaming) {
       let steps: ChatStep[];
       try {
         steps = await handle.query(chatSteps, after);

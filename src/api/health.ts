@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Database } from '../db/client';
 import { routeTo } from './route';
 
@@ -23,8 +23,14 @@ async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<
   }
 }
 
-/** `/healthz`: the process is alive. `/readyz`: it can reach Temporal and PostgreSQL. */
-export function healthRouter(deps: { db: Database; temporal: Client }): Router {
+const withoutDetails = (check: Check): Check => (check.ok ? check : { ok: false, error: 'unavailable' });
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: it can reach Temporal and PostgreSQL. Both are open
+ * (orchestrators probe them), so anonymous callers learn only which dependency is down: the raw
+ * errors name internal hosts and ports, and only a caller with an API token sees them.
+ */
+export function healthRouter(deps: { db: Database; temporal: Client; showsDetailsTo: (req: Request) => boolean }): Router {
   const router = Router();
   const route = routeTo(router, '');
   route(
@@ -34,13 +40,14 @@ export function healthRouter(deps: { db: Database; temporal: Client }): Router {
   });
   route(
     { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL answer (each reported)', tag: 'health', auth: 'none', responses: { 200: 'ready', 503: 'a dependency is down' } },
-    async (_req, res) => {
+    async (req, res) => {
     const [temporal, postgres] = await Promise.all([
       timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
       timed(() => deps.db.$client.query('select 1'), 2_000),
     ]);
     const ready = temporal.ok && postgres.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { temporal, postgres } });
+    const shown = deps.showsDetailsTo(req) ? { temporal, postgres } : { temporal: withoutDetails(temporal), postgres: withoutDetails(postgres) };
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: shown });
   });
   return router;
 }

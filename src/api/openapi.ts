@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { registeredRoutes, routeTo, type RegisteredRoute } from './route';
+import { sendHtmlPage } from './html-page';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -58,10 +59,10 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
         : { description, content: route.eventStream ? { 'text/event-stream': { schema: { type: 'string' } } } : { 'application/json': { schema: {} } } },
     ]),
   );
-  if (route.auth === 'bearer') {
+  if (route.auth === 'bearer' || route.auth === 'simulator-session') {
     responses['401'] ??= { description: 'missing or invalid bearer token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     responses['403'] ??= { description: 'the read-only token may not do this', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    responses['429'] ??= { description: 'request rate limit of this token exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses['429'] ??= { description: 'request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
   const body = route.body;
   return {
@@ -73,7 +74,7 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
       ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, components) } } } }
       : {}),
     responses,
-    security: route.auth === 'bearer' ? [{ bearer: [] }] : [],
+    security: route.auth === 'bearer' ? [{ bearer: [] }] : route.auth === 'simulator-session' ? [{ simulatorSession: [] }, { bearer: [] }] : [],
   };
 }
 
@@ -93,7 +94,7 @@ export function openApiDocument(): JsonSchema {
       description: 'Internal API. Everything under /api needs `Authorization: Bearer <token>` (operator, or read-only for GET).',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, simulatorSession: { type: 'apiKey', in: 'cookie', name: 'simulator_session' } },
       schemas: components,
     },
     paths,
@@ -108,7 +109,7 @@ export function openApiRouter(): Router {
     res.json(openApiDocument());
   });
   route({ method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'docs', auth: 'none', responses: { 200: 'HTML page' } }, (_req, res) => {
-    res.type('html').send(docsPage);
+    sendHtmlPage(res, docsPage);
   });
   return router;
 }

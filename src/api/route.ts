@@ -20,7 +20,8 @@ export interface RouteSpec {
   idempotencyKey?: boolean;
   /** Status → what it means. */
   responses: Record<number, string>;
-  auth: 'bearer' | 'none' | 'telegram-secret';
+  /** `simulator-session`: the simulator page's session cookie, or the operator's bearer token. */
+  auth: 'bearer' | 'none' | 'telegram-secret' | 'simulator-session';
   /** Answers with Server-Sent Events instead of JSON. */
   eventStream?: boolean;
 }

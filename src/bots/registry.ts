@@ -6,6 +6,7 @@ import type { Database } from '../db/client';
 import { bots, flows, flowVersions } from '../db/schema';
 import { checkFlow, type Problem } from '../flow';
 import { botIdOf, type TokenCipher } from './token-cipher';
+import { webhookSecretColumns } from './webhook-secret';
 
 /** The example loyalty flow: the default of a bot bootstrapped at start, and the demo bot's. */
 export const exampleFlowFile = path.resolve(__dirname, '..', '..', 'examples', 'flows', 'loyalty.json');
@@ -33,9 +34,9 @@ export async function registerBot(
   if (String(me.id) !== id) throw new Error(`getMe answered for bot ${me.id}, not ${id}`);
   const values = {
     username: me.username,
-    tokenCiphertext: cipher.encrypt(token),
+    tokenCiphertext: cipher.encrypt(token, { botId: id, purpose: 'token' }),
     mode: options.mode,
-    webhookSecret: options.webhookSecret ?? null,
+    ...webhookSecretColumns(cipher, id, options.webhookSecret),
     disabledAt: null,
     updatedAt: sql`now()`,
     // Registering again keeps the simulator setting unless one is given.

@@ -39,7 +39,10 @@ export const bots = pgTable('bots', {
   /** The bot token, encrypted with a key from configuration; never returned by the API. */
   tokenCiphertext: text('token_ciphertext').notNull(),
   mode: telegramMode('mode').notNull().default('polling'),
-  webhookSecret: text('webhook_secret'),
+  /** SHA-256 (hex) of the webhook secret: incoming updates are checked against it. */
+  webhookSecretHash: text('webhook_secret_hash'),
+  /** The webhook secret encrypted like the token, for setWebhook (src/bots/webhook-secret.ts). */
+  webhookSecretCiphertext: text('webhook_secret_ciphertext'),
   /** The flow whose triggers start runs; other flows are reached as sub-flows. */
   mainFlowId: text('main_flow_id').notNull().default('main'),
   simulator: botSimulator('simulator').notNull().default('off'),
@@ -95,7 +98,7 @@ export const chatStates = pgTable(
 
 /**
  * The outbound pace of each bot and each chat, shared by every worker process: the theoretical
- * arrival time of the next message (GCRA). `reserve_send_slot()` (drizzle/0004_send_pace.sql)
+ * arrival time of the next message (GCRA). `reserve_send_slot()` (drizzle/0005_send_pace.sql)
  * reads and moves it under a row lock; a row untouched for an hour means nothing and is pruned.
  */
 export const sendPace = pgTable('send_pace', {

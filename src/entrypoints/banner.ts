@@ -12,8 +12,8 @@ export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { t
     `  API reference   ${apiUrl}/docs`,
     ...(opts.simulator
       ? [
-          `  Simulator       ${apiUrl}/simulator?token=${encodeURIComponent(apiToken.token)}   ${
-            opts.simulator === 'demo' ? '(no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)' : '(switch a bot to it: PATCH /api/bots/<id> {"simulator":true})'
+          `  Simulator       ${apiUrl}/simulator   (sign in with the API token; ${
+            opts.simulator === 'demo' ? 'no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)' : 'switch a bot to it: PATCH /api/bots/<id> {"simulator":true})'
           }`,
         ]
       : []),

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole system in one process tree on embedded defaults – Temporal dev server
  * and PostgreSQL (unless TEMPORAL_ADDRESS / DATABASE_URL point elsewhere), the API and a worker.
- * Outside production it runs the chat simulator too: without TELEGRAM_BOT_TOKEN it stands in for
+ * In local development it runs the chat simulator too: without TELEGRAM_BOT_TOKEN it stands in for
  * Telegram with a demo bot; any registered bot can be switched to it as well.
  */
+import { isLoopbackHost, simulatorEnabled } from '../config';
 import { startInfra } from '../runtime/infra';
 import { runProcess } from '../runtime/lifecycle';
 import { resolveApiToken } from '../runtime/local-secrets';
@@ -14,12 +15,13 @@ import { printBanner } from './banner';
 
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
   installSdkLogger(logger);
-  const apiToken = resolveApiToken(configured);
+  const apiToken = resolveApiToken(configured, logger);
   const infra = await startInfra(configured, logger);
   lifecycle.onStop('embedded servers', () => infra.stop());
 
   const config = configured;
-  const simulator = config.SIMULATOR === 'auto' && config.NODE_ENV !== 'production' ? await startSimulator() : undefined;
+  const simulator = simulatorEnabled(config) ? await startSimulator() : undefined;
+  if (simulator && !isLoopbackHost(config.API_HOST)) logger.warn({ host: config.API_HOST }, 'SIMULATOR=on: the chat simulator is served on a non-loopback address');
   if (simulator) lifecycle.onStop('simulator', () => simulator.stop());
   const services = await startServices({
     config,

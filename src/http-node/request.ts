@@ -1,11 +1,19 @@
-import dns from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { Allowlist, guardedLookup, systemResolver, type Resolver } from './guarded-lookup';
+
+export { ForbiddenAddressError } from './guarded-lookup';
+export type { Resolver } from './guarded-lookup';
 
 /**
  * HTTP calls made on behalf of flow authors (action.http). Author URLs must not reach this
- * machine, the private network or cloud metadata services: the host is resolved first and every
- * address checked, unless the operator allowlisted it (HTTP_NODE_ALLOWLIST). Redirects are not
- * followed (a redirect could point inside), and responses are cut at a size limit.
+ * machine, the private network or cloud metadata services: only global unicast addresses are
+ * allowed unless the operator allowlisted the host or address (HTTP_NODE_ALLOWLIST). The check
+ * sits in the connection's own DNS lookup and again on the connected socket, so a name that
+ * answers a public address to a check and a private one to the connection (DNS rebinding) gets
+ * nowhere. Redirects are not followed (a redirect could point inside), and responses are cut at a
+ * size limit.
  */
 export interface HttpNodeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -21,37 +29,20 @@ export type HttpNodeResponse =
 
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
-export class ForbiddenAddressError extends Error {
-  constructor(host: string, address: string) {
-    super(`requests to ${host} (${address}) are not allowed: loopback, private, link-local and metadata addresses need HTTP_NODE_ALLOWLIST`);
-    this.name = 'ForbiddenAddressError';
-  }
-}
-
-const blocked = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(prefix, bits, 'ipv4');
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(prefix, bits, 'ipv6');
-
-function isForbidden(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return blocked.check(mapped, 'ipv4');
-  return blocked.check(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
-}
-
-export async function assertAllowedHost(hostname: string, allowlist: readonly string[]): Promise<void> {
+/** Resolves `hostname` and throws unless every address may be reached (validation, tests). */
+export async function assertAllowedHost(hostname: string, allowlist: readonly string[], resolve: Resolver = systemResolver): Promise<void> {
   const host = hostname.replace(/^\[|\]$/g, '');
-  if (allowlist.includes(host)) return;
-  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
-  for (const address of addresses) {
-    if (allowlist.includes(address)) continue;
-    if (isForbidden(address)) throw new ForbiddenAddressError(host, address);
-  }
+  const allowed = new Allowlist(allowlist);
+  if (allowed.hasName(host)) return;
+  const addresses = net.isIP(host) ? [host] : (await resolve(host)).map((a) => a.address);
+  for (const address of addresses) allowed.check(host, address);
 }
 
-export async function performHttpNodeRequest(request: HttpNodeRequest, allowlist: readonly string[]): Promise<HttpNodeResponse> {
+export async function performHttpNodeRequest(
+  request: HttpNodeRequest,
+  allowlist: readonly string[],
+  options: { resolve?: Resolver } = {},
+): Promise<HttpNodeResponse> {
   let url: URL;
   try {
     url = new URL(request.url);
@@ -59,44 +50,75 @@ export async function performHttpNodeRequest(request: HttpNodeRequest, allowlist
     return { ok: false, status: null, error: `invalid URL ${request.url}` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, status: null, error: 'only http and https are allowed' };
+  const signal = AbortSignal.timeout(request.timeoutMs);
   try {
-    await assertAllowedHost(url.hostname, allowlist);
-    const response = await fetch(url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-    const text = await readLimited(response);
-    const headers = Object.fromEntries([...response.headers].map(([k, v]) => [k.toLowerCase(), v]));
-    const body = /json/.test(response.headers.get('content-type') ?? '') ? safeJson(text) : text;
-    if (response.status < 200 || response.status > 299) return { ok: false, status: response.status, error: `HTTP ${response.status}` };
-    return { ok: true, status: response.status, headers, body };
+    const { status, headers, text } = await send(url, request, new Allowlist(allowlist), options.resolve ?? systemResolver, signal);
+    const body = /json/.test(headers['content-type'] ?? '') ? safeJson(text) : text;
+    if (status < 200 || status > 299) return { ok: false, status, error: `HTTP ${status}` };
+    return { ok: true, status, headers, body };
   } catch (err) {
-    // fetch rejects with a DOMException, which is not always an `Error` of this realm.
-    const { name, message } = err as { name?: string; message?: string };
-    const error = name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : (message ?? String(err));
-    return { ok: false, status: null, error };
+    if (signal.aborted) return { ok: false, status: null, error: `timed out after ${request.timeoutMs} ms` };
+    return { ok: false, status: null, error: (err as Error).message ?? String(err) };
   }
 }
 
-async function readLimited(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new Error(`response is larger than ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(value);
+/** One request on a fresh connection (no pooled socket skips the checks), DNS included in the timeout. */
+function send(
+  url: URL,
+  request: HttpNodeRequest,
+  allowlist: Allowlist,
+  resolve: Resolver,
+  signal: AbortSignal,
+): Promise<{ status: number; headers: Record<string, string>; text: string }> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // A literal address is connected to without any lookup: check it here.
+  if (net.isIP(host)) allowlist.check(host, host);
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')) {
+    headers['content-length'] = String(Buffer.byteLength(request.body));
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolvePromise, reject) => {
+    const req = client.request(url, {
+      method: request.method,
+      headers,
+      agent: false,
+      lookup: allowlist.hasName(host) ? undefined : guardedLookup(allowlist, resolve),
+      signal,
+    });
+    req.on('socket', (socket) => {
+      // Whatever resolved the name, the peer we are connected to must pass too.
+      socket.once('connect', () => {
+        const peer = socket.remoteAddress;
+        try {
+          if (peer) allowlist.check(host, peer);
+        } catch (err) {
+          req.destroy(err as Error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > MAX_RESPONSE_BYTES) {
+          req.destroy(new Error(`response is larger than ${MAX_RESPONSE_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', reject);
+      response.on('end', () => {
+        const flat = Object.fromEntries(
+          Object.entries(response.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+        );
+        resolvePromise({ status: response.statusCode ?? 0, headers: flat, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end(request.body);
+  });
 }
 
 function safeJson(text: string): unknown {

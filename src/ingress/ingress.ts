@@ -1,10 +1,10 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
 import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
 import type { TokenCipher } from '../bots/token-cipher';
+import { newWebhookSecret, webhookSecretColumns } from '../bots/webhook-secret';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
@@ -44,7 +44,7 @@ export class Ingress {
       if (simulator) await registerDemoBot(db, cipher, simulator, logger);
       return;
     }
-    const secret = config.TELEGRAM_MODE === 'webhook' ? (config.TELEGRAM_WEBHOOK_SECRET ?? crypto.randomBytes(24).toString('base64url')) : undefined;
+    const secret = config.TELEGRAM_MODE === 'webhook' ? (config.TELEGRAM_WEBHOOK_SECRET ?? newWebhookSecret()) : undefined;
     const bot = await registerBot(db, cipher, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, { mode: config.TELEGRAM_MODE, webhookSecret: secret });
     const file = config.TELEGRAM_BOT_FLOW ? path.resolve(config.TELEGRAM_BOT_FLOW) : exampleFlowFile;
     const published = await publishFlow(db, bot.id, 'main', JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -71,7 +71,7 @@ export class Ingress {
 
   private async startBot(bot: Bot): Promise<void> {
     const { config, cipher, logger, simulator } = this.deps;
-    const token = cipher.decrypt(bot.tokenCiphertext);
+    const token = cipher.decrypt(bot.tokenCiphertext, { botId: bot.id, purpose: 'token' });
     const loops: PollingLoop[] = [];
     this.loops.set(bot.id, loops);
     if (bot.simulator !== 'only') {
@@ -81,7 +81,7 @@ export class Ingress {
     }
     if (bot.simulator !== 'off') {
       if (!simulator) {
-        logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (SIMULATOR=off or production)');
+        logger.warn({ botId: bot.id }, 'the bot is set to the chat simulator, but this process runs none (see SIMULATOR)');
         return;
       }
       try {
@@ -97,13 +97,38 @@ export class Ingress {
 
   private async registerWebhook(bot: Bot, telegram: Telegram): Promise<void> {
     const { config, logger } = this.deps;
-    if (!config.PUBLIC_URL || !bot.webhookSecret) {
+    const secret = await this.webhookSecretOf(bot);
+    if (!config.PUBLIC_URL || !secret) {
       logger.error({ botId: bot.id }, 'webhook mode needs PUBLIC_URL and a webhook secret; the bot receives nothing');
       return;
     }
     const url = new URL(webhookPath(bot.id), config.PUBLIC_URL).toString();
-    await telegram.setWebhook(url, { secret_token: bot.webhookSecret, allowed_updates: subscribedUpdates });
+    await telegram.setWebhook(url, { secret_token: secret, allowed_updates: subscribedUpdates });
     logger.info({ botId: bot.id, url }, 'webhook registered');
+  }
+
+  /**
+   * The secret to give setWebhook. A bot migrated from plain-text storage has only the hash of
+   * its old one, which nothing can turn back: it gets a new secret, once (the conditional update
+   * lets one process win when several start together; the others take the winner's).
+   */
+  private async webhookSecretOf(bot: Bot): Promise<string | undefined> {
+    const { db, cipher, logger } = this.deps;
+    const context = { botId: bot.id, purpose: 'webhook-secret' } as const;
+    if (bot.webhookSecretCiphertext) return cipher.decrypt(bot.webhookSecretCiphertext, context);
+    if (!bot.webhookSecretHash) return undefined;
+    const secret = newWebhookSecret();
+    const [rotated] = await db
+      .update(bots)
+      .set({ ...webhookSecretColumns(cipher, bot.id, secret), updatedAt: sql`now()` })
+      .where(and(eq(bots.id, bot.id), isNull(bots.webhookSecretCiphertext)))
+      .returning({ id: bots.id });
+    if (rotated) {
+      logger.info({ botId: bot.id }, 'webhook secret replaced (it was stored in plain text before)');
+      return secret;
+    }
+    const [current] = await db.select({ ciphertext: bots.webhookSecretCiphertext }).from(bots).where(eq(bots.id, bot.id));
+    return current?.ciphertext ? cipher.decrypt(current.ciphertext, context) : undefined;
   }
 
   private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator'): PollingLoop {

@@ -12,6 +12,7 @@ import type { DeliveryTarget } from '../ingress/deliver';
 import { Ingress } from '../ingress/ingress';
 import type { GenerationProvider } from '../generation/provider';
 import { outdatedActiveVersions } from '../bots/registry';
+import { reencryptStoredSecrets } from '../bots/reencrypt';
 import { TokenCipher } from '../bots/token-cipher';
 import { gatewayFromConfig } from '../telegram/gateway';
 import { resolveBotTokenKey } from './local-secrets';
@@ -75,6 +76,10 @@ export function appFor(deps: {
     apiToken: deps.apiToken,
     readonlyToken: config.API_READONLY_TOKEN,
     rateLimitPerMinute: config.API_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.API_AUTH_FAILURES_PER_MINUTE,
+    maxStreamsPerToken: config.API_MAX_STREAMS_PER_TOKEN,
+    metricsToken: config.METRICS_TOKEN,
+    metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
     bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress, simulatorRunning: deps.ingress?.hasSimulator ?? false },
@@ -105,7 +110,9 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     );
   }
 
-  const cipher = new TokenCipher(resolveBotTokenKey(config));
+  const cipher = new TokenCipher(resolveBotTokenKey(config, logger));
+  const reencrypted = await reencryptStoredSecrets(db, cipher);
+  if (reencrypted > 0) logger.info({ bots: reencrypted }, 'stored bot secrets re-encrypted in the current format');
 
   // Registered before the worker, so it stops after it: the last spans are flushed once the worker drained.
   const tracing = startTracing(config, logger);
@@ -139,7 +146,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     });
     if (!options.runApi && config.WORKER_METRICS_PORT !== undefined) {
       // Without an API in this process, nothing else would serve the worker's own metrics.
-      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING');
+      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING', config.METRICS_TOKEN);
       lifecycle.onStop('worker metrics', () => metrics.close());
       logger.info({ url: `${metrics.url}/metrics` }, 'worker metrics listening');
     }
@@ -160,15 +167,20 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       apiToken: options.apiToken,
       cipher,
       ingress,
-      simulator: simulator && { emulator: simulator.emulator, temporalUiUrl: options.temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE },
+      simulator: simulator && {
+        emulator: simulator.emulator,
+        temporalUiUrl: options.temporalUiUrl,
+        namespace: config.TEMPORAL_NAMESPACE,
+        sessionTtlMs: config.SIMULATOR_SESSION_MINUTES * 60_000,
+      },
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.PORT, () => resolve());
+      server.listen(config.PORT, config.API_HOST, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    apiUrl = `http://127.0.0.1:${port}`;
+    apiUrl = `http://${urlHost(config.API_HOST)}:${port}`;
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
 
@@ -177,6 +189,12 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     lifecycle.onStop('telegram ingress', () => ingress.stop());
   }
   return { db, temporal, apiUrl };
+}
+
+/** The host to print in the API's URL: a wildcard address is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then drops idle keep-alives. */

@@ -1,8 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, inArray, isNull } from 'drizzle-orm';
 import express, { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
 import { ensureChatUser } from '../bots/chat-users';
 import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
 import type { TokenCipher } from '../bots/token-cipher';
@@ -11,9 +12,15 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
 import { SIMULATED_ID_BASE, simulatedUserId } from './simulated-ids';
-import { routeTo } from '../api/route';
+import { bearerMatcher, type FailedAuthLimiter } from '../api/auth';
 import { ApiError } from '../api/errors';
-import { createEmulatorApp, TelegramEmulator } from '../telegram-emulator';
+import { sendHtmlPage } from '../api/html-page';
+import { routeTo } from '../api/route';
+import { parseRequest } from '../api/validate';
+import { TelegramEmulator } from '../telegram-emulator';
+import { controlApiRouter } from '../telegram-emulator/control-api';
+import { chatState } from '../workflows/chat/messages';
+import { SimulatorSessions } from './session';
 
 /**
  * The demo bot's token. Fixed, so that its bot id (and its chats) stay the same across restarts;
@@ -65,40 +72,78 @@ export async function registerDemoBot(db: Database, cipher: TokenCipher, simulat
   logger.info({ botId: bot.id, username: bot.username, version: published.version }, 'demo bot ready in the simulator');
 }
 
-/** Same token as the API; the page passes it in the URL, since EventSource cannot send headers. */
-function requireToken(token: string): RequestHandler {
-  const expected = crypto.createHash('sha256').update(token).digest();
-  return (req, _res, next) => {
-    const given = String(req.query.token ?? /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '');
-    if (!crypto.timingSafeEqual(crypto.createHash('sha256').update(given).digest(), expected)) {
-      next(new ApiError(401, 'unauthorized', 'open the simulator with the link `npm start` printed (it carries the API token)'));
-      return;
-    }
-    next();
-  };
-}
-
 // Resolved from the project root, so that compiled code (dist/) serves the same page as src/.
 const pagePath = path.resolve(__dirname, '..', '..', 'src', 'simulator', 'simulator.html');
 
+export interface SimulatorRouterDeps {
+  db: Database;
+  temporal: Client;
+  emulator: TelegramEmulator;
+  apiToken: string;
+  /** Wrong tokens are charged to the client here as on /api. */
+  failures: FailedAuthLimiter;
+  sessions: SimulatorSessions;
+  temporalUiUrl?: string;
+  namespace: string;
+}
+
+const sessionBody = z.object({ token: z.string().min(1).max(4_096) });
+const simulatedChatParams = z.object({
+  workflowId: z
+    .string()
+    .regex(/^chat:\d+:\d+$/, 'a chat workflow id')
+    .refine((id) => Number(id.split(':')[2]) >= SIMULATED_ID_BASE, 'a simulated chat'),
+});
+
 /**
- * `/simulator`: the chat page, its settings, and the emulator's control API under
- * `/simulator/telegram` (same origin for the page), all behind the API token.
+ * `/simulator`: the chat page, its settings, a simulated chat's state for the side panel, and the
+ * emulator's control API (page scope) under `/simulator/telegram/emulator`. The page itself is
+ * public (it holds nothing); everything else needs a session, which the page gets by trading the
+ * operator's API token once (POST /simulator/session) – or the operator token as a bearer header,
+ * for scripts. The token is never accepted from a URL.
  */
-export function simulatorRouter(deps: { db: Database; emulator: TelegramEmulator; apiToken: string; temporalUiUrl?: string; namespace: string }): Router {
+export function simulatorRouter(deps: SimulatorRouterDeps): Router {
   const router = Router();
   const route = routeTo(router, '');
-  const auth = requireToken(deps.apiToken);
+  const operatorToken = bearerMatcher({ operator: deps.apiToken });
+  const access: RequestHandler = (req, res, next) => {
+    if (deps.sessions.valid(SimulatorSessions.fromCookieHeader(req.get('cookie')))) {
+      next();
+      return;
+    }
+    if (deps.failures.refused(req, res, next)) return;
+    if (operatorToken(req.get('authorization'))) {
+      next();
+      return;
+    }
+    deps.failures.failed(req);
+    next(new ApiError(401, 'unauthorized', 'sign in on the simulator page with the API token'));
+  };
+
   route(
-    { method: 'get', path: '/simulator', summary: 'Chat simulator page (try a bot without Telegram)', tag: 'simulator', auth: 'none', responses: { 200: 'HTML page', 401: 'no or wrong token' } },
-    auth,
+    { method: 'get', path: '/simulator', summary: 'Chat simulator page (try a bot without Telegram)', tag: 'simulator', auth: 'none', responses: { 200: 'HTML page' } },
     (_req, res) => {
-      res.type('html').send(fs.readFileSync(pagePath, 'utf8'));
+      sendHtmlPage(res, fs.readFileSync(pagePath, 'utf8'));
     },
   );
   route(
-    { method: 'get', path: '/simulator/config', summary: 'Bots and links the simulator page needs', tag: 'simulator', auth: 'none', responses: { 200: 'settings', 401: 'no or wrong token' } },
-    auth,
+    { method: 'post', path: '/simulator/session', summary: 'Trade the operator API token for a short-lived simulator session cookie', tag: 'simulator', auth: 'none', body: sessionBody, responses: { 204: 'session cookie set', 401: 'wrong token', 429: 'too many wrong tokens from this client' } },
+    express.json({ limit: '8kb' }),
+    (req, res, next) => {
+      if (deps.failures.refused(req, res, next)) return;
+      const { token } = parseRequest(sessionBody, req, 'body');
+      if (!operatorToken(`Bearer ${token}`)) {
+        deps.failures.charge(req);
+        throw new ApiError(401, 'unauthorized', 'that is not the API token');
+      }
+      res.setHeader('set-cookie', deps.sessions.cookie(req.secure));
+      res.setHeader('cache-control', 'no-store');
+      res.status(204).end();
+    },
+  );
+  route(
+    { method: 'get', path: '/simulator/config', summary: 'Bots and links the simulator page needs', tag: 'simulator', auth: 'simulator-session', responses: { 200: 'settings' } },
+    access,
     async (_req, res) => {
       const served = await deps.db
         .select({ id: bots.id, username: bots.username })
@@ -108,6 +153,20 @@ export function simulatorRouter(deps: { db: Database; emulator: TelegramEmulator
       res.json({ bots: served, demoUserId: DEMO_USER_ID, simulatedIdBase: SIMULATED_ID_BASE, temporalUiUrl: deps.temporalUiUrl ?? null, namespace: deps.namespace });
     },
   );
-  router.use('/simulator/telegram', auth, express.Router().use(createEmulatorApp(deps.emulator)));
+  route(
+    { method: 'get', path: '/simulator/executions/:workflowId', summary: 'A simulated chat: status, current node, variables (the side panel)', tag: 'simulator', auth: 'simulator-session', params: simulatedChatParams, responses: { 200: 'the chat', 404: 'not started yet' } },
+    access,
+    async (req, res) => {
+      const { workflowId } = parseRequest(simulatedChatParams, req, 'params');
+      const handle = deps.temporal.workflow.getHandle(workflowId);
+      const description = await handle.describe().catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) throw ApiError.notFound(`chat ${workflowId}`);
+        throw err;
+      });
+      const running = description.status.name === 'RUNNING';
+      res.json({ workflowId, status: description.status.name.toLowerCase(), chat: running ? await handle.query(chatState) : null });
+    },
+  );
+  router.use('/simulator/telegram/emulator', access, controlApiRouter(deps.emulator, 'simulator'));
   return router;
 }

@@ -2,15 +2,22 @@ import express, { Router, type ErrorRequestHandler, type Request } from 'express
 import { z } from 'zod';
 import type { TelegramEmulator } from './emulator';
 import { EmulatorUsageError } from './errors';
-import type { BotRef } from './types';
+import type { BotRef, RecordedCall } from './types';
 
 /*
  * The emulator's test-facing API over HTTP, for the browser chat simulator: the same functions as
  * the TelegramEmulator methods, with JSON bodies, plus a server-sent event stream of what happens.
+ *
+ * Two scopes. `full` (the emulator's own loopback port, for tests) has everything. `simulator`
+ * (mounted in the service's API for the chat page) has only what the page needs – play a user,
+ * read a chat, follow the bots' answers – and names bots by id only: bot tokens must never
+ * appear in a URL or an answer there, and records such as setWebhook's parameters carry secrets.
  */
+export type ControlScope = 'full' | 'simulator';
 
-/** A bot in a path is its numeric id or its token. */
+/** A bot in a path is its numeric id or (full scope) its token. */
 const botRef = z.string().transform((value): BotRef => (/^\d+$/.test(value) ? Number(value) : value));
+const botIdOnly = z.string().regex(/^\d+$/, 'a bot id').transform(Number);
 const integer = z.coerce.number().int();
 
 const profileFields = {
@@ -20,9 +27,9 @@ const profileFields = {
   languageCode: z.string().min(2).optional(),
 };
 
-const userPath = z.object({ bot: botRef, userId: integer });
+const userPaths = { full: z.object({ bot: botRef, userId: integer }), simulator: z.object({ bot: botIdOnly, userId: integer }) };
+const chatPaths = { full: z.object({ bot: botRef, chatId: integer }), simulator: z.object({ bot: botIdOnly, chatId: integer }) };
 const botPath = z.object({ bot: botRef });
-const chatPath = z.object({ bot: botRef, chatId: integer });
 const updatePath = z.object({ bot: botRef, updateId: integer });
 
 const createBotBody = z.object({
@@ -57,22 +64,31 @@ const controlErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) =>
   }
 };
 
-export function controlApiRouter(emulator: TelegramEmulator): Router {
+/** What the simulator page learns of a call: enough to stop a spinner, show a toast, refresh a chat. */
+function callSummary(call: RecordedCall) {
+  const { chat_id, callback_query_id, text } = call.params as Record<string, unknown>;
+  return { bot: call.bot, method: call.method, params: { chat_id, callback_query_id, text } };
+}
+
+export function controlApiRouter(emulator: TelegramEmulator, scope: ControlScope = 'full'): Router {
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
   const playedUser = (req: Request, profile: z.output<z.ZodObject<typeof profileFields>>) => {
-    const { bot, userId } = userPath.parse(req.params);
+    const { bot, userId } = userPaths[scope].parse(req.params);
     return emulator.user(bot, { id: userId, ...profile });
   };
 
-  router.get('/bots', (_req, res) => {
-    res.json(emulator.bots());
-  });
+  if (scope === 'full') {
+    // Tokens stay out of the list; whoever created a bot got its token then.
+    router.get('/bots', (_req, res) => {
+      res.json(emulator.bots().map(({ id, username }) => ({ id, username })));
+    });
 
-  router.post('/bots', (req, res) => {
-    res.status(201).json(emulator.createBot(createBotBody.parse(req.body ?? {})));
-  });
+    router.post('/bots', (req, res) => {
+      res.status(201).json(emulator.createBot(createBotBody.parse(req.body ?? {})));
+    });
+  }
 
   router.post('/bots/:bot/users/:userId/text', (req, res) => {
     const { text, ...profile } = textBody.parse(req.body);
@@ -89,6 +105,31 @@ export function controlApiRouter(emulator: TelegramEmulator): Router {
     const { phone, ...profile } = contactBody.parse(req.body ?? {});
     res.status(201).json(playedUser(req, profile).shareContact(phone));
   });
+
+  router.get('/bots/:bot/chats/:chatId', (req, res) => {
+    const { bot, chatId } = chatPaths[scope].parse(req.params);
+    res.json({
+      messages: emulator.messages(chatId, bot),
+      replyKeyboard: emulator.replyKeyboard(chatId, bot) ?? null,
+    });
+  });
+
+  router.get('/callback-answers/:id', (req, res) => {
+    res.json(emulator.callbackAnswers(req.params.id));
+  });
+
+  if (scope === 'simulator') {
+    /** Server-sent events `call`, each a summary without the call's other parameters. */
+    router.get('/events', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(': connected\n\n');
+      const onCall = (call: RecordedCall) => void res.write(`event: call\ndata: ${JSON.stringify(callSummary(call))}\n\n`);
+      emulator.on('call', onCall);
+      req.on('close', () => emulator.off('call', onCall));
+    });
+    router.use(controlErrors);
+    return router;
+  }
 
   router.post('/bots/:bot/updates', (req, res) => {
     const { bot } = botPath.parse(req.params);
@@ -107,24 +148,12 @@ export function controlApiRouter(emulator: TelegramEmulator): Router {
     res.status(204).end();
   });
 
-  router.get('/bots/:bot/chats/:chatId', (req, res) => {
-    const { bot, chatId } = chatPath.parse(req.params);
-    res.json({
-      messages: emulator.messages(chatId, bot),
-      replyKeyboard: emulator.replyKeyboard(chatId, bot) ?? null,
-    });
-  });
-
   router.get('/calls', (req, res) => {
     res.json(emulator.calls(callsQuery.parse(req.query)));
   });
 
   router.get('/deliveries', (req, res) => {
     res.json(emulator.deliveries(deliveriesQuery.parse(req.query)));
-  });
-
-  router.get('/callback-answers/:id', (req, res) => {
-    res.json(emulator.callbackAnswers(req.params.id));
   });
 
   /** Server-sent events: `call`, `update` and `delivery`, each with its record as JSON. */

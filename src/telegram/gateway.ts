@@ -40,7 +40,7 @@ export class TelegramGateway {
     }
     const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
     if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, 'UnknownBot');
-    const client = new Telegram(this.cipher.decrypt(bot.token), { apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot });
+    const client = new Telegram(this.cipher.decrypt(bot.token, { botId, purpose: 'token' }), { apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot });
     this.clients.set(key, client);
     return client;
   }

@@ -1,15 +1,22 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerMatcher } from '../api/auth';
 import { registry } from '../metrics';
 
 /**
  * `/metrics` (and `/healthz`) of a worker process that runs no API: activity-side figures –
  * generation durations, ledger writes, reply latency, node steps – are counted where the work
- * happens, so in a split deployment each worker is scraped on its own port.
+ * happens, so in a split deployment each worker is scraped on its own port. The port is meant to
+ * stay inside the cluster; with METRICS_TOKEN set, /metrics needs it here too.
  */
-export async function startWorkerMetricsServer(port: number, healthy: () => boolean): Promise<{ url: string; close(): Promise<void> }> {
+export async function startWorkerMetricsServer(port: number, healthy: () => boolean, token?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const scraper = bearerMatcher({ scraper: token });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics' && token && !scraper(req.headers.authorization)) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } }));
+      return;
+    }
     if (req.method === 'GET' && path === '/metrics') {
       registry
         .metrics()

@@ -97,7 +97,8 @@ describe('bots and flows through the API', () => {
       headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 'anything' },
       body: JSON.stringify({ update_id: 1 }),
     });
-    expect(webhook.status).toBe(404);
+    // The same answer as for a wrong secret or an unknown bot.
+    expect(webhook.status).toBe(401);
     expect((await system.api('GET', `/api/bots/${botId}`)).body.disabled).toBe(true);
     expect((await system.api('GET', '/api/bots/4')).status).toBe(404);
   });

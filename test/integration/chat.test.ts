@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
@@ -6,6 +7,7 @@ import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatEvent, chatState } from '../../src/workflows/chat/messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
+import { testApiToken } from '../support/generation-system';
 
 type Node = { id: string; type: string; data: Record<string, unknown> };
 const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
@@ -187,11 +189,28 @@ describe('the webhook', () => {
     expect(system.botTexts(user.chatId)).toEqual(['Menu', 'click 1']);
   });
 
-  it('refuses a forged update: no secret 401, a wrong one 403, and starts nothing', async () => {
+  it('refuses a forged update with one answer for no secret, a wrong one and an unknown bot, and starts nothing', async () => {
     const update = JSON.stringify({ update_id: 999_001, message: { message_id: 1, date: 0, chat: { id: 4242, type: 'private' }, from: { id: 4242, is_bot: false, first_name: 'Eve' }, text: '/start' } });
-    expect((await post(update, {})).status).toBe(401);
-    expect((await post(update, { 'x-telegram-bot-api-secret-token': 'guess' })).status).toBe(403);
+    const answer = async (response: Response) => ({ status: response.status, body: await response.text() });
+    const unknownBot = (headers: Record<string, string>) =>
+      fetch(`${system.baseUrl}/telegram/999999999/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: update });
+    const wrongSecret = await answer(await post(update, { 'x-telegram-bot-api-secret-token': 'guess' }));
+    expect(wrongSecret.status).toBe(401);
+    expect(await answer(await post(update, {}))).toEqual(wrongSecret);
+    expect(await answer(await unknownBot({ 'x-telegram-bot-api-secret-token': 'guess' }))).toEqual(wrongSecret);
+    expect(await answer(await unknownBot({ 'x-telegram-bot-api-secret-token': webhookSecret }))).toEqual(wrongSecret);
+    expect(await answer(await unknownBot({}))).toEqual(wrongSecret);
+    // The header is checked before the body is read: an oversized body without it is not a 413.
+    expect((await post(`{"pad":"${'x'.repeat(2_000_000)}"}`, {})).status).toBe(401);
     await expect(system.client.workflow.getHandle(chatWorkflowId(system.botId, 4242)).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('keeps the secret out of the database: its hash and a ciphertext only', async () => {
+    const { rows } = await system.db.$client.query('select * from bots where id = $1', [system.botId]);
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(webhookSecret);
+    expect(rows[0].webhook_secret_hash).toBe(crypto.createHash('sha256').update(webhookSecret).digest('hex'));
+    expect(rows[0]).not.toHaveProperty('webhook_secret');
   });
 
   it('answers malformed JSON and a body that is not an update with 400', async () => {
@@ -200,6 +219,13 @@ describe('the webhook', () => {
     const notAnUpdate = await post(JSON.stringify({ hello: 'world' }), headers);
     expect(notAnUpdate.status).toBe(400);
     expect((await notAnUpdate.json()) as unknown).toMatchObject({ error: { code: 'malformed_update' } });
+  });
+
+  it('refuses updates as soon as the bot is disabled, cached secret or not', async () => {
+    const headers = { 'x-telegram-bot-api-secret-token': webhookSecret };
+    expect((await post(JSON.stringify({ hello: 'world' }), headers)).status).toBe(400);
+    expect((await system.api('POST', `/api/bots/${system.botId}/disable`)).status).toBe(200);
+    expect((await post(JSON.stringify({ hello: 'world' }), headers)).status).toBe(401);
   });
 });
 
@@ -284,7 +310,7 @@ describe('flood control', () => {
       await system.until(calm.chatId, (t) => t.includes('Menu'));
       calm.pressButton('count');
       expect(await system.until(calm.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
-      const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${system.baseUrl}/metrics`, { headers: { authorization: `Bearer ${testApiToken}` } })).text();
       expect(metrics).toMatch(/chat_events_total\{event="flood_dropped"\} 6/);
       expect(metrics).toMatch(new RegExp(`flow_node_executions_total\\{bot="${system.botId}",node_type="message.text",result="ok"\\} \\d+`));
     } finally {

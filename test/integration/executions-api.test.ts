@@ -61,7 +61,7 @@ async function readEvents(url: string, count: number, lastEventId?: number): Pro
 describe('executions through the API', () => {
   let system: ChatSystem;
   beforeAll(async () => {
-    system = await startChatSystem({ flow: dialogue });
+    system = await startChatSystem({ flow: dialogue, env: { API_MAX_STREAMS_PER_TOKEN: '2' } });
   });
   afterAll(() => system.stop());
 
@@ -122,6 +122,33 @@ describe('executions through the API', () => {
     const next = await live;
     expect(next.map((e) => e.id)).toEqual([5, 6, 7]);
     expect(next.map((e) => `${e.data.kind}:${e.data.nodeId ?? ''}`)).toEqual(['input:', 'node:hello', 'node:again']);
+  });
+
+  it('caps the live streams one token holds open: 429 with Retry-After past the cap, a slot again once one closes', async () => {
+    const user = system.user();
+    user.sendText('/start');
+    await system.until(user.chatId, (t) => t.includes('Your name?'));
+    const url = `${system.baseUrl}/api/executions/${chatWorkflowId(system.botId, user.chatId)}/stream`;
+    const open = () => {
+      const controller = new AbortController();
+      return fetch(url, { headers: { authorization: `Bearer ${testApiToken}` }, signal: controller.signal }).then((response) => ({ response, close: () => controller.abort() }));
+    };
+    const first = await open();
+    const second = await open();
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    const third = await open();
+    expect(third.response.status).toBe(429);
+    expect(third.response.headers.get('retry-after')).toBe('5');
+    expect(((await third.response.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
+    first.close();
+    let again = await open();
+    for (let i = 0; i < 50 && again.response.status === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      again = await open();
+    }
+    expect(again.response.status).toBe(200);
+    second.close();
+    again.close();
   });
 
   it('restarts a chat from a chosen node', async () => {

@@ -5,7 +5,7 @@ import { createFakeProvider } from '../../src/generation/fake-provider';
 import { PermanentProviderError, type GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
 import { activitiesFor } from '../../src/runtime/services';
-import { startGenerationSystem, workflowBundle, type GenerationSystem } from '../support/generation-system';
+import { startGenerationSystem, testApiToken, workflowBundle, type GenerationSystem } from '../support/generation-system';
 import { connectTestTemporal } from '../support/harness';
 
 const silent = createLogger('silent');
@@ -256,7 +256,7 @@ describe('generation metrics', () => {
       const bad = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: '[fail]' }, { 'idempotency-key': 'm2' });
       await system.settled(ok.body.id);
       await system.settled(bad.body.id);
-      const text = await (await fetch(`${system.baseUrl}/metrics`)).text();
+      const text = await (await fetch(`${system.baseUrl}/metrics`, { headers: { authorization: `Bearer ${testApiToken}` } })).text();
       expect(text).toContain('generation_jobs{status="completed"} 1');
       expect(text).toContain('generation_jobs{status="failed"} 1');
       expect(text).toContain('credit_ledger_entries{reason="refund"} 1');

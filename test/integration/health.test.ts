@@ -9,7 +9,10 @@ import { createLogger } from '../../src/logger';
 import { freePort } from '../support/ports';
 import { createTestDatabase, temporalAddress } from '../support/harness';
 
-/** Readiness must tell an orchestrator which dependency is down, not just that something is. */
+/**
+ * Readiness must tell an orchestrator which dependency is down, not just that something is, and
+ * must not tell an anonymous caller where the internal services live.
+ */
 describe('readiness', () => {
   let connection: Connection;
   let temporal: Client;
@@ -46,10 +49,14 @@ describe('readiness', () => {
     const url = await serve(unreachable);
     const response = await fetch(`${url}/readyz`);
     expect(response.status).toBe(503);
-    const body = (await response.json()) as { checks: { temporal: { ok: boolean }; postgres: { ok: boolean; error?: string } } };
+    const text = await response.text();
+    const body = JSON.parse(text) as { checks: { temporal: { ok: boolean }; postgres: { ok: boolean; error?: string } } };
     expect(body.checks.temporal.ok).toBe(true);
     expect(body.checks.postgres.ok).toBe(false);
-    expect(body.checks.postgres.error).toMatch(/ECONNREFUSED/);
+    // No raw error for anonymous callers: it names the database host and port.
+    expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|:\d{2,5}\b/);
+    const detailed = (await (await fetch(`${url}/readyz`, { headers: { authorization: 'Bearer a-test-token-of-enough-length' } })).json()) as typeof body;
+    expect(detailed.checks.postgres.error).toMatch(/ECONNREFUSED/);
     await unreachable.$client.end();
   });
 });

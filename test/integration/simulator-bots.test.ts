@@ -13,6 +13,7 @@ describe('the simulator for a registered bot', () => {
   let system: RunningSystem;
   let botId: string;
   let botNumber: number;
+  let telegramToken: string;
   const simulatedUser = SIMULATED_ID_BASE + 7;
 
   beforeAll(async () => {
@@ -21,6 +22,7 @@ describe('the simulator for a registered bot', () => {
     closeTelegram = running.close;
     const bot = telegram.createBot({ username: 'real_loyalty_bot', token: `${crypto.randomInt(100_000_000, 999_999_999)}:${crypto.randomBytes(27).toString('base64url')}` });
     botNumber = bot.id;
+    telegramToken = bot.token;
     botId = String(bot.id);
     system = await startSystemOnTestServers('simulator-bots', {
       TELEGRAM_BOT_TOKEN: bot.token,
@@ -34,7 +36,7 @@ describe('the simulator for a registered bot', () => {
   });
 
   async function call(method: string, url: string, body?: unknown) {
-    const res = await fetch(`${system.apiUrl}${url}${url.includes('?') ? '&' : '?'}token=${system.apiToken}`, {
+    const res = await fetch(`${system.apiUrl}${url}`, {
       method,
       headers: { authorization: `Bearer ${system.apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -65,7 +67,7 @@ describe('the simulator for a registered bot', () => {
   }
 
   it('runs beside a real token, serving no bot until one is switched to it', async () => {
-    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\?token=\S+\s+\(switch a bot to it/);
+    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\s+\(sign in with the API token; switch a bot to it/);
     expect((await call('GET', '/simulator/config')).body.bots).toEqual([]);
     expect((await call('GET', `/api/bots/${botId}`)).body.simulator).toBe('off');
   });
@@ -98,6 +100,53 @@ describe('the simulator for a registered bot', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`callback query ${queryId} was never answered in the simulator`);
+  });
+
+  it('never answers with a bot token: not in the bot list, chats, records or the event stream', async () => {
+    const secret = telegramToken.split(':')[1]!;
+    const abort = new AbortController();
+    const stream = await fetch(`${system.apiUrl}/simulator/telegram/emulator/events`, { headers: { authorization: `Bearer ${system.apiToken}` }, signal: abort.signal });
+    expect(stream.status).toBe(200);
+    const before = (await simulatedTexts(() => true)).length;
+    await simulator(`/bots/${botId}/users/${simulatedUser}/text`, { text: '/start', firstName: 'Sim' });
+    await simulatedTexts((t) => t.length > before);
+    const bodies = [
+      await call('GET', '/simulator/config'),
+      await call('GET', `/simulator/executions/${encodeURIComponent(`chat:${botId}:${simulatedUser}`)}`),
+      await simulator('/bots'),
+      await simulator(`/bots/${botId}/chats/${simulatedUser}`),
+      await simulator(`/calls?bot=${botId}`),
+      await simulator(`/deliveries`),
+      await simulator(`/bots/${encodeURIComponent(telegramToken)}/chats/${simulatedUser}`),
+      await call('GET', `/api/bots/${botId}`),
+      await call('GET', '/api/bots'),
+    ];
+    let events = '';
+    const reader = stream.body!.getReader();
+    while (!events.includes('"method":"sendMessage"')) events += new TextDecoder().decode((await reader.read()).value);
+    abort.abort();
+    // The list, the records and the Bot API itself are not reachable through the simulator, and a bot is named by id only.
+    expect(bodies.slice(2).map((b) => b.status)).toEqual([404, 200, 404, 404, 400, 200, 200]);
+    expect((await fetch(`${system.apiUrl}/simulator/telegram/bot${telegramToken}/getMe`, { headers: { authorization: `Bearer ${system.apiToken}` } })).status).toBe(404);
+    expect(JSON.stringify(bodies)).not.toContain(secret);
+    expect(events).not.toContain(secret);
+    expect(bodies[1]!.body).toMatchObject({ status: 'running', chat: { botId, status: expect.any(String) } });
+  });
+
+  it('trades the API token for a short-lived HttpOnly session cookie, and never takes it from a URL', async () => {
+    expect((await fetch(`${system.apiUrl}/simulator/config?token=${system.apiToken}`)).status).toBe(401);
+    const session = (token: string) => fetch(`${system.apiUrl}/simulator/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    expect((await session('not-the-api-token-at-all')).status).toBe(401);
+    const signedIn = await session(system.apiToken);
+    expect(signedIn.status).toBe(204);
+    const cookie = signedIn.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^simulator_session=v1\.\d+\.[\w-]+; HttpOnly; SameSite=Strict; Path=\/simulator; Max-Age=3600$/);
+    expect(cookie).not.toContain(system.apiToken);
+    const sessionCookie = cookie.split(';')[0]!;
+    expect((await fetch(`${system.apiUrl}/simulator/config`, { headers: { cookie: sessionCookie } })).status).toBe(200);
+    // The session opens the simulator, not the API.
+    expect((await fetch(`${system.apiUrl}/api/bots`, { headers: { cookie: sessionCookie } })).status).toBe(401);
+    expect((await fetch(`${system.apiUrl}/simulator/config`, { headers: { cookie: 'simulator_session=v1.99999999999999.forged-signature-forged-signature-forged-sig' } })).status).toBe(401);
   });
 
   it('switches the bot back: the simulator no longer serves it, its real chat still does', async () => {

@@ -20,6 +20,7 @@ describeInBrowser('the chat simulator, in Chromium', () => {
   let system: RunningSystem;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-simulator-'));
@@ -34,6 +35,10 @@ describeInBrowser('the chat simulator, in Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    // A content security policy that blocked the page's own script or style would show here.
+    page.on('console', (message) => {
+      if (/content security policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   });
 
   afterAll(async () => {
@@ -44,9 +49,21 @@ describeInBrowser('the chat simulator, in Chromium', () => {
 
   const bubbles = () => page.locator('#messages .bubble');
 
-  it('is linked from the start banner and refuses a visitor without the token', async () => {
-    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\?token=/);
-    expect((await fetch(`${system.apiUrl}/simulator`)).status).toBe(401);
+  it('is linked from the start banner (without the token) and refuses a visitor without a session', async () => {
+    expect(system.output()).toMatch(/Simulator\s+http:\/\/\S+\/simulator\s+\(sign in with the API token/);
+    expect(system.output()).not.toMatch(/simulator\?token=/);
+    expect((await fetch(`${system.apiUrl}/simulator/config`)).status).toBe(401);
+    expect((await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/chats/1`)).status).toBe(401);
+  });
+
+  it('serves its page and /docs with security headers under which both still work', async () => {
+    const simulatorPage = await fetch(`${system.apiUrl}/simulator`);
+    expect(simulatorPage.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/);
+    expect(simulatorPage.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(simulatorPage.headers.get('referrer-policy')).toBe('no-referrer');
+    await page.goto(`${system.apiUrl}/docs`);
+    await page.getByText('Trade the operator API token for a short-lived simulator session cookie').waitFor();
+    expect(cspViolations).toEqual([]);
   });
 
   it('keeps the demo bot in the simulator: it cannot be switched out of it', async () => {
@@ -62,6 +79,16 @@ describeInBrowser('the chat simulator, in Chromium', () => {
   it('runs the loyalty bot: /start, the menu, a paid story with the new balance, the side panel', async () => {
     const link = /Simulator\s+(http:\/\/\S+)/.exec(system.output())![1]!;
     await page.goto(link);
+    // The page asks for the API token once and keeps only an HttpOnly session cookie.
+    await page.getByLabel('API token').fill('not-the-api-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That is not the API token.').waitFor();
+    await page.getByLabel('API token').fill(system.apiToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    const [session] = await page.context().cookies();
+    expect(session).toMatchObject({ name: 'simulator_session', httpOnly: true, sameSite: 'Strict', path: '/simulator' });
+    expect(page.url()).not.toContain(system.apiToken);
     await page.getByLabel('Message').fill('/start');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByText('Your balance: 500 credits.').waitFor();
@@ -81,6 +108,8 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     await page.getByText(/A story about "Write a short, kind story about: a brave fox"/).waitFor();
     await page.getByText('Your balance: 450 credits.').waitFor();
     expect(await bubbles().count()).toBeGreaterThanOrEqual(6);
+
+    expect(cspViolations).toEqual([]);
 
     fs.mkdirSync(path.resolve(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'test-artifacts', 'simulator.png'), fullPage: true });

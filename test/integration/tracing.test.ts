@@ -119,9 +119,9 @@ describe('OpenTelemetry tracing', () => {
 
   it('follows a Telegram update into its chat workflow and the messages it sends', async () => {
     // The simulator's demo bot (no bot token configured) plays the Telegram side.
-    const sent = await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/users/${2 ** 52 + 1}/text?token=${system.apiToken}`, {
+    const sent = await fetch(`${system.apiUrl}/simulator/telegram/emulator/bots/1000000001/users/${2 ** 52 + 1}/text`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${system.apiToken}` },
       body: JSON.stringify({ text: '/start', firstName: 'Tracy' }),
     });
     expect(sent.status).toBe(201);

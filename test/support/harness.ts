@@ -15,8 +15,8 @@ function required(name: string): string {
 
 export const temporalAddress = () => required('TEST_TEMPORAL_ADDRESS');
 
-/** A fresh, migrated database on the shared test server, dropped by `drop()`. */
-export async function createTestDatabase(): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
+/** A fresh database on the shared test server (migrated unless told not to), dropped by `drop()`. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
   const serverUrl = new URL(required('TEST_DATABASE_URL'));
   const name = `t_${crypto.randomBytes(6).toString('hex')}`;
   const adminUrl = new URL(serverUrl);
@@ -25,7 +25,7 @@ export async function createTestDatabase(): Promise<{ db: Database; url: string;
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const db = createDatabase(url.toString(), { max: 20 });
-  await applyMigrations(db);
+  if (options.migrate !== false) await applyMigrations(db);
   return {
     db,
     url: url.toString(),

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { rateLimitPerToken, requireBearerToken } from '../../src/api/auth';
+import express, { type Request, type Response } from 'express';
+import { clientKey, FailedAuthLimiter, requireBearerToken } from '../../src/api/auth';
+import { BoundedBuckets } from '../../src/api/bounded-buckets';
 import { errorHandler } from '../../src/api/errors';
 import { createLogger } from '../../src/logger';
 
@@ -18,8 +19,7 @@ describe('API access', () => {
       req.log = createLogger('silent');
       next();
     });
-    app.use(rateLimitPerToken(3, () => now));
-    app.use(requireBearerToken({ operator, readonly }));
+    app.use(requireBearerToken({ operator, readonly }, { perMinute: 3, failures: new FailedAuthLimiter(5, 100, () => now), now: () => now }));
     app.get('/thing', (req, res) => void res.json({ role: req.role }));
     app.post('/thing', (req, res) => void res.status(201).json({ role: req.role }));
     app.use(errorHandler);
@@ -52,5 +52,55 @@ describe('API access', () => {
     expect((await call('GET', readonly)).status).toBe(200);
     now += 20_000;
     expect((await call('GET', operator)).status).toBe(200);
+  });
+
+  it('answers repeated wrong guesses from one client with 429 and Retry-After, even for the right token', async () => {
+    now += 120_000;
+    for (let i = 0; i < 5; i++) expect((await call('GET', `wrong-guess-${i}-0123456789`)).status).toBe(401);
+    const limited = await call('GET', 'wrong-guess-5-0123456789');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('12');
+    expect(await limited.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    // A correct guess now would not be told apart from a wrong one.
+    expect((await call('GET', operator)).status).toBe(429);
+    // Requests without a token are not guesses.
+    now += 12_000;
+    for (let i = 0; i < 10; i++) expect((await call('GET')).status).toBe(401);
+    expect((await call('GET', operator)).status).toBe(200);
+  });
+});
+
+describe('limiter memory', () => {
+  it('100,000 junk tokens from as many clients leave a bounded number of buckets', () => {
+    const failures = new FailedAuthLimiter(10, 1_000, () => 0);
+    const guard = requireBearerToken({ operator, readonly }, { perMinute: 60, failures, now: () => 0 });
+    const statuses = new Map<number, number>();
+    const res = { setHeader() {} } as unknown as Response;
+    for (let i = 0; i < 100_000; i++) {
+      const headers: Record<string, string> = { authorization: `Bearer junk-${i}` };
+      const req = { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, method: 'GET', get: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
+      guard(req, res, (err?: unknown) => {
+        const status = (err as { status?: number } | undefined)?.status ?? 200;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      });
+    }
+    expect(statuses.get(401)).toBe(100_000);
+    expect(guard.bucketCount()).toBeLessThanOrEqual(1_000);
+  });
+
+  it('drops buckets that have refilled, and the least recently used past the bound', () => {
+    let now = 0;
+    const buckets = new BoundedBuckets(2, 2, 3, () => now);
+    for (const key of ['a', 'b', 'c', 'd']) expect(buckets.take(key)).toBe(0);
+    expect(buckets.size).toBe(3);
+    now += 60_000;
+    buckets.take('e');
+    expect(buckets.size).toBeLessThanOrEqual(2);
+  });
+
+  it('charges an IPv6 client by its /64', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe(clientKey('2001:db8:1:2:bbbb::2'));
+    expect(clientKey('2001:db8:1:3::1')).not.toBe(clientKey('2001:db8:1:2::1'));
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
   });
 });

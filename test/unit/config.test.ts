@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, simulatorEnabled } from '../../src/config';
 
 const noEnvFile = '/nonexistent/.env';
 
@@ -20,6 +20,18 @@ describe('configuration', () => {
     });
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('runs the simulator on its own only in local development on loopback; elsewhere it is opt-in', () => {
+    const enabled = (env: Record<string, string>) => simulatorEnabled(loadConfig(env, noEnvFile));
+    expect(loadConfig({}, noEnvFile).API_HOST).toBe('127.0.0.1');
+    expect(enabled({})).toBe(true);
+    expect(enabled({ API_HOST: '::1' })).toBe(true);
+    expect(enabled({ API_HOST: '0.0.0.0' })).toBe(false);
+    expect(enabled({ NODE_ENV: 'test' })).toBe(false);
+    expect(enabled({ NODE_ENV: 'production', API_TOKEN: 'x'.repeat(16) })).toBe(false);
+    expect(enabled({ SIMULATOR: 'off' })).toBe(false);
+    expect(enabled({ SIMULATOR: 'on', API_HOST: '0.0.0.0' })).toBe(true);
   });
 
   it('names every bad variable at once, with the reason', () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +32,9 @@ describe('the OpenAPI document', () => {
       logger: createLogger('silent'),
       apiToken: 'operator-token-0123456789',
       rateLimitPerMinute: 100,
+      authFailuresPerMinute: 30,
+      maxStreamsPerToken: 20,
+      metricsDatabaseRefreshMs: 15_000,
       generations: generationSettings(config),
       telegramTarget: { temporal: {} as Client, taskQueue: 'q', floodLimitPerMinute: 100 },
       bots: { cipher: new TokenCipher('k'.repeat(16)), apiRoot: 'http://127.0.0.1:1' },
@@ -98,5 +102,21 @@ describe('the OpenAPI document', () => {
     const page = await fetch(`${base}/docs`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('/openapi.json');
+  });
+
+  it('serves /docs with a strict content security policy: its own inline script only, never framed', async () => {
+    const page = await fetch(`${base}/docs`);
+    const html = await page.text();
+    const csp = page.headers.get('content-security-policy') ?? '';
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain(`script-src 'sha256-${crypto.createHash('sha256').update(script).digest('base64')}'`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    // Every answer is marked not to be sniffed, JSON included.
+    expect((await fetch(`${base}/openapi.json`)).headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

@@ -252,6 +252,7 @@ function expressionSection(): string {
     '',
     `- an expression (or one placeholder) is at most ${limits.MAX_EXPRESSION_LENGTH} characters, a template at most ${limits.MAX_TEMPLATE_LENGTH} characters with at most ${limits.MAX_PLACEHOLDERS} placeholders;`,
     `- nesting (parentheses, calls, indexes, operators) is at most ${limits.MAX_DEPTH} levels deep;`,
+    `- data compared or turned into text (\`==\`, \`contains\`, \`json\`, templates) may be nested at most ${limits.MAX_DATA_DEPTH} levels deep;`,
     `- one evaluation or rendering takes at most ${limits.MAX_STEPS} steps and produces strings of at most ${limits.MAX_STRING_LENGTH} characters;`,
     `- regular expressions (\`pattern\` fields) are at most ${MAX_PATTERN_LENGTH} characters; they run on RE2, in time linear in the text whatever the pattern (see below).`,
     '',

@@ -13,3 +13,5 @@ export const MAX_DEPTH = 64;
 export const MAX_STEPS = 10_000;
 /** Longest string an evaluation or render may produce. */
 export const MAX_STRING_LENGTH = 65_536;
+/** Deepest nesting of lists and objects in data an evaluation compares or turns into text. */
+export const MAX_DATA_DEPTH = 100;

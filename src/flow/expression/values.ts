@@ -1,5 +1,5 @@
 import { ExpressionRuntimeError } from './errors';
-import { MAX_STEPS, MAX_STRING_LENGTH } from './limits';
+import { MAX_DATA_DEPTH, MAX_STEPS, MAX_STRING_LENGTH } from './limits';
 
 /** Everything an expression can produce: JSON-like data. */
 export type Value = null | boolean | number | string | readonly Value[] | { readonly [key: string]: Value };
@@ -106,18 +106,31 @@ export function isTruthy(v: Value): boolean {
   return v !== null && v !== false && v !== 0 && v !== '';
 }
 
+/**
+ * Data (an HTTP response, a variable) may be nested arbitrarily deep, and walking it recurses:
+ * past MAX_DATA_DEPTH levels the evaluation fails with a clear error instead of overflowing the
+ * stack (which would take the whole workflow task down).
+ */
+function checkDepth(depth: number, position: number): void {
+  if (depth > MAX_DATA_DEPTH) {
+    throw new ExpressionRuntimeError('too-deep', `data nested deeper than ${MAX_DATA_DEPTH} levels`, position);
+  }
+}
+
 /** Structural equality without coercion: 1 == "1" is false, [1] == [1] is true. */
-export function valuesEqual(a: Value, b: Value, budget: Budget, position: number): boolean {
+export function valuesEqual(a: Value, b: Value, budget: Budget, position: number, depth = 0): boolean {
   budget.charge(1, position);
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return false;
-    return a.every((item, i) => valuesEqual(toValue(item), toValue(b[i]), budget, position));
+    checkDepth(depth + 1, position);
+    return a.every((item, i) => valuesEqual(toValue(item), toValue(b[i]), budget, position, depth + 1));
   }
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = Object.keys(a).filter((k) => !FORBIDDEN_NAMES.has(k));
     if (keys.length !== Object.keys(b).filter((k) => !FORBIDDEN_NAMES.has(k)).length) return false;
-    return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && valuesEqual(lookup(a, k), lookup(b, k), budget, position));
+    checkDepth(depth + 1, position);
+    return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && valuesEqual(lookup(a, k), lookup(b, k), budget, position, depth + 1));
   }
   return false;
 }
@@ -131,15 +144,17 @@ export function displayString(v: Value, budget: Budget, position: number): strin
 }
 
 /** JSON text of a value; charged per element so a huge input cannot stall the caller. */
-export function toJson(v: Value, budget: Budget, position: number): string {
+export function toJson(v: Value, budget: Budget, position: number, depth = 0): string {
   budget.charge(1, position);
   let out: string;
   if (Array.isArray(v)) {
-    out = `[${v.map((item) => toJson(toValue(item), budget, position)).join(',')}]`;
+    checkDepth(depth + 1, position);
+    out = `[${v.map((item) => toJson(toValue(item), budget, position, depth + 1)).join(',')}]`;
   } else if (v !== null && typeof v === 'object') {
+    checkDepth(depth + 1, position);
     const parts = Object.keys(v)
       .filter((k) => !FORBIDDEN_NAMES.has(k))
-      .map((k) => `${JSON.stringify(k)}:${toJson(lookup(v, k), budget, position)}`);
+      .map((k) => `${JSON.stringify(k)}:${toJson(lookup(v, k), budget, position, depth + 1)}`);
     out = `{${parts.join(',')}}`;
   } else {
     out = JSON.stringify(v);

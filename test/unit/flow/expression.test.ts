@@ -294,6 +294,21 @@ describe('hostile input', () => {
     expect(evaluate(`${'('.repeat(60)}1${')'.repeat(60)}`)).toBe(1);
   });
 
+  it('refuses data nested deeper than the limit with a clear error, not a stack overflow', () => {
+    const nest = (depth: number): unknown => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
+      return v;
+    };
+    const deep = { run: { a: nest(3_000), b: nest(3_000) } };
+    for (const source of ['json(run.a)', 'string(run.a)', '"x" + run.a', 'run.a == run.b', 'contains([run.a], run.b)', 'join([run.a])']) {
+      const error = errorOf(() => evaluate(source, deep));
+      expect([source, error.code, error.detail]).toEqual([source, 'too-deep', 'data nested deeper than 100 levels']);
+    }
+    expect(evaluate('json(run.a)', { run: { a: nest(100) } })).toMatch(/^\[\{"a":\[/);
+    expect(evaluate('run.a == run.b', { run: { a: nest(100), b: nest(100) } })).toBe(true);
+  });
+
   it('rejects a 100 KB expression by its length, without reading it', () => {
     for (const source of ['a'.repeat(100_000), `"${'x'.repeat(100_000)}"`, `${'('.repeat(50_000)}${')'.repeat(50_000)}`, '1+'.repeat(50_000)]) {
       const error = errorOf(() => compileExpression(source));

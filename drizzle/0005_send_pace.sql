@@ -2,6 +2,7 @@ CREATE TABLE "send_pace" (
 	"key" text PRIMARY KEY NOT NULL,
 	"tat" timestamp (3) with time zone NOT NULL
 );
+
 --> statement-breakpoint
 -- One message's send slot for a bot and a chat, shared by every worker (GCRA: each key keeps the
 -- theoretical arrival time of its next message; a burst may run that far ahead of now). The slot
