@@ -7,7 +7,10 @@ import type { Database } from '../db/client';
 import { analyticsEvents, botVariables, bots, chatStates, flowVersions, flows, users, userVariables } from '../db/schema';
 import { applyVariableUpdate, type FlowVersion, type Value, type VariableType } from '../flow';
 import { generationSettings } from '../generation/request';
+import { fillSecrets, markedSecretNames, maskSecrets } from '../http-node/flow-secrets-fill';
 import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } from '../http-node/request';
+import { readFlowSecrets } from '../bots/flow-secrets';
+import type { TokenCipher } from '../bots/token-cipher';
 import type { Logger } from '../logger';
 import { callbackAnswerLatency, chatEvents, flowStepDuration, flowSteps, replyLatency } from '../metrics';
 import type { AttemptBudget, TelegramGateway } from '../telegram/gateway';
@@ -20,6 +23,8 @@ export interface ChatActivityDeps {
   db: Database;
   logger: Logger;
   telegram: TelegramGateway;
+  /** Decrypts flow secrets for HTTP nodes. */
+  cipher: TokenCipher;
   config: Pick<Config, 'HTTP_NODE_ALLOWLIST' | 'GENERATION_PRICES' | 'TEMPORAL_TASK_QUEUE' | 'GENERATION_HEARTBEAT_TIMEOUT_MS' | 'GENERATION_ATTEMPT_TIMEOUT_MS' | 'GENERATION_MAX_ATTEMPTS'>;
 }
 
@@ -183,7 +188,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     async httpRequest(request: HttpNodeRequest): Promise<HttpNodeResponse> {
-      const response = await performHttpNodeRequest(request, deps.config.HTTP_NODE_ALLOWLIST);
+      // Flow secrets are filled in here, at the last moment, and masked in what comes back.
+      const names = markedSecretNames(request);
+      const values = request.secrets && names.length > 0 ? await readFlowSecrets(db, deps.cipher, request.secrets.botId, names) : new Map<string, string>();
+      const missing = names.filter((name) => !values.has(name));
+      if (missing.length > 0) return { ok: false, status: null, error: `flow secret ${missing.join(', ')} is not set for this bot` };
+      const response = maskSecrets(await performHttpNodeRequest(fillSecrets(request, values), deps.config.HTTP_NODE_ALLOWLIST), values);
       logger.info({ method: request.method, host: safeHost(request.url), ok: response.ok, status: response.status }, 'flow HTTP request');
       return response;
     },

@@ -3,6 +3,7 @@ import type { Database } from '../db/client';
 import type { GenerationProvider } from '../generation/provider';
 import type { Logger } from '../logger';
 import type { TelegramGateway } from '../telegram/gateway';
+import type { TokenCipher } from '../bots/token-cipher';
 import { createChatActivities } from './chat';
 import { createGenerationActivities } from './generation';
 
@@ -11,6 +12,7 @@ export interface ActivityDeps {
   logger: Logger;
   provider: GenerationProvider;
   telegram: TelegramGateway;
+  cipher: TokenCipher;
   config: Config;
 }
 

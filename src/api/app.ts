@@ -11,6 +11,7 @@ import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
 import { baselineHeaders } from './html-page';
 import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from './auth';
+import { botSecretsRouter } from './bot-secrets';
 import { botsRouter, type BotsDeps } from './bots';
 import { chatEventsRouter } from './chat-events';
 import { errorHandler, notFoundHandler } from './errors';
@@ -93,6 +94,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookSecrets }));
   api.use(flowsRouter({ db: deps.db }));
+  api.use(botSecretsRouter({ db: deps.db, cipher: deps.bots.cipher }));
   api.use(chatEventsRouter({ db: deps.db, telegramTarget: deps.telegramTarget }));
   api.use(auditRouter({ db: deps.db }));
   api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, maxStreamsPerToken: deps.maxStreamsPerToken, telegramTarget: deps.telegramTarget }));

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 
 /** What a ciphertext holds, bound into it as associated data: a row cannot lend its secret to another. */
-export type SecretContext = { botId: string; purpose: 'token' | 'webhook-secret' };
+export type SecretContext = { botId: string; purpose: 'token' | 'webhook-secret' | `flow-secret:${string}` };
 
 const contextBytes = ({ botId, purpose }: SecretContext) => Buffer.from(`bot:${botId}:${purpose}`, 'utf8');
 

@@ -83,6 +83,19 @@ export const flowVersions = pgTable(
   (t) => [uniqueIndex('flow_versions_flow_version').on(t.botId, t.flowId, t.version)],
 );
 
+/** Flow secrets of a bot (src/bots/flow-secrets.ts): encrypted, bound to the bot and the name. */
+export const botSecrets = pgTable(
+  'bot_secrets',
+  {
+    botId: text('bot_id').notNull().references(() => bots.id),
+    name: text('name').notNull(),
+    ciphertext: text('ciphertext').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.name] })],
+);
+
 /** Chat-scoped variables of a conversation that went idle, restored when it resumes. */
 export const chatStates = pgTable(
   'chat_states',

@@ -30,11 +30,14 @@ export interface TemplateOptions {
   readonly max?: number;
   /** What the literal start of the template must look like, and the message when it does not. */
   readonly prefix?: readonly [RegExp, string];
+  /** Extra roots its placeholders may read (see fieldRoots). */
+  readonly roots?: readonly string[];
 }
 
-export function templateField(description: string, { max = MAX_TEMPLATE_LENGTH, prefix }: TemplateOptions = {}) {
+export function templateField(description: string, { max = MAX_TEMPLATE_LENGTH, prefix, roots = [] }: TemplateOptions = {}) {
   const base = z.string().min(1).max(max);
-  return (prefix === undefined ? base : base.regex(prefix[0], prefix[1])).meta({ description, [KIND_KEY]: 'template' });
+  const meta = roots.length > 0 ? { description, [KIND_KEY]: 'template', [ROOTS_KEY]: [...roots] } : { description, [KIND_KEY]: 'template' };
+  return (prefix === undefined ? base : base.regex(prefix[0], prefix[1])).meta(meta);
 }
 
 export function expressionField(description: string, roots: readonly string[] = []) {

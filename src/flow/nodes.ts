@@ -401,16 +401,17 @@ export const nodeCatalogue = {
     summary: 'Calls an HTTP API. 2xx responses take `success` (after `saveResponse`); other statuses, network errors and timeouts take `error`.',
     data: dataSchema({
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET').meta({ description: 'HTTP method.' }),
-      url: templateField('URL; the scheme and host are literal text, placeholders may follow them.', {
+      url: templateField('URL; the scheme and host are literal text, placeholders may follow them (`secret.NAME` too).', {
         max: 2_000,
         prefix: [HTTP_URL, 'must start with http:// or https:// and a literal host'],
+        roots: ['secret'],
       }),
       headers: z
-        .record(headerNameSchema, templateField('Header value.', { max: 1_000 }))
+        .record(headerNameSchema, templateField('Header value; `{{ secret.NAME }}` puts in a flow secret, e.g. `Bearer {{ secret.API_KEY }}`.', { max: 1_000, roots: ['secret'] }))
         .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers')
         .meta({ description: 'Request headers.' })
         .optional(),
-      body: templateField('Request body; use json(…) to insert values into JSON safely.').optional(),
+      body: templateField('Request body; use json(…) to insert values into JSON safely.', { roots: ['secret'] }).optional(),
       timeoutMs: durationField('Time limit for the request in milliseconds (1 s to 30 s).', 1_000, 30_000).default(10_000),
       saveResponse: z.array(responseMappingSchema).max(20).meta({ description: 'Variables to set from a successful response.' }).optional(),
     }).superRefine((data, ctx) => {

@@ -18,6 +18,8 @@ export interface ContextRoot {
   readonly fields: Readonly<Record<string, string>>;
   /** Fields holding free-form data: names below them are not checked. */
   readonly openFields?: readonly string[];
+  /** Any name may follow the root (its members are named by the bot's data, like secrets). */
+  readonly anyMember?: string;
 }
 
 /** Read-only context available to every expression and template. */
@@ -63,5 +65,11 @@ export const fieldRoots: Readonly<Record<string, ContextRoot>> = {
       headers: 'Response headers, names in lower case.',
     },
     openFields: ['body', 'headers'],
+  },
+  secret: {
+    description:
+      "The bot's flow secrets, in the `url`, `headers` and `body` of action.http: `{{ secret.API_KEY }}`. Set them with `PUT /api/bots/{botId}/secrets/{name}`; the value is put in by the worker when the request is sent, so it never appears in the flow, in API answers or in the chat's workflow history (and is masked as [secret] in a response that echoes it).",
+    fields: {},
+    anyMember: 'A secret\'s name: a letter or "_", then letters, digits or "_".',
   },
 };

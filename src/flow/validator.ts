@@ -224,6 +224,10 @@ class FlowChecker {
         continue;
       }
       const [member] = ref.path;
+      if (root.anyMember !== undefined) {
+        if (member === undefined || ref.path.length > 1) this.report('unknown-name', path, `name one ${ref.root} (like ${ref.root}.NAME) at position ${ref.position}`, node.id);
+        continue;
+      }
       if (member !== undefined && !Object.prototype.hasOwnProperty.call(root.fields, member)) {
         this.report('unknown-name', path, `${name} does not exist; ${ref.root} has ${Object.keys(root.fields).join(', ')} (position ${ref.position})`, node.id);
       }

@@ -21,6 +21,8 @@ export interface HttpNodeRequest {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** The request carries flow-secret markers of this nonce, to fill in from this bot's secrets. */
+  secrets?: { botId: string; nonce: string };
 }
 
 export type HttpNodeResponse =

@@ -53,6 +53,7 @@ export function activitiesFor(deps: { db: Database; config: Config; logger: Logg
     logger: deps.logger.child({ component: 'activities' }),
     provider: deps.provider ?? providerFromConfig(config),
     telegram: gatewayFromConfig(db, cipher, config, deps.simulatorApiRoot),
+    cipher,
     config,
   });
 }

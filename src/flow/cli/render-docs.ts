@@ -193,6 +193,7 @@ function rootRows(roots: Readonly<Record<string, ContextRoot>>): string[] {
       const open = spec.openFields?.includes(field) === true ? ' Any names below it may be read.' : '';
       return `| ${code(`${root}.${field}`)} | ${cell(description + open)} |`;
     }),
+    ...(spec.anyMember === undefined ? [] : [`| ${code(`${root}.NAME`)} | ${cell(spec.anyMember)} |`]),
   ]);
 }
 

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  uuid4,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,6 +17,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChatActivities, ScopedVariable } from '../../activities/chat';
 import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
 import { compileAuthorRegex, compileLegacyRegex } from '../../flow/regex';
+import { secretMarker, secretNamesIn } from '../../flow/secret-markers';
 import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
 import { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
@@ -632,14 +634,20 @@ export class ChatSession {
     // A regular (not local) activity: an author's API may be slow, and must not hold the
     // workflow task. Not retried: a POST may not be safe to repeat.
     const http = proxyActivities<ChatActivities>({ startToCloseTimeout: data.timeoutMs + 5_000, retry: { maximumAttempts: 1 } });
+    // Flow secrets are not known here: they are rendered as markers the activity fills in.
+    const names = secretNamesIn([data.url, ...Object.values(data.headers ?? {}), ...(data.body === undefined ? [] : [data.body])]);
+    const nonce = names.length > 0 ? uuid4() : undefined;
+    const scope = this.scope(nonce === undefined ? undefined : { secret: Object.fromEntries(names.map((name) => [name, secretMarker(nonce, name)])) });
+    const render = (template: string) => renderTemplate(template, scope);
     let response: Awaited<ReturnType<ChatActivities['httpRequest']>>;
     try {
       response = await http.httpRequest({
         method: data.method,
-        url: this.render(data.url),
-        headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, this.render(v)])),
-        body: data.body === undefined ? undefined : this.render(data.body),
+        url: render(data.url),
+        headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, render(v)])),
+        body: data.body === undefined ? undefined : render(data.body),
         timeoutMs: data.timeoutMs,
+        ...(nonce === undefined ? {} : { secrets: { botId: this.botId, nonce } }),
       });
     } catch (err) {
       // The activity timed out, lost its worker or failed: to the flow, the request failed.
