@@ -1,5 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client';
+import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
+import type { ExternalEvent } from '../workflows/chat/types';
 import { completeJob, createJob, debitJob, refundAndCloseJob, type JobStatus, type NewJob } from '../generation/jobs';
 import {
   PermanentProviderError,
@@ -22,7 +24,7 @@ export const generationErrors = {
  * The generation saga's steps. Each is idempotent, keyed by the job id: Temporal retries an
  * activity whose worker died, and the retry must find the work done rather than do it again.
  */
-export function createGenerationActivities(deps: { db: Database; provider: GenerationProvider; logger: Logger }) {
+export function createGenerationActivities(deps: { db: Database; provider: GenerationProvider; logger: Logger; chats?: DeliveryTarget }) {
   const { db, provider, logger } = deps;
   return {
     async createGenerationJob(job: NewJob): Promise<void> {
@@ -68,6 +70,12 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
 
     async completeGenerationJob(jobId: string, result: GenerationResult): Promise<JobStatus> {
       return completeJob(db, jobId, result);
+    },
+
+    /** Tells a chat a job's outcome; signal-with-start, so a chat at rest is started for it. */
+    async notifyChat(chat: { botId: string; chatId: string }, event: ExternalEvent): Promise<void> {
+      if (!deps.chats) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to reach chats', 'NoChatDelivery');
+      await signalChat(deps.chats, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'event', event });
     },
 
     async refundAndCloseGenerationJob(jobId: string, status: 'failed' | 'cancelled' | 'rejected', error: string): Promise<{ status: JobStatus; refunded: boolean; result?: unknown }> {

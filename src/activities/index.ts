@@ -4,6 +4,7 @@ import type { GenerationProvider } from '../generation/provider';
 import type { Logger } from '../logger';
 import type { TelegramGateway } from '../telegram/gateway';
 import type { TokenCipher } from '../bots/token-cipher';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { createChatActivities } from './chat';
 import { createGenerationActivities } from './generation';
 
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   telegram: TelegramGateway;
   cipher: TokenCipher;
   config: Config;
+  /** Where chat workflows run: jobs tell their chat the outcome (absent: such jobs cannot). */
+  chats?: DeliveryTarget;
 }
 
 /** All activities the worker registers, bound to their dependencies. */

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
-import type { DeliveryTarget } from '../ingress/deliver';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { WebhookSecretCache, webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
 import { SimulatorSessions } from '../simulator/session';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import { identifierSchema } from '../flow/fields';
-import { chatTypeOfId, signalChat, type DeliveryTarget } from '../ingress/deliver';
+import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { chatWorkflowId } from '../temporal/workflow-ids';
 import { audit } from './audit';
 import { ApiError } from './errors';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { getJob } from '../generation/jobs';
 import { requestGeneration, type GenerationDeps } from '../generation/request';
-import { chatTypeOfId, signalChat, type DeliveryTarget } from '../ingress/deliver';
+import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { BotId, ChatId, JobKind, UserId } from '../temporal/search-attributes';
 import { chatRefOfWorkflowId } from '../temporal/workflow-ids';
 import { chatState, chatSteps } from '../workflows/chat/messages';

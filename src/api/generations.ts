@@ -21,6 +21,13 @@ export const createGenerationBody = z.object({
   kind: z.string().min(1).max(32),
   prompt: z.string().min(1).max(20_000),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** A chat to tell the outcome (its trigger.event `generation_finished` runs). */
+  chat: z
+    .object({
+      botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'),
+      chatId: z.string().regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'),
+    })
+    .optional(),
 });
 export const generationParams = z.object({ id: z.string().min(1).max(300) });
 

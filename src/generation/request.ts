@@ -82,6 +82,7 @@ export async function requestGeneration(deps: GenerationDeps, body: GenerationRe
       chatId: body.chat?.chatId,
     },
     policy: deps.policy,
+    ...(body.chat ? { notifyChat: body.chat } : {}),
   };
   try {
     await deps.temporal.workflow.start('generationWorkflow', {

@@ -1,25 +1,7 @@
-import type { Client } from '@temporalio/client';
 import { updatesReceived } from '../metrics';
 import type { InboundUpdate } from '../telegram/inbound';
-import { BotId, ChatId } from '../temporal/search-attributes';
-import { chatWorkflowId } from '../temporal/workflow-ids';
-import type { chatWorkflow } from '../workflows/chat/chat-workflow';
-import { chatEvent, chatRestart, chatUpdate } from '../workflows/chat/messages';
-import type { ChatInput, ChatMessage, ExternalEvent, RestartRequest } from '../workflows/chat/types';
+import { signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { inSpan } from '../tracing';
-
-export interface DeliveryTarget {
-  temporal: Client;
-  taskQueue: string;
-  floodLimitPerMinute: number;
-}
-
-/** A chat as signal-with-start needs it: its id and its type (which sets its outbound pace). */
-export interface ChatRef {
-  botId: string;
-  chatId: string;
-  chatType: InboundUpdate['chatType'];
-}
 
 /**
  * Hands an update to its chat's workflow with signal-with-start: it reaches the running
@@ -32,38 +14,4 @@ export async function deliverUpdate(target: DeliveryTarget, botId: string, updat
     signalChat(target, { botId, chatId: update.chatId, chatType: update.chatType }, { kind: 'update', update }),
   );
   updatesReceived.inc({ bot: botId, mode });
-}
-
-/**
- * Any message to a chat (an update, an API event, an operator's restart), the same way: a chat
- * at rest (idle, blocked) is started for it, a running one receives it.
- */
-export function signalChat(target: DeliveryTarget, chat: ChatRef, message: ChatMessage) {
-  const common = {
-    workflowId: chatWorkflowId(chat.botId, chat.chatId),
-    taskQueue: target.taskQueue,
-    args: [{ botId: chat.botId, chatId: chat.chatId, chatType: chat.chatType, floodLimitPerMinute: target.floodLimitPerMinute }] as [ChatInput],
-    typedSearchAttributes: [
-      { key: BotId, value: chat.botId },
-      { key: ChatId, value: chat.chatId },
-    ],
-  };
-  const start = target.temporal.workflow;
-  switch (message.kind) {
-    case 'update':
-      return start.signalWithStart<typeof chatWorkflow, [InboundUpdate]>('chatWorkflow', { ...common, signal: chatUpdate, signalArgs: [message.update] });
-    case 'event':
-      return start.signalWithStart<typeof chatWorkflow, [ExternalEvent]>('chatWorkflow', { ...common, signal: chatEvent, signalArgs: [message.event] });
-    case 'restart':
-      return start.signalWithStart<typeof chatWorkflow, [RestartRequest]>('chatWorkflow', { ...common, signal: chatRestart, signalArgs: [message.restart] });
-  }
-}
-
-/**
- * The type of a chat known only by its id (an API event, a restart): Telegram gives groups,
- * supergroups and channels negative ids and private chats positive ones. 'group' stands for all
- * of the former; it only sets the pace of sends, which is the same for them.
- */
-export function chatTypeOfId(chatId: string): InboundUpdate['chatType'] {
-  return chatId.startsWith('-') ? 'group' : 'private';
 }

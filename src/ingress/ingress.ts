@@ -10,7 +10,7 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
 import { registerDemoBot, type Simulator } from '../simulator/simulator';
-import type { DeliveryTarget } from './deliver';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { subscribedUpdates } from '../telegram/inbound';
 import { PollingLoop } from './polling';
 import { webhookPath } from './webhook';

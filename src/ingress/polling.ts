@@ -1,7 +1,8 @@
 import type { Telegram } from 'telegraf';
 import type { Logger } from '../logger';
 import { MalformedUpdateError, normaliseUpdate, subscribedUpdates, type InboundUpdate } from '../telegram/inbound';
-import { deliverUpdate, type DeliveryTarget } from './deliver';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
+import { deliverUpdate } from './deliver';
 
 /**
  * Long polling for one bot. The offset that confirms updates to Telegram advances only after

@@ -6,7 +6,8 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import { z } from 'zod';
 import { MalformedUpdateError, normaliseUpdate, telegramUpdateSchema } from '../telegram/inbound';
-import { deliverUpdate, type DeliveryTarget } from './deliver';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
+import { deliverUpdate } from './deliver';
 import { routeTo } from '../api/route';
 
 export const webhookPath = (botId: string) => `/telegram/${botId}/webhook`;

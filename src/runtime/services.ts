@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { createDatabase, type Database } from '../db/client';
 import { providerFromConfig } from '../generation/providers';
 import { generationSettings } from '../generation/request';
-import type { DeliveryTarget } from '../ingress/deliver';
+import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { Ingress } from '../ingress/ingress';
 import type { GenerationProvider } from '../generation/provider';
 import { outdatedActiveVersions } from '../bots/registry';
@@ -46,7 +46,7 @@ export interface Services {
 }
 
 /** The worker's activities, wired as in production (tests pass their own provider). */
-export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; provider?: GenerationProvider; simulatorApiRoot?: string }) {
+export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; temporal?: Client; provider?: GenerationProvider; simulatorApiRoot?: string }) {
   const { db, config, cipher } = deps;
   return createActivities({
     db,
@@ -54,6 +54,7 @@ export function activitiesFor(deps: { db: Database; config: Config; logger: Logg
     provider: deps.provider ?? providerFromConfig(config),
     telegram: gatewayFromConfig(db, cipher, config, deps.simulatorApiRoot),
     cipher,
+    ...(deps.temporal ? { chats: deliveryTarget(deps.temporal, config) } : {}),
     config,
   });
 }
@@ -131,7 +132,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: activitiesFor({ db, config, logger, cipher, simulatorApiRoot: options.simulator?.apiRoot }),
+      activities: activitiesFor({ db, config, logger, cipher, temporal, simulatorApiRoot: options.simulator?.apiRoot }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),

@@ -15,6 +15,7 @@ import {
 import type { GenerationActivities } from '../activities/generation';
 import type { NewJob } from '../generation/jobs';
 import type { GenerationResult } from '../generation/provider';
+import type { ExternalEvent } from './chat/types';
 
 /**
  * A paid generation as a saga: create the job → debit → generate → complete; on failure, timeout
@@ -31,8 +32,13 @@ export interface GenerationPolicy {
 export interface GenerationInput {
   job: NewJob;
   policy: GenerationPolicy;
-  /** A chat workflow to tell the outcome (the chat runtime shows the result or the refund). */
+  /** A chat workflow to tell the outcome by signal (histories from before notifyChat). */
   notifyWorkflowId?: string;
+  /**
+   * A chat to tell the outcome, as the event `generation_finished` (for its trigger.event): by
+   * signal-with-start, so a chat that went idle meanwhile is started for it.
+   */
+  notifyChat?: { botId: string; chatId: string };
 }
 
 export type GenerationStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
@@ -50,6 +56,15 @@ type Step = 'creating' | 'debiting' | 'generating' | 'completing' | 'compensatin
 export const generationStep = defineQuery<Step>('generationStep');
 /** Sent to `notifyWorkflowId` when the job settles. */
 export const generationFinished = defineSignal<[GenerationOutcome]>('generationFinished');
+
+/** The outcome as the chat's event `generation_finished`: what a flow reads as `event.payload`. */
+export function generationFinishedEvent(outcome: GenerationOutcome): ExternalEvent {
+  return {
+    name: 'generation_finished',
+    payload: { jobId: outcome.jobId, status: outcome.status, refunded: outcome.refunded, text: outcome.result?.text ?? null, error: outcome.error ?? null },
+    eventId: `generation:${outcome.jobId}`,
+  };
+}
 
 // Bookkeeping talks to our own PostgreSQL: retried until it answers, since giving up would
 // leave a job half-settled. Local activities: each is one short transaction, and running it in
@@ -105,7 +120,10 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   }
 
   step = 'done';
-  if (input.notifyWorkflowId) await notify(input.notifyWorkflowId, outcome);
+  if (input.notifyChat) {
+    const chat = input.notifyChat;
+    await CancellationScope.nonCancellable(() => books.notifyChat(chat, generationFinishedEvent(outcome)));
+  } else if (input.notifyWorkflowId) await notify(input.notifyWorkflowId, outcome);
   // A cancelled job ends as a cancelled execution (as Temporal's UI and list filters expect),
   // after its compensation has run; the outcome is in the database either way.
   if (cancellation && outcome.status === 'cancelled') throw cancellation;

@@ -383,3 +383,40 @@ describe('state within Temporal’s limits', () => {
     }
   });
 });
+
+describe('jobs started through the API for a chat', () => {
+  it('tell that chat their outcome, whether it is running or at rest', async () => {
+    const told = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'hi', type: 'message.text', data: { text: 'hi' } },
+        { id: 'finished', type: 'trigger.event', data: { name: 'generation_finished' } },
+        { id: 'say', type: 'message.text', data: { text: 'job {{ event.payload.status }}, refunded: {{ event.payload.refunded }}' } },
+      ],
+      [edge('start', 'hi'), edge('finished', 'say')],
+    );
+    const system = await startChatSystem({ flow: told });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.length === 1);
+      const userId = `tg:${system.botId}:${user.id}`;
+      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 100 }, { 'Idempotency-Key': 'gift' });
+      const chat = { botId: system.botId, chatId: String(user.chatId) };
+      const started = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'a fox', chat }, { 'Idempotency-Key': 'job-1' });
+      expect(started.status).toBe(202);
+      await system.until(user.chatId, (t) => t.includes('job completed, refunded: false'));
+
+      // The chat at rest (here: ended by an operator): the outcome starts it again.
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      await handle.terminate('test: the chat is at rest');
+      await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'a [fail] fox', chat }, { 'Idempotency-Key': 'job-2' });
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['hi', 'job completed, refunded: false', 'job failed, refunded: true']);
+
+      const bad = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'x', chat: { botId: 'x', chatId: '1' } }, { 'Idempotency-Key': 'job-3' });
+      expect(bad.body.error.details[0].field).toBe('body.chat.botId');
+    } finally {
+      await system.stop();
+    }
+  });
+});

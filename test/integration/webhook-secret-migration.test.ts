@@ -10,7 +10,7 @@ import { TokenCipher } from '../../src/bots/token-cipher';
 import { errorHandler } from '../../src/api/errors';
 import { loadConfig } from '../../src/config';
 import { applyMigrations, migrationsFolder } from '../../src/db/migrate';
-import type { DeliveryTarget } from '../../src/ingress/deliver';
+import type { DeliveryTarget } from '../../src/temporal/chat-delivery';
 import { Ingress } from '../../src/ingress/ingress';
 import { webhookRouter } from '../../src/ingress/webhook';
 import { createLogger } from '../../src/logger';

@@ -120,6 +120,7 @@ export async function startGenerationSystem(
           config,
           logger,
           cipher,
+          temporal: temporal.client,
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
         shutdownGraceTime: '1s',

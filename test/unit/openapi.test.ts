@@ -78,7 +78,7 @@ describe('the OpenAPI document', () => {
       ]),
     );
     const create = doc.paths['/api/generations']!.post!;
-    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['userId', 'kind', 'prompt', 'params']);
+    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['userId', 'kind', 'prompt', 'params', 'chat']);
     expect(create.parameters.map((p) => p.name)).toContain('Idempotency-Key');
     expect(doc.paths['/api/executions']!.get!.parameters.map((p) => p.name)).toEqual(
       expect.arrayContaining(['bot', 'chat', 'user', 'kind', 'status', 'startedAfter', 'limit', 'cursor']),

@@ -1,5 +1,5 @@
 import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { generationFinished, type GenerationOutcome } from '../generation';
+import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
 import { ChatSession } from './session';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';
@@ -24,16 +24,7 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   });
   setHandler(chatEvent, (event) => void inbox.push({ kind: 'event', event }));
   // A paid generation started through the API on behalf of this chat reports back as an event.
-  setHandler(generationFinished, (outcome: GenerationOutcome) =>
-    void inbox.push({
-      kind: 'event',
-      event: {
-        name: 'generation_finished',
-        payload: { jobId: outcome.jobId, status: outcome.status, refunded: outcome.refunded, text: outcome.result?.text ?? null, error: outcome.error ?? null },
-        eventId: `generation:${outcome.jobId}`,
-      },
-    }),
-  );
+  setHandler(generationFinished, (outcome: GenerationOutcome) => void inbox.push({ kind: 'event', event: generationFinishedEvent(outcome) }));
   setHandler(chatState, () => session.snapshot(inbox.length));
   setHandler(chatSteps, (afterSeq) => session.stepsAfter(afterSeq));
   setHandler(chatRestart, (restart) => void inbox.push({ kind: 'restart', restart }));
