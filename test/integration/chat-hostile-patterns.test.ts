@@ -4,10 +4,7 @@ import { flows, flowVersions } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatSteps } from '../../src/workflows/chat/messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
-
-type Node = { id: string; type: string; data: Record<string, unknown> };
-const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
-const flow = (nodes: Node[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+import { edge, flow } from '../support/flow-json';
 
 // The security review's bot: a text trigger whose pattern backtracks catastrophically on
 // JavaScript's RegExp (55 s for the 41 characters below), and a wait with another such pattern.

@@ -8,10 +8,7 @@ import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatState, chatSteps } from '../../src/workflows/chat/messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
-
-type Node = { id: string; type: string; data: Record<string, unknown> };
-const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
-const flow = (nodes: Node[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+import { edge, flow } from '../support/flow-json';
 
 const greeter = flow(
   [

@@ -8,10 +8,7 @@ import { chatEvent, chatState } from '../../src/workflows/chat/messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
 import { testApiToken } from '../support/generation-system';
-
-type Node = { id: string; type: string; data: Record<string, unknown> };
-const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${sourceHandle ?? 'next'}-${target}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
-const flow = (nodes: Node[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+import { edge, flow } from '../support/flow-json';
 
 /** /start shows a menu; every press of "count" adds one and says the total. */
 const counterFlow = flow(
