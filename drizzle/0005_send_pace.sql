@@ -4,6 +4,10 @@ CREATE TABLE "send_pace" (
 );
 
 --> statement-breakpoint
+-- Pace is momentary: after a crash an empty table only means a fresh burst. Unlogged, its writes
+-- skip the WAL and a reservation's commit waits for no disk flush.
+ALTER TABLE "send_pace" SET UNLOGGED;
+--> statement-breakpoint
 -- One message's send slot for a bot and a chat, shared by every worker (GCRA: each key keeps the
 -- theoretical arrival time of its next message; a burst may run that far ahead of now). The slot
 -- is reserved only if it comes within `max_wait_ms` (the caller's deadline): an attempt that could

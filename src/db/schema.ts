@@ -113,6 +113,7 @@ export const chatStates = pgTable(
  * The outbound pace of each bot and each chat, shared by every worker process: the theoretical
  * arrival time of the next message (GCRA). `reserve_send_slot()` (drizzle/0005_send_pace.sql)
  * reads and moves it under a row lock; a row untouched for an hour means nothing and is pruned.
+ * The migration makes it UNLOGGED: no WAL, no flush per reservation, emptied by a crash.
  */
 export const sendPace = pgTable('send_pace', {
   key: text('key').primaryKey(),
