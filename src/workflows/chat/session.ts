@@ -1,33 +1,15 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  executeChild,
-  isCancellation,
-  log,
-  ParentClosePolicy,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  uuid4,
-  WorkflowIdReusePolicy,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { ChatActivities, ScopedVariable } from '../../activities/chat';
-import { evaluateExpression, isTruthy, renderTemplate } from '../../flow/expression';
-import { compileAuthorRegex, compileLegacyRegex } from '../../flow/regex';
-import { secretMarker, secretNamesIn } from '../../flow/secret-markers';
-import type { FlowNode, FlowVersion, NodeOf, VariableDeclaration } from '../../flow/schema';
+import { isCancellation, log, patched } from '@temporalio/workflow';
+import type { ScopedVariable } from '../../activities/chat';
+import { renderTemplate } from '../../flow/expression';
+import { NEXT } from '../../flow/nodes';
+import type { FlowNode, FlowVersion, VariableDeclaration } from '../../flow/schema';
 import { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
-import { BotId, ChatId, JobKind, UserId } from '../../temporal/search-attributes';
-import type { GenerationOutcome } from '../generation';
-import { inlineMarkup, replyMarkup } from './keyboards';
+import { describe, failureType, local } from './activities';
+import { handlerOf, type NodeRuntime, type Outcome, type TriggerMatch } from './nodes';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
-import type { ChatInput, ChatSnapshot, ChatState, ChatStep, ExternalEvent, InboundUpdate, InputContext, RestartRequest, RunFrame, RunState, Suspension, Value } from './types';
+import type { ChatInput, ChatSnapshot, ChatState, ChatStep, ExternalEvent, InboundUpdate, InputContext, RestartRequest, RunFrame, RunState, Value } from './types';
 
-const NEXT = 'next';
 /** Nodes one input may run before the run is stopped; the validator already forbids busy loops. */
 const MAX_STEPS_PER_INPUT = 500;
 /** How many recent update ids are remembered to drop Telegram's redeliveries. */
@@ -36,20 +18,6 @@ const FLOOD_WINDOW_MS = 60_000;
 /** Steps kept in state for the timeline and the live stream. */
 const KEPT_STEPS = 200;
 const DEFAULT_IDLE_MS = 24 * 60 * 60 * 1000;
-
-// Replies and bookkeeping run as local activities: in the worker, without a round trip through
-// the server per step, which is what makes the first reply fast.
-const local = proxyLocalActivities<ChatActivities>({
-  startToCloseTimeout: '20 seconds',
-  retry: {
-    initialInterval: '200 ms',
-    maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: [telegramErrors.blocked, telegramErrors.badRequest, 'UnknownBot', 'VariableUpdateError'],
-  },
-});
-
-/** The node the run continues at after `nodeId` takes `handle`; null ends the frame. */
-type Outcome = { handle: string } | { jump: string } | { suspend: Suspension } | { end: true } | { enter: RunFrame; at: string };
 
 class ChatBlocked extends Error {}
 
@@ -64,7 +32,7 @@ class VariableTooLargeError extends Error {
  * One chat's conversation: the state carried between updates and the interpreter of its flow.
  * The workflow feeds it one input at a time; it never runs two at once.
  */
-export class ChatSession {
+export class ChatSession implements NodeRuntime {
   readonly state: ChatState;
   blocked = false;
   private readonly flows = new Map<string, FlowVersion>();
@@ -93,14 +61,19 @@ export class ChatSession {
     this.lastActivityAt = Date.now();
   }
 
-  private get botId(): string {
+  get botId(): string {
     return this.input.botId;
   }
-  private get chatId(): string {
+  get chatId(): string {
     return this.input.chatId;
   }
   private get isGroup(): boolean {
     return this.input.chatType !== 'private';
+  }
+
+  /** Nodes run so far for the current input. */
+  get stepCount(): number {
+    return this.steps;
   }
 
   /** Loads chat variables saved when the conversation last went idle. */
@@ -285,7 +258,7 @@ export class ChatSession {
     return this.state.steps.filter((step) => step.seq > afterSeq);
   }
 
-  private record(kind: ChatStep['kind'], node: FlowNode | null, detail: string, startedAt = Date.now()): void {
+  record(kind: ChatStep['kind'], node: FlowNode | null, detail: string, startedAt = Date.now()): void {
     this.state.lastSeq += 1;
     this.state.steps.push({
       seq: this.state.lastSeq,
@@ -391,7 +364,7 @@ export class ChatSession {
       try {
         match = triggerMatch(node, update);
       } catch (err) {
-        // A pattern published before the current rules (see searchPattern) never matches.
+        // A pattern published before the current rules (see nodes/patterns.ts) never matches.
         this.record('error', node, describe(err));
         continue;
       }
@@ -420,49 +393,11 @@ export class ChatSession {
   private async tryResume(update: InboundUpdate, context: InputContext): Promise<boolean> {
     const run = this.state.run as RunState;
     const node = this.node(this.frame().flowVersionId, run.suspended.nodeId);
-    if (!node) return false;
-    const keep = { ...context, from: run.context.from };
-    switch (node.type) {
-      case 'wait.text': {
-        if (update.text === null || update.callback) return false;
-        if (node.data.pattern !== undefined) {
-          const match = searchPattern(node.data.pattern, false, update.text);
-          if (!match) {
-            if (node.data.retryPrompt) await this.sendText(node.data.retryPrompt);
-            return true;
-          }
-          keep.message.match = [...match].map((g) => g ?? '');
-        }
-        run.context = keep;
-        await this.loadScoped(run.userId);
-        if (node.data.variable) await this.setVariable(node.data.variable, 'set', update.text);
-        break;
-      }
-      case 'wait.button': {
-        const data = update.callback?.data;
-        if (data === undefined || (node.data.accept && !node.data.accept.includes(data))) return false;
-        run.context = keep;
-        await this.loadScoped(run.userId);
-        if (node.data.variable) await this.setVariable(node.data.variable, 'set', data);
-        break;
-      }
-      case 'wait.contact': {
-        if (!update.contact) {
-          if (update.text !== null && !update.callback && node.data.retryPrompt) {
-            await this.sendText(node.data.retryPrompt);
-            return true;
-          }
-          return false;
-        }
-        run.context = keep;
-        await this.loadScoped(run.userId);
-        if (node.data.variable) await this.setVariable(node.data.variable, 'set', update.contact.phone);
-        break;
-      }
-      default:
-        return false;
-    }
-    await this.advance(node.id, NEXT);
+    const resume = node && handlerOf(node).resume;
+    if (!node || !resume) return false;
+    const taken = await resume(node, update, { ...context, from: run.context.from }, this);
+    if (taken === 'not-mine') return false;
+    if (taken === 'advance') await this.advance(node.id, NEXT);
     return true;
   }
 
@@ -514,220 +449,12 @@ export class ChatSession {
     }
   }
 
-  /** One node: each type does exactly what docs/flows.md says it does. */
-  private async execute(node: FlowNode): Promise<Outcome> {
-    const now = Date.now();
-    switch (node.type) {
-      case 'trigger.command':
-      case 'trigger.text':
-      case 'trigger.callback':
-      case 'trigger.event':
-        return { handle: NEXT };
-      case 'message.text': {
-        const sent = await this.send({
-          method: 'sendMessage',
-          chatId: this.chatId,
-          text: this.render(node.data.text, node.data.parseMode),
-          parseMode: node.data.parseMode,
-          replyMarkup: replyMarkup(node.data.keyboard, this.scope()),
-        });
-        if (sent.messageId !== undefined) this.state.sentBy[node.id] = sent.messageId;
-        return { handle: NEXT };
-      }
-      case 'message.photo':
-      case 'message.video':
-      case 'message.document': {
-        const method = node.type === 'message.photo' ? 'sendPhoto' : node.type === 'message.video' ? 'sendVideo' : 'sendDocument';
-        const data = node.data;
-        const sent = await this.send({
-          method,
-          chatId: this.chatId,
-          media: data.url !== undefined ? this.render(data.url) : (data.fileId as string),
-          caption: data.caption === undefined ? undefined : this.render(data.caption, data.parseMode),
-          parseMode: data.parseMode,
-          replyMarkup: replyMarkup(data.keyboard, this.scope()),
-        });
-        if (sent.messageId !== undefined) this.state.sentBy[node.id] = sent.messageId;
-        return { handle: NEXT };
-      }
-      case 'message.edit': {
-        const messageId = this.targetMessage(node.data.target);
-        if (messageId === null) log.info('message.edit found no message to edit', { node: node.id });
-        else {
-          await this.send({
-            method: 'editMessageText',
-            chatId: this.chatId,
-            messageId,
-            text: this.render(node.data.text, node.data.parseMode),
-            parseMode: node.data.parseMode,
-            replyMarkup: node.data.keyboard ? inlineMarkup(node.data.keyboard, this.scope()) : { inline_keyboard: [] },
-          });
-        }
-        return { handle: NEXT };
-      }
-      case 'message.delete': {
-        const messageId = this.targetMessage(node.data.target);
-        if (messageId !== null) await this.send({ method: 'deleteMessage', chatId: this.chatId, messageId });
-        return { handle: NEXT };
-      }
-      case 'wait.text':
-      case 'wait.button':
-      case 'wait.contact':
-        return { suspend: { nodeId: node.id, kind: 'wait', until: node.data.timeoutMs === undefined ? null : now + node.data.timeoutMs } };
-      case 'logic.condition':
-        return { handle: isTruthy(evaluateExpression(node.data.condition, this.scope())) ? 'true' : 'false' };
-      case 'logic.switch': {
-        const value = evaluateExpression(node.data.value, this.scope());
-        return { handle: node.data.cases.find((c) => c.equals === value)?.id ?? 'default' };
-      }
-      case 'logic.jump':
-        return { jump: node.data.target };
-      case 'logic.delay':
-        return { suspend: { nodeId: node.id, kind: 'delay', until: now + node.data.delayMs } };
-      case 'logic.subflow':
-        return this.callSubflow(node);
-      case 'logic.end':
-        return { end: true };
-      case 'action.set':
-        await this.setVariable(node.data.variable, node.data.op, evaluateExpression(node.data.value, this.scope()));
-        return { handle: NEXT };
-      case 'action.http':
-        return this.httpRequest(node);
-      case 'action.notify': {
-        try {
-          await local.sendTelegram(this.botId, { method: 'sendMessage', chatId: this.render(node.data.chatId), text: this.render(node.data.text, node.data.parseMode), parseMode: node.data.parseMode }, true, null);
-        } catch (err) {
-          // The other chat's trouble (blocked, wrong id) is not this conversation's.
-          log.warn('notify failed', { node: node.id, error: describe(err) });
-        }
-        return { handle: NEXT };
-      }
-      case 'action.analytics': {
-        const properties = Object.fromEntries(Object.entries(node.data.properties ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, this.scope())]));
-        await local.recordAnalytics({ botId: this.botId, chatId: this.chatId, userId: this.run().userId, event: node.data.event, properties, step: `${this.run().context.message.chatId}:${now}:${node.id}:${this.steps}` });
-        return { handle: NEXT };
-      }
-      case 'action.generation':
-        return this.generate(node);
-      case 'action.credits':
-        await this.setVariable(node.data.variable, 'set', await local.readBalance(this.run().userId));
-        return { handle: NEXT };
-    }
+  /** One node: each kind does exactly what docs/flows.md says it does (see nodes/). */
+  private execute(node: FlowNode): Promise<Outcome> {
+    return handlerOf(node).execute(node, this);
   }
 
-  private async callSubflow(node: NodeOf<'logic.subflow'>): Promise<Outcome> {
-    const called = await this.activeFlow(node.data.flowId);
-    const trigger = called?.flow.nodes.find((n) => n.type === 'trigger.event' && n.data.name === node.data.event);
-    if (!called || !trigger) {
-      log.warn('sub-flow not found; continuing', { flowId: node.data.flowId, event: node.data.event });
-      return { handle: NEXT };
-    }
-    const payload = Object.fromEntries(Object.entries(node.data.payload ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, this.scope())]));
-    return {
-      enter: { flowVersionId: called.versionId, run: initialRunValues(called.flow), event: { name: node.data.event, payload }, returnTo: this.edgeTarget(node.id, NEXT) },
-      at: trigger.id,
-    };
-  }
-
-  private async httpRequest(node: NodeOf<'action.http'>): Promise<Outcome> {
-    const { data } = node;
-    // A regular (not local) activity: an author's API may be slow, and must not hold the
-    // workflow task. Not retried: a POST may not be safe to repeat.
-    const http = proxyActivities<ChatActivities>({ startToCloseTimeout: data.timeoutMs + 5_000, retry: { maximumAttempts: 1 } });
-    // Flow secrets are not known here: they are rendered as markers the activity fills in.
-    const names = secretNamesIn([data.url, ...Object.values(data.headers ?? {}), ...(data.body === undefined ? [] : [data.body])]);
-    const nonce = names.length > 0 ? uuid4() : undefined;
-    const scope = this.scope(nonce === undefined ? undefined : { secret: Object.fromEntries(names.map((name) => [name, secretMarker(nonce, name)])) });
-    const render = (template: string) => renderTemplate(template, scope);
-    let response: Awaited<ReturnType<ChatActivities['httpRequest']>>;
-    try {
-      response = await http.httpRequest({
-        method: data.method,
-        url: render(data.url),
-        headers: Object.fromEntries(Object.entries(data.headers ?? {}).map(([k, v]) => [k, render(v)])),
-        body: data.body === undefined ? undefined : render(data.body),
-        timeoutMs: data.timeoutMs,
-        ...(nonce === undefined ? {} : { secrets: { botId: this.botId, nonce } }),
-      });
-    } catch (err) {
-      // The activity timed out, lost its worker or failed: to the flow, the request failed.
-      // Histories recorded before (no marker) stopped the run here.
-      if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched('http-failure-takes-error')) throw err;
-      log.info('HTTP request activity failed', { node: node.id, error: describe(err) });
-      return { handle: 'error' };
-    }
-    if (!response.ok) {
-      log.info('HTTP request failed', { node: node.id, status: response.status, error: response.error });
-      return { handle: 'error' };
-    }
-    const extra = { response: { status: response.status, headers: response.headers, body: response.body } };
-    for (const mapping of data.saveResponse ?? []) {
-      await this.setVariable(mapping.variable, 'set', evaluateExpression(mapping.value, this.scope(extra)));
-    }
-    return { handle: 'success' };
-  }
-
-  private async generate(node: NodeOf<'action.generation'>): Promise<Outcome> {
-    const run = this.run();
-    const prepared = await local.prepareGeneration({
-      botId: this.botId,
-      chatId: this.chatId,
-      userId: run.userId,
-      kind: node.data.kind,
-      prompt: this.render(node.data.prompt),
-      key: this.nextGenerationKey(node.id),
-    });
-    if ('unknownKind' in prepared) {
-      log.warn('unknown generation kind', { kind: prepared.unknownKind });
-      return { handle: 'refunded' };
-    }
-    await this.send({ method: 'sendChatAction', chatId: this.chatId, action: 'typing' }).catch(() => undefined);
-    let outcome: GenerationOutcome;
-    try {
-      outcome = await executeChild('generationWorkflow', {
-        workflowId: prepared.workflowId,
-        taskQueue: prepared.taskQueue,
-        args: [prepared.input],
-        // The job settles its money on its own, even if this chat moves on or goes idle.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: UserId, value: run.userId },
-          { key: JobKind, value: node.data.kind },
-          { key: BotId, value: this.botId },
-          { key: ChatId, value: this.chatId },
-        ],
-      });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        // Its key was used before (it cannot be, keys are unique per request; kept as a guard):
-        // that job settles its own money, and this run goes on without its result.
-        this.record('error', node, `generation ${prepared.workflowId} was started before; not started again`);
-        return { handle: 'refunded' };
-      }
-      if (!(err instanceof ChildWorkflowFailure)) throw err;
-      return { handle: 'refunded' };
-    }
-    if (outcome.status !== 'completed') return { handle: 'refunded' };
-    if (node.data.resultVariable) await this.setVariable(node.data.resultVariable, 'set', outcome.result?.text ?? null);
-    return { handle: 'success' };
-  }
-
-  /**
-   * A paid job's key, unique per request: a counter kept in the chat's state (carried across
-   * continue-as-new) within this chain of runs (a chat that went idle starts a new chain).
-   * Histories from before (no marker) keyed by the last update, which a timer, an event or a
-   * restart reaching the same node reused.
-   */
-  private nextGenerationKey(nodeId: string): string {
-    if (!patched('generation-key-counter')) {
-      return `chat-${this.botId}-${this.chatId}-${this.state.seenUpdateIds[this.state.seenUpdateIds.length - 1] ?? 0}-${nodeId}-${this.steps}`;
-    }
-    this.state.generations = (this.state.generations ?? 0) + 1;
-    return `chat-${this.botId}-${this.chatId}-${workflowInfo().firstExecutionRunId}-${this.state.generations}`;
-  }
-
-  private async setVariable(ref: string, op: 'set' | 'increment' | 'append', operand: Value): Promise<void> {
+  async setVariable(ref: string, op: 'set' | 'increment' | 'append', operand: Value): Promise<void> {
     const [scope, name] = splitRef(ref);
     const flow = this.flow();
     const declared = flow.variables.find((v) => v.scope === scope && v.name === name);
@@ -778,7 +505,7 @@ export class ChatSession {
     if (problem !== undefined && patched('variable-size-caps')) throw new VariableTooLargeError(`variable ${ref} would be ${problem}`);
   }
 
-  private async loadScoped(userId: string): Promise<void> {
+  async loadScoped(userId: string): Promise<void> {
     const flow = this.flow();
     const declared = [...declaredIn(flow, 'user'), ...declaredIn(flow, 'bot')].map(scopedVariable);
     this.scoped = declared.length === 0 ? { user: {}, bot: {} } : await local.loadScopedVariables(this.botId, userId, declared, Date.now());
@@ -799,7 +526,7 @@ export class ChatSession {
     return userId;
   }
 
-  private async activeFlow(flowId: string | null): Promise<{ versionId: string; flow: FlowVersion } | null> {
+  async activeFlow(flowId: string | null): Promise<{ versionId: string; flow: FlowVersion } | null> {
     const resolved = await local.resolveFlow(this.botId, flowId, [...this.flows.keys()]);
     if (!resolved.versionId) return null;
     if (resolved.flow) this.remember(resolved.versionId, resolved.flow);
@@ -834,16 +561,16 @@ export class ChatSession {
     return this.nodeIndex.get(versionId)?.get(nodeId);
   }
 
-  private edgeTarget(nodeId: string, handle: string): string | null {
+  edgeTarget(nodeId: string, handle: string): string | null {
     const edge = this.flow().edges.find((e) => e.source === nodeId && (e.sourceHandle ?? NEXT) === handle);
     return edge?.target ?? null;
   }
 
-  private run(): RunState {
+  run(): RunState {
     if (!this.state.run) throw new Error('no run in progress');
     return this.state.run;
   }
-  private frame(): RunFrame {
+  frame(): RunFrame {
     const frames = this.run().frames;
     return frames[frames.length - 1] as RunFrame;
   }
@@ -853,7 +580,7 @@ export class ChatSession {
     return flow;
   }
 
-  private scope(extra?: Record<string, unknown>): Record<string, unknown> {
+  scope(extra?: Record<string, unknown>): Record<string, unknown> {
     const run = this.run();
     return expressionScope({
       frame: this.frame(),
@@ -865,21 +592,21 @@ export class ChatSession {
     });
   }
 
-  private render(template: string, parseMode?: 'HTML' | 'MarkdownV2'): string {
+  render(template: string, parseMode?: 'HTML' | 'MarkdownV2'): string {
     return renderTemplate(template, this.scope(), { parseMode });
   }
 
-  private targetMessage(target: string | undefined): number | null {
+  targetMessage(target: string | undefined): number | null {
     if (target !== undefined) return this.state.sentBy[target] ?? null;
     return this.state.run?.context.message.callbackMessageId ?? null;
   }
 
-  private async sendText(template: string): Promise<void> {
+  async sendText(template: string): Promise<void> {
     await this.send({ method: 'sendMessage', chatId: this.chatId, text: this.render(template) });
   }
 
   /** Sends to this chat; 403 means the user blocked the bot, which ends the conversation. */
-  private async send(call: TelegramCall): Promise<{ messageId?: number }> {
+  async send(call: TelegramCall): Promise<{ messageId?: number }> {
     try {
       return await local.sendTelegram(this.botId, call, this.isGroup, this.state.run?.context.receivedAt ?? null);
     } catch (err) {
@@ -898,13 +625,13 @@ export class ChatSession {
     const data = update.callback?.data;
     if (data === undefined) return undefined;
     const run = this.state.run;
-    let template: string | undefined;
     const waiting = run?.suspended.kind === 'wait' ? this.node(this.frame().flowVersionId, run.suspended.nodeId) : undefined;
-    if (waiting?.type === 'wait.button' && (!waiting.data.accept || waiting.data.accept.includes(data))) template = waiting.data.toast;
-    else {
-      const trigger = active?.nodes.find((n) => n.type === 'trigger.callback' && (n.data.match === 'prefix' ? data.startsWith(n.data.data) : data === n.data.data));
-      template = trigger?.type === 'trigger.callback' ? trigger.data.toast : undefined;
+    let takes = waiting ? handlerOf(waiting).toast?.(waiting, data) : undefined;
+    for (const node of active?.nodes ?? []) {
+      if (takes) break;
+      if (node.type.startsWith('trigger.')) takes = handlerOf(node).toast?.(node, data);
     }
+    const template = takes?.template;
     if (template === undefined) return undefined;
     return renderTemplate(template, {
       run: run ? this.frame().run : {},
@@ -965,45 +692,8 @@ function describeUpdate(update: InboundUpdate): string {
   return `text (${update.text?.length ?? 0} characters)`;
 }
 
-function triggerMatch(node: FlowNode, update: InboundUpdate): { groups: string[] | null; args?: string | null } | null {
-  switch (node.type) {
-    case 'trigger.command':
-      return update.command?.name === node.data.command ? { groups: null, args: update.command.args } : null;
-    case 'trigger.callback': {
-      const data = update.callback?.data;
-      if (data === undefined) return null;
-      const hit = node.data.match === 'prefix' ? data.startsWith(node.data.data) : data === node.data.data;
-      return hit ? { groups: null } : null;
-    }
-    case 'trigger.text': {
-      if (update.text === null || update.callback || update.command) return null;
-      if (node.data.text !== undefined) {
-        const same = node.data.caseSensitive ? update.text.trim() === node.data.text.trim() : update.text.trim().toLowerCase() === node.data.text.trim().toLowerCase();
-        return same ? { groups: null } : null;
-      }
-      const groups = searchPattern(node.data.pattern as string, node.data.caseSensitive, update.text);
-      return groups ? { groups } : null;
-    }
-    default:
-      return null;
-  }
-}
-
-/**
- * Searches user text with an author's pattern on RE2, whose time is linear whatever the pattern
- * (flow/regex.ts). Histories recorded before the switch (no patch marker) matched with
- * JavaScript's RegExp and replay with it. A pattern published under the old rules that RE2
- * refuses (a lookaround, a backreference) throws: the input cannot be judged.
- */
-function searchPattern(pattern: string, caseSensitive: boolean, text: string): string[] | null {
-  const compile = patched('linear-regex') ? compileAuthorRegex : compileLegacyRegex;
-  let compiled;
-  try {
-    compiled = compile(pattern, caseSensitive);
-  } catch (err) {
-    throw new Error(`pattern ${JSON.stringify(pattern)} cannot be used: ${describe(err)}; publish a version that passes validation`);
-  }
-  return compiled.exec(text.slice(0, 4_096));
+function triggerMatch(node: FlowNode, update: InboundUpdate): TriggerMatch | null {
+  return handlerOf(node).match?.(node, update) ?? null;
 }
 
 function contextOf(update: InboundUpdate, flow: FlowVersion | undefined): InputContext {
@@ -1052,15 +742,7 @@ function scopedVariable(v: VariableDeclaration): ScopedVariable {
   return { scope: v.scope as 'user' | 'bot', name: v.name, type: v.type, default: (v.default ?? null) as Value };
 }
 
-function failureType(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
 
-function describe(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
-}
 
 /** Errors the SDK uses to steer the workflow (cancellation, continue-as-new) pass through. */
 function isTemporalControl(err: unknown): boolean {
