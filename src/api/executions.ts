@@ -39,7 +39,7 @@ export const listExecutionsQuery = z.object({
   cursor: z.string().max(4_000).optional(),
 });
 export const executionParams = z.object({ workflowId: z.string().min(1).max(400) });
-export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional() });
+export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional(), userId: z.number().int().positive().optional() });
 
 const workflowTypes = { chat: 'chatWorkflow', generation: 'generationWorkflow' } as const;
 
@@ -234,13 +234,13 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
     { method: 'post', path: '/executions/:workflowId/restart', summary: 'Restart a chat (from a node) or a failed job (as a new job)', tag: 'executions', auth: 'bearer', params: executionParams, body: restartBody, responses: { 202: 'restarted (a chat at rest, idle or blocked, is started)', 404: 'no such execution', 409: 'a job that did not fail' } },
     async (req, res) => {
     const { workflowId } = parseRequest(executionParams, req, 'params');
-    const { fromNode } = parseRequest(restartBody, req, 'body');
+    const { fromNode, userId } = parseRequest(restartBody, req, 'body');
     const description = await describe(workflowId);
     const chat = chatRefOfWorkflowId(workflowId);
     if (description.type === workflowTypes.chat && chat) {
       // Signal-with-start: a chat at rest (idle, or blocked by its user) is started for it.
       const requestId = crypto.randomUUID();
-      await signalChat(deps.telegramTarget, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'restart', restart: { nodeId: fromNode ?? null, requestId } });
+      await signalChat(deps.telegramTarget, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'restart', restart: { nodeId: fromNode ?? null, requestId, ...(userId === undefined ? {} : { userId }) } });
       res.status(202).json({ workflowId, restartFrom: fromNode ?? 'first command', requestId });
       return;
     }

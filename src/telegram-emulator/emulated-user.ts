@@ -7,13 +7,15 @@ import type { ChatMessage, QueuedUpdate } from './types';
 
 /** What a played user can reach: the bot it talks to, the time, and the way to hand the bot an update. */
 export interface UserSession {
+  /** The group the person writes in; absent: their private chat with the bot. */
+  readonly groupId?: number;
   readonly bot: EmulatedBot;
   now(): number;
   post(update: QueuedUpdate): void;
   nextCallbackQueryId(): string;
 }
 
-type MessageEnvelope = Pick<Message.CommonMessage, 'message_id' | 'date'> & { from: User; chat: Chat.PrivateChat };
+type MessageEnvelope = Pick<Message.CommonMessage, 'message_id' | 'date'> & { from: User; chat: Chat.PrivateChat | Chat.GroupChat };
 
 function hasCallbackButton(message: ChatMessage, callbackData: string): boolean {
   return (
@@ -29,9 +31,9 @@ function chatInstance(botId: number, chatId: number): string {
 }
 
 /**
- * A person in a private chat with one bot. Each action adds what the person did to the chat, hands
- * the bot the update Telegram would send, and returns that update. In a private chat the chat id
- * is the user id.
+ * A person in a private chat with one bot, or a member of a group the bot is in. Each action adds
+ * what the person did to the chat, hands the bot the update Telegram would send, and returns that
+ * update. In a private chat the chat id is the user id; in a group it is the group's (negative) id.
  */
 export class EmulatedUser {
   constructor(
@@ -44,7 +46,7 @@ export class EmulatedUser {
   }
 
   get chatId(): number {
-    return this.profile.id;
+    return this.session.groupId ?? this.profile.id;
   }
 
   /** Types and sends a text; commands such as "/start" carry bot_command entities. */
@@ -120,7 +122,7 @@ export class EmulatedUser {
   }
 
   private changeMembership(from: 'member' | 'kicked', to: 'member' | 'kicked'): Update.MyChatMemberUpdate {
-    const chat = this.privateChat();
+    const chat = this.chat();
     this.session.bot.conversationWith(chat).blockedByUser = to === 'kicked';
     const member = (status: 'member' | 'kicked'): ChatMember =>
       status === 'kicked' ? { status, user: this.session.bot.profile, until_date: 0 } : { status, user: this.session.bot.profile };
@@ -130,7 +132,8 @@ export class EmulatedUser {
     });
   }
 
-  private privateChat(): Chat.PrivateChat {
+  private chat(): Chat.PrivateChat | Chat.GroupChat {
+    if (this.session.groupId !== undefined) return { id: this.session.groupId, type: 'group', title: `Group ${this.session.groupId}` };
     const { first_name, last_name, username } = this.profile;
     return {
       id: this.chatId,
@@ -142,7 +145,7 @@ export class EmulatedUser {
   }
 
   private compose(): { conversation: Conversation; envelope: MessageEnvelope } {
-    const chat = this.privateChat();
+    const chat = this.chat();
     const conversation = this.session.bot.conversationWith(chat);
     const envelope: MessageEnvelope = {
       message_id: conversation.nextMessageId(),

@@ -129,6 +129,7 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> {
     };
     this.users.set(id, user);
     return new EmulatedUser(user, {
+      groupId: profile.groupId,
       bot: target,
       now: this.clock,
       post: (update) => this.post(target, update),

@@ -26,6 +26,8 @@ export interface UserProfile {
   lastName?: string;
   username?: string;
   languageCode?: string;
+  /** A member of this group (a negative chat id) instead of a private chat with the bot. */
+  groupId?: number;
 }
 
 /**

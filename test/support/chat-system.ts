@@ -4,7 +4,7 @@ import { publishFlow, registerBot } from '../../src/bots/registry';
 import { bots } from '../../src/db/schema';
 import type { FlowVersionInput } from '../../src/flow';
 import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator';
-import type { RunningEmulator } from '../../src/telegram-emulator/types';
+import type { RunningEmulator, UserProfile } from '../../src/telegram-emulator/types';
 import { startGenerationSystem, type GenerationSystem } from './generation-system';
 
 export const webhookSecret = 'test-webhook-secret';
@@ -12,7 +12,7 @@ export const webhookSecret = 'test-webhook-secret';
 export interface ChatSystem extends GenerationSystem {
   emulator: TelegramEmulator;
   botId: string;
-  user(profile?: { id?: number; firstName?: string }): EmulatedUser;
+  user(profile?: UserProfile): EmulatedUser;
   /** Texts of the bot's messages in a chat, in order, as the user sees them now. */
   botTexts(chatId: number): string[];
   /** Waits until the bot's messages in the chat satisfy `done`; returns them. */

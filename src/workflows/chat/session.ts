@@ -6,6 +6,7 @@ import type { FlowNode, FlowVersion, VariableDeclaration } from '../../flow/sche
 import { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
 import { describe, failureType, local } from './activities';
+import { dueParkedMember, earliestUntil, switchToMember } from './member-runs';
 import { handlerOf, type NodeRuntime, type Outcome, type TriggerMatch } from './nodes';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
 import type { ChatInput, ChatSnapshot, ChatState, ChatStep, ExternalEvent, InboundUpdate, InputContext, RestartRequest, RunFrame, RunState, Value } from './types';
@@ -92,7 +93,7 @@ export class ChatSession implements NodeRuntime {
 
   /** The workflow time at which something is due: a wait's timeout, a delay, or going idle. */
   nextWake(): number {
-    const until = this.state.run?.suspended.until;
+    const until = earliestUntil(this.state);
     const idleAt = this.lastActivityAt + this.idleMs;
     if (until === null || until === undefined) return idleAt;
     if (until > idleAt && this.timersOutliveIdleness()) return until;
@@ -100,14 +101,14 @@ export class ChatSession implements NodeRuntime {
   }
 
   timerDue(now: number): boolean {
-    const until = this.state.run?.suspended.until;
+    const until = earliestUntil(this.state);
     return until !== null && until !== undefined && now >= until;
   }
 
   /** Quiet for the idle timeout, with no timer of the run still to fire. */
   idle(now: number): boolean {
     if (now < this.lastActivityAt + this.idleMs) return false;
-    const until = this.state.run?.suspended.until;
+    const until = earliestUntil(this.state);
     return until === null || until === undefined || until <= now || !this.timersOutliveIdleness();
   }
 
@@ -196,6 +197,7 @@ export class ChatSession implements NodeRuntime {
     this.record('blocked', null, 'the user blocked the bot or the group removed it');
     this.blocked = true;
     this.state.run = null;
+    if (this.state.memberRuns) this.state.memberRuns = {};
     await local.markChatBlocked(this.botId, this.chatId);
   }
 
@@ -223,14 +225,26 @@ export class ChatSession implements NodeRuntime {
         log.info('no trigger for event', { name: event.name });
         return;
       }
+      const named = await this.namedUser(event.userId);
       const context = this.state.run?.context ?? emptyContext(this.chatId, active.flow);
-      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
+      const userId = named ?? this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
       if (!userId) {
         log.info('event for a chat with no known user', { name: event.name });
         return;
       }
       await this.startRun(active.versionId, active.flow, trigger.id, context, userId, { name: event.name, payload: event.payload });
     });
+  }
+
+  /**
+   * The user an event or a restart names (by Telegram id), made the current member in a group:
+   * their run is the one started or replaced, and they are the one charged.
+   */
+  private async namedUser(telegramUserId: number | undefined): Promise<string | undefined> {
+    if (telegramUserId === undefined) return undefined;
+    const userId = await this.userFor({ id: telegramUserId, firstName: `user ${telegramUserId}`, lastName: null, username: null, languageCode: null });
+    if (this.isGroup) switchToMember(this.state, userId);
+    return userId;
   }
 
   /**
@@ -244,6 +258,8 @@ export class ChatSession implements NodeRuntime {
 
   /** Resumes the run whose wait timed out or whose delay passed. */
   async handleTimer(): Promise<void> {
+    const due = dueParkedMember(this.state, Date.now());
+    if (due !== undefined) switchToMember(this.state, due);
     const run = this.state.run;
     if (!run) return;
     await this.guard(async () => {
@@ -280,7 +296,8 @@ export class ChatSession implements NodeRuntime {
     this.lastActivityAt = Date.now();
     await this.guard(async () => {
       const active = await this.activeFlow(null);
-      const userId = this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
+      const named = await this.namedUser(restart.userId);
+      const userId = named ?? this.state.run?.userId ?? Object.values(this.state.users)[0] ?? (await this.privateChatUser());
       if (!active || !userId) {
         this.record('error', null, 'restart ignored: no active flow or no known user');
         return;
@@ -346,6 +363,7 @@ export class ChatSession implements NodeRuntime {
   private async dispatch(update: InboundUpdate, answerCallback: boolean): Promise<void> {
     this.record('input', null, describeUpdate(update));
     const userId = await this.userFor(update.from);
+    if (this.isGroup) switchToMember(this.state, userId);
     const active = await this.activeFlow(null);
     const context = contextOf(update, active?.flow);
     if (answerCallback && update.callback) {

@@ -86,6 +86,8 @@ export interface ChatState {
   lastSeq: number;
   /** Paid generations this chain of runs started, for their keys (absent in states from before). */
   generations?: number;
+  /** In a group: the runs of members other than the current run's, by user id (see member-runs.ts). */
+  memberRuns?: Record<string, RunState>;
 }
 
 export interface ChatInput {
@@ -104,6 +106,8 @@ export interface ExternalEvent {
   payload: Value;
   /** Deduplicates redelivery of the same event through the API. */
   eventId: string;
+  /** The Telegram user the event is for (in a group: whose run it starts, who is charged). */
+  userId?: number;
 }
 
 export type ChatMessage =
@@ -115,6 +119,8 @@ export type ChatMessage =
 export interface RestartRequest {
   nodeId: string | null;
   requestId: string;
+  /** The Telegram user whose run restarts (in a group); else the current run's user. */
+  userId?: number;
 }
 
 /** What the `chatState` query returns (secrets redacted). */
