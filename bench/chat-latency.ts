@@ -6,6 +6,7 @@
  *   node --import tsx bench/chat-latency.ts [--chats=500] [--rate=0] [--bots=10] [--press=sequential]
  *                                           [--timeout=150] [--drain=30] [--history=20]
  *   (or BENCH_CHATS, BENCH_RATE, BENCH_BOTS, BENCH_PRESS, BENCH_TIMEOUT_S, BENCH_DRAIN_S, BENCH_HISTORY)
+ *   node --import tsx bench/chat-latency.ts --busy [--chats=20]: callback answers while chats are busy (chat-busy.ts)
  *
  * Scenario: N simulated users, each in its own private chat, send /start and then press the
  * inline button "count" 5 times, all chats concurrently. The flow answers every update with
@@ -66,7 +67,8 @@ import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
 import { CpuSampler, processRunWaitSeconds, type CpuReport } from './support/cpu-sampler';
 import { makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
+import { BenchProcess, onInterrupt, runBench, whileRunning } from './support/entrypoint';
+import { NotableLines } from './support/notable-lines';
 import { stackPorts } from './support/ports';
 import { treeMemory } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
@@ -74,6 +76,7 @@ import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, w
 import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
 import { counterFlow } from './support/counter-flow';
+import { main as busyMain } from './chat-busy';
 
 /** `--name=value`, else the environment variable, else the fallback. */
 function stringOption(name: string, envName: string, fallback: string): string {
@@ -297,67 +300,6 @@ class Injector {
   stop(): void {
     this.stopped = true;
     this.wake?.();
-  }
-}
-
-/** Collects warning/error lines of the stack (pino level ≥ 40; the dev server's own lines when it logs through us). */
-class NotableLines {
-  private readonly counts = new Map<string, number>();
-  private partial = '';
-
-  attach(proc: BenchProcess): void {
-    const collect = (chunk: Buffer) => {
-      const parts = (this.partial + chunk.toString('utf8')).split('\n');
-      this.partial = parts.pop() ?? '';
-      for (const line of parts) this.add(line);
-    };
-    proc.child.stdout?.on('data', collect);
-    proc.child.stderr?.on('data', collect);
-  }
-
-  private add(line: string): void {
-    if (!line.trim()) return;
-    let key: string | undefined;
-    try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; process?: string; err?: { message?: string }; path?: string; status?: number };
-      if (entry.process === 'temporal' && typeof entry.msg === 'string' && /"level":"(warn|error|fatal)"|\b(WARN|ERROR)\b/.test(entry.msg)) {
-        key = `temporal: ${(/"msg":"([^"]*)"/.exec(entry.msg)?.[1] ?? entry.msg).slice(0, 140)}`;
-      } else if ((entry.level ?? 0) >= 40) {
-        key = `${entry.msg ?? '?'}${entry.status ? ` ${entry.status}` : ''}${entry.path ? ` ${entry.path.replace(/\/\d+\//, '/:botId/')}` : ''}${entry.err?.message ? `: ${entry.err.message.slice(0, 140)}` : ''}`;
-      }
-    } catch {
-      key = /error|warn|panic/i.test(line) ? `(not JSON) ${line.slice(0, 140)}` : undefined;
-    }
-    if (key !== undefined) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-  }
-
-  top(count = 6): { line: string; count: number }[] {
-    return [...this.counts.entries()]
-      .sort(([, a], [, b]) => b - a)
-      .slice(0, count)
-      .map(([line, n]) => ({ line, count: n }));
-  }
-
-  get total(): number {
-    return [...this.counts.values()].reduce((s, n) => s + n, 0);
-  }
-}
-
-/** Resolves with `promise`, or rejects as soon as `proc` exits or `timeoutMs` passes. */
-async function whileRunning<T>(proc: BenchProcess, promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${timeoutMs} ms. Output:\n${proc.tail()}`)), timeoutMs);
-  });
-  const exited = proc.exited.then(({ code, signal }) => {
-    throw new Error(`${proc.label} exited (${signal ?? code}) during ${what}. Output:\n${proc.tail()}`);
-  });
-  // The stack exits at the end in any case: that later rejection must not count as unhandled.
-  exited.catch(() => undefined);
-  try {
-    return await Promise.race([promise, timeout, exited]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -861,4 +803,6 @@ async function main(): Promise<boolean> {
   }
 }
 
-runBench('chat latency', main);
+// `--busy`: presses while chats are busy, a bench of its own (chat-busy.ts) under the same npm script.
+if (process.argv.includes('--busy')) runBench('chat busy', busyMain);
+else runBench('chat latency', main);

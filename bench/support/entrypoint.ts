@@ -200,6 +200,24 @@ export class BenchProcess {
   }
 }
 
+/** Resolves with `promise`, or rejects as soon as `proc` exits or `timeoutMs` passes. */
+export async function whileRunning<T>(proc: BenchProcess, promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${timeoutMs} ms. Output:\n${proc.tail()}`)), timeoutMs);
+  });
+  const exited = proc.exited.then(({ code, signal }) => {
+    throw new Error(`${proc.label} exited (${signal ?? code}) during ${what}. Output:\n${proc.tail()}`);
+  });
+  // The stack exits at the end in any case: that later rejection must not count as unhandled.
+  exited.catch(() => undefined);
+  try {
+    return await Promise.race([promise, timeout, exited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
