@@ -457,11 +457,13 @@ export const nodeCatalogue = {
   }),
   'action.generation': nodeType({
     category: 'action',
-    summary: 'Starts a paid generation job and waits for its result. The job debits the credits; when it fails, or the balance is too low, no credits are kept and the run takes `refunded`.',
+    summary:
+      'Starts a paid generation job and waits for its result. The job debits the credits; when it fails, is cancelled, or the balance is too low, no credits are kept and the run takes `refunded`. Meanwhile presses are answered at once; a press of the `cancelData` button cancels the job.',
     data: dataSchema({
       kind: identifierSchema.meta({ description: 'Kind of generation, e.g. `story`; it sets the price.' }),
       prompt: templateField('Prompt for the generator.', { max: 4_000 }),
       resultVariable: variableField('Variable that receives the generated text.').optional(),
+      cancelData: callbackDataField('Callback data of a button (sent before this node, e.g. "Cancel") whose press cancels the job while it runs: the credits are refunded and the run takes `refunded`.').optional(),
     }),
     outputs: () => ['success', 'refunded'],
     handles: '`success`, `refunded`.',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { chatStates, creditLedger, generationJobs } from '../../src/db/schema';
+import { createFakeProvider } from '../../src/generation/fake-provider';
 import { registry } from '../../src/metrics';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatState, chatSteps } from '../../src/workflows/chat/messages';
@@ -412,6 +413,45 @@ describe('jobs started through the API for a chat', () => {
 
       const bad = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'x', chat: { botId: 'x', chatId: '1' } }, { 'Idempotency-Key': 'job-3' });
       expect(bad.body.error.details[0].field).toBe('body.chat.botId');
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('a paid generation that the user cancels', () => {
+  it('is cancelled by the node’s cancel button while it runs, its credits refunded, and the run goes on', async () => {
+    const story = flow(
+      [
+        { id: 'start', type: 'trigger.command', data: { command: '/story' } },
+        { id: 'wait', type: 'message.text', data: { text: 'Writing…', keyboard: { type: 'inline', rows: [[{ text: 'Cancel', callbackData: 'cancel' }]] } } },
+        { id: 'write', type: 'action.generation', data: { kind: 'story', prompt: 'a long story', cancelData: 'cancel' } },
+        { id: 'done', type: 'message.text', data: { text: 'story ready' } },
+        { id: 'gone', type: 'message.text', data: { text: 'cancelled, credits back' } },
+      ],
+      [edge('start', 'wait'), edge('wait', 'write'), edge('write', 'done', 'success'), edge('write', 'gone', 'refunded')],
+    );
+    const system = await startChatSystem({ flow: story, provider: createFakeProvider({ latencyMs: 60_000, failureRate: 0 }) });
+    try {
+      const user = system.user();
+      const userId = `tg:${system.botId}:${user.id}`;
+      await system.api('POST', '/api/users', { id: userId });
+      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 100 }, { 'Idempotency-Key': 'gift' });
+      user.sendText('/story');
+      await system.until(user.chatId, (t) => t.includes('Writing…'));
+      // Once the job has debited and is generating:
+      let job: (typeof generationJobs.$inferSelect) | undefined;
+      for (let i = 0; i < 200 && job?.status !== 'processing'; i++) {
+        [job] = await system.db.select().from(generationJobs).where(eq(generationJobs.userId, userId));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(job?.status).toBe('processing');
+      const press = user.pressButton('cancel').callback_query.id;
+      expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Writing…', 'cancelled, credits back']);
+      await system.emulator.waitFor((c) => c.method === 'answerCallbackQuery' && c.params['callback_query_id'] === press);
+      const [settled] = await system.db.select().from(generationJobs).where(eq(generationJobs.id, job!.id));
+      expect(settled?.status).toBe('cancelled');
+      expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance).toBe(100);
     } finally {
       await system.stop();
     }

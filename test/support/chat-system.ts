@@ -5,6 +5,7 @@ import { bots } from '../../src/db/schema';
 import type { FlowVersionInput } from '../../src/flow';
 import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator';
 import type { RunningEmulator, UserProfile } from '../../src/telegram-emulator/types';
+import type { GenerationProvider } from '../../src/generation/provider';
 import { startGenerationSystem, type GenerationSystem } from './generation-system';
 
 export const webhookSecret = 'test-webhook-secret';
@@ -31,6 +32,7 @@ export async function startChatSystem(options: {
   env?: Record<string, string>;
   worker?: boolean;
   logLines?: string[];
+  provider?: GenerationProvider;
 }): Promise<ChatSystem> {
   const mode = options.mode ?? 'polling';
   const emulator = new TelegramEmulator({ webhookRetryDelayMs: 100 });
@@ -38,6 +40,7 @@ export async function startChatSystem(options: {
   const base = await startGenerationSystem({
     worker: options.worker,
     logLines: options.logLines,
+    provider: options.provider,
     env: { TELEGRAM_API_ROOT: running.apiRoot, HTTP_NODE_ALLOWLIST: '127.0.0.1,localhost', ...options.env },
   });
   // A bot id of its own: chat workflow ids contain it, and the Temporal server is shared by all tests.

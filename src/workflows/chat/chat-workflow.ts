@@ -17,6 +17,7 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   const activity = { busy: false };
   setHandler(chatUpdate, async (update) => {
     inbox.push({ kind: 'update', update });
+    if (update.callback && !session.seen(update.updateId)) session.pressedDuringJob(update.callback.data);
     // Strict order is for the conversation, not for acknowledgements: a press that would wait for
     // earlier work is answered now (an async handler, so continue-as-new waits for the answer).
     // Histories from before (no marker) answered in turn.

@@ -43,6 +43,8 @@ export class ChatSession implements NodeRuntime {
   private debounceWindow = 0;
   private lastActivityAt: number;
   private steps = 0;
+  /** The button that cancels the paid job now running, if the node offers one. */
+  private jobCancel: { data: string; cancel: () => void } | null = null;
   /** The active flow version as last resolved, for toasts of presses answered early. */
   private lastActiveVersion: string | null = null;
 
@@ -70,6 +72,24 @@ export class ChatSession implements NodeRuntime {
   }
   private get isGroup(): boolean {
     return this.input.chatType !== 'private';
+  }
+
+  onPressDuringJob(data: string, cancel: () => void): () => void {
+    this.jobCancel = { data, cancel };
+    return () => {
+      this.jobCancel = null;
+    };
+  }
+
+  /**
+   * A press seen by the signal handler while a paid job runs: its cancel button cancels the job
+   * at once (the press itself is still taken in its turn, like any other).
+   */
+  pressedDuringJob(data: string): void {
+    if (this.jobCancel?.data !== data) return;
+    const { cancel } = this.jobCancel;
+    this.jobCancel = null;
+    cancel();
   }
 
   /** Nodes run so far for the current input. */

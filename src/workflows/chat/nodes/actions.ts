@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   executeChild,
   isCancellation,
@@ -115,8 +116,19 @@ async function generate(node: NodeOf<'action.generation'>, rt: NodeRuntime): Pro
   }
   await rt.send({ method: 'sendChatAction', chatId: rt.chatId, action: 'typing' }).catch(() => undefined);
   let outcome: GenerationOutcome;
+  // The job runs in a scope of its own: a press of the node's cancel button cancels just it (the
+  // job refunds as its compensation), while a cancellation of the whole chat still reaches it too.
+  const job = new CancellationScope();
+  let cancelledByUser = false;
+  const unwatch =
+    node.data.cancelData === undefined
+      ? () => undefined
+      : rt.onPressDuringJob(node.data.cancelData, () => {
+          cancelledByUser = true;
+          job.cancel();
+        });
   try {
-    outcome = await executeChild('generationWorkflow', {
+    outcome = await job.run(() => executeChild('generationWorkflow', {
       workflowId: prepared.workflowId,
       taskQueue: prepared.taskQueue,
       args: [prepared.input],
@@ -129,8 +141,12 @@ async function generate(node: NodeOf<'action.generation'>, rt: NodeRuntime): Pro
         { key: BotId, value: rt.botId },
         { key: ChatId, value: rt.chatId },
       ],
-    });
+    }));
   } catch (err) {
+    if (cancelledByUser && isCancellation(err)) {
+      rt.record('input', node, 'the user cancelled the job; its credits are refunded');
+      return { handle: 'refunded' };
+    }
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       // Its key was used before (it cannot be, keys are unique per request; kept as a guard):
       // that job settles its own money, and this run goes on without its result.
@@ -139,6 +155,8 @@ async function generate(node: NodeOf<'action.generation'>, rt: NodeRuntime): Pro
     }
     if (!(err instanceof ChildWorkflowFailure)) throw err;
     return { handle: 'refunded' };
+  } finally {
+    unwatch();
   }
   if (outcome.status !== 'completed') return { handle: 'refunded' };
   if (node.data.resultVariable) await rt.setVariable(node.data.resultVariable, 'set', outcome.result?.text ?? null);

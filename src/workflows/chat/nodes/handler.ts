@@ -34,6 +34,8 @@ export interface NodeRuntime {
   edgeTarget(nodeId: string, handle: string): string | null;
   targetMessage(target: string | undefined): number | null;
   record(kind: ChatStep['kind'], node: FlowNode | null, detail: string): void;
+  /** While a paid job runs: a press of `data` calls `cancel` (from the signal handler, at once). Returns the undo. */
+  onPressDuringJob(data: string, cancel: () => void): () => void;
 }
 
 /**
