@@ -424,12 +424,14 @@ describe('a paid generation that the user cancels', () => {
     const story = flow(
       [
         { id: 'start', type: 'trigger.command', data: { command: '/story' } },
-        { id: 'wait', type: 'message.text', data: { text: 'Writing…', keyboard: { type: 'inline', rows: [[{ text: 'Cancel', callbackData: 'cancel' }]] } } },
+        { id: 'wait', type: 'message.text', data: { text: 'Writing…', keyboard: { type: 'inline', rows: [[{ text: 'Cancel', callbackData: 'cancel' }, { text: 'Ping', callbackData: 'ping' }]] } } },
+        { id: 'ping', type: 'trigger.callback', data: { data: 'ping', toast: 'still writing' } },
+        { id: 'pong', type: 'message.text', data: { text: 'pong' } },
         { id: 'write', type: 'action.generation', data: { kind: 'story', prompt: 'a long story', cancelData: 'cancel' } },
         { id: 'done', type: 'message.text', data: { text: 'story ready' } },
         { id: 'gone', type: 'message.text', data: { text: 'cancelled, credits back' } },
       ],
-      [edge('start', 'wait'), edge('wait', 'write'), edge('write', 'done', 'success'), edge('write', 'gone', 'refunded')],
+      [edge('start', 'wait'), edge('wait', 'write'), edge('write', 'done', 'success'), edge('write', 'gone', 'refunded'), edge('ping', 'pong')],
     );
     const system = await startChatSystem({ flow: story, provider: createFakeProvider({ latencyMs: 60_000, failureRate: 0 }) });
     try {
@@ -446,8 +448,14 @@ describe('a paid generation that the user cancels', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(job?.status).toBe('processing');
+      // A press while the job runs is answered with its toast while the job is still running.
+      const ping = user.pressButton('ping').callback_query.id;
+      const answer = await system.emulator.waitFor((c) => c.method === 'answerCallbackQuery' && c.params['callback_query_id'] === ping);
+      expect(answer.params['text']).toBe('still writing');
+      expect((await system.db.select().from(generationJobs).where(eq(generationJobs.id, job!.id)))[0]?.status).toBe('processing');
       const press = user.pressButton('cancel').callback_query.id;
-      expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Writing…', 'cancelled, credits back']);
+      // What the presses do comes in order: the job's end first, then the ping's reply.
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['Writing…', 'cancelled, credits back', 'pong']);
       await system.emulator.waitFor((c) => c.method === 'answerCallbackQuery' && c.params['callback_query_id'] === press);
       const [settled] = await system.db.select().from(generationJobs).where(eq(generationJobs.id, job!.id));
       expect(settled?.status).toBe('cancelled');
