@@ -68,10 +68,14 @@ export class PollingLoop {
       if (!update) continue;
       byChat.set(update.chatId, [...(byChat.get(update.chatId) ?? []), update]);
     }
-    await Promise.all(
+    // Every chat's delivery is awaited, also when another fails: none may still be in flight
+    // when the loop retries or stops (and the Temporal connection closes under it).
+    const results = await Promise.allSettled(
       [...byChat.values()].map(async (updates) => {
         for (const update of updates) await deliverUpdate(this.target, this.botId, update, 'polling');
       }),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
