@@ -39,7 +39,7 @@
  */
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { TelegramEmulator, WaitTimeoutError, type DeliveryAttempt, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
+import { type TelegramEmulator, WaitTimeoutError, type DeliveryAttempt, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, type UpdateTiming } from './support/chat-history';
@@ -199,7 +199,6 @@ class Player {
   constructor(
     private readonly stack: ChatStack,
     private readonly server: SlowServer,
-    private readonly observed: Observed,
     private readonly opts: Options,
   ) {}
 
@@ -471,7 +470,7 @@ export async function main(): Promise<boolean> {
     const observed = new Observed();
     stack.emulator.on('call', observed.onCall);
     stack.emulator.on('delivery', observed.onDelivery);
-    const player = new Player(stack, server, observed, opts);
+    const player = new Player(stack, server, opts);
 
     // Warm-up, unmeasured: the first workflow tasks, HTTP node and generation of this stack.
     const warm = player.newChat('Warm', true);

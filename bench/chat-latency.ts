@@ -73,7 +73,7 @@ import { stackPorts } from './support/ports';
 import { treeMemory } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
+import { type Dist, dist, formatDist, ms, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
 import { counterFlow } from './support/counter-flow';
 import { main as busyMain } from './chat-busy';

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /**
  * An error the API reports to its caller as `{error: {code, message, details}}` with `status`.

@@ -17,7 +17,7 @@ export class ManagedProcess {
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
-    private readonly pidFile: string | undefined,
+    pidFile: string | undefined,
     logger: Logger,
     private readonly guard: ChildProcess | undefined,
   ) {

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
-import { testApiToken } from '../support/generation-system';
 
 const readonlyToken = 'readonly-token-0123456789abcdef';
 

@@ -172,7 +172,7 @@ describe('paid generations under faults', () => {
     const attempt1Returned = new Promise<void>((resolve) => (lateFinish = resolve));
     const stallingThenRefusing: GenerationProvider = {
       name: 'stall-then-refuse',
-      async generate(request, context) {
+      async generate(_request, context) {
         if (context.attempt === 1) {
           // Stops heartbeating (the 2 s heartbeat timeout hands the job to attempt 2), then
           // finishes successfully long after, like worker A in the field report.

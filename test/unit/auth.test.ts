@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { clientKey, FailedAuthLimiter, requireBearerToken } from '../../src/api/auth';

@@ -1,4 +1,4 @@
-import { isCancellation, log, patched } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import type { ScopedVariable } from '../../activities/chat';
 import { renderTemplate } from '../../flow/expression';
 import { NEXT } from '../../flow/nodes';
