@@ -39,7 +39,13 @@
  */
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { type TelegramEmulator, WaitTimeoutError, type DeliveryAttempt, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
+import {
+  type TelegramEmulator,
+  WaitTimeoutError,
+  type DeliveryAttempt,
+  type EmulatedUser,
+  type RecordedCall,
+} from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, type UpdateTiming } from './support/chat-history';
@@ -91,8 +97,17 @@ function options(): Options {
 /** /start → Menu (Slow, Story, Ping); Slow: a slow HTTP call; Story: a paid generation; Ping: a toast and a counter. */
 function busyFlow(slowUrl: string) {
   const say = (id: string, text: string) => ({ id, type: 'message.text', data: { text } });
-  const edge = (source: string, target: string, sourceHandle?: string) => ({ id: `${source}-${target}-${sourceHandle ?? 'next'}`, source, target, ...(sourceHandle ? { sourceHandle } : {}) });
-  const buttons = [['Slow', 'slow'], ['Story', 'story'], ['Ping', 'ping']].map(([text, callbackData]) => ({ text, callbackData }));
+  const edge = (source: string, target: string, sourceHandle?: string) => ({
+    id: `${source}-${target}-${sourceHandle ?? 'next'}`,
+    source,
+    target,
+    ...(sourceHandle ? { sourceHandle } : {}),
+  });
+  const buttons = [
+    ['Slow', 'slow'],
+    ['Story', 'story'],
+    ['Ping', 'ping'],
+  ].map(([text, callbackData]) => ({ text, callbackData }));
   return {
     settings: { debounceMs: 0 },
     variables: [{ name: 'pings', scope: 'chat', type: 'number', default: 0 }],
@@ -171,7 +186,11 @@ class Observed {
 }
 
 /** The first call `matches` accepts, or undefined after `timeoutMs`: a bench counts what is missing rather than stopping. */
-async function callOrNothing(emulator: TelegramEmulator, matches: (call: RecordedCall) => boolean, timeoutMs: number): Promise<RecordedCall | undefined> {
+async function callOrNothing(
+  emulator: TelegramEmulator,
+  matches: (call: RecordedCall) => boolean,
+  timeoutMs: number,
+): Promise<RecordedCall | undefined> {
   try {
     return await emulator.waitFor(matches, timeoutMs);
   } catch (err) {
@@ -180,10 +199,13 @@ async function callOrNothing(emulator: TelegramEmulator, matches: (call: Recorde
   }
 }
 
-const sentTo = (chat: BusyChat, method: string, after = 0) => (call: RecordedCall) =>
-  call.method === method && call.response.ok && chatIdParam(call.params) === chat.user.chatId && call.at >= after;
+const sentTo =
+  (chat: BusyChat, method: string, after = 0) =>
+  (call: RecordedCall) =>
+    call.method === method && call.response.ok && chatIdParam(call.params) === chat.user.chatId && call.at >= after;
 
-const saying = (chat: BusyChat, texts: string[]) => (call: RecordedCall) => sentTo(chat, 'sendMessage')(call) && texts.includes(String(call.params.text));
+const saying = (chat: BusyChat, texts: string[]) => (call: RecordedCall) =>
+  sentTo(chat, 'sendMessage')(call) && texts.includes(String(call.params.text));
 
 /** CPU during one measured phase: the stack by process kind, this process (bench + emulator), everything else. */
 interface PhaseCpu {
@@ -216,7 +238,12 @@ class Player {
     chat.user.sendText('/start');
     const menu = await callOrNothing(this.emulator, saying(chat, ['Menu']), SETUP_TIMEOUT_MS);
     if (!menu) throw new Error(`no "Menu" for ${chat.userId} within ${SETUP_TIMEOUT_MS / 1000} s`);
-    const credited = await this.stack.api.request('POST', `/api/users/${encodeURIComponent(chat.userId)}/credits`, { amount: CREDITS }, { 'idempotency-key': `bench-busy-${chat.userId}` });
+    const credited = await this.stack.api.request(
+      'POST',
+      `/api/users/${encodeURIComponent(chat.userId)}/credits`,
+      { amount: CREDITS },
+      { 'idempotency-key': `bench-busy-${chat.userId}` },
+    );
     if (credited.status !== 201) throw new Error(`credits for ${chat.userId}: ${credited.status} ${JSON.stringify(credited.body)}`);
   }
 
@@ -231,7 +258,11 @@ class Player {
   async idle(chat: BusyChat): Promise<void> {
     for (let i = 0; i < PINGS; i++) {
       const press = this.ping(chat, 'idle');
-      await callOrNothing(this.emulator, (call) => call.method === 'answerCallbackQuery' && call.params.callback_query_id === press.callbackId, ANSWER_WAIT_MS);
+      await callOrNothing(
+        this.emulator,
+        (call) => call.method === 'answerCallbackQuery' && call.params.callback_query_id === press.callbackId,
+        ANSWER_WAIT_MS,
+      );
       await sleep(IDLE_GAP_MS);
     }
   }
@@ -305,7 +336,10 @@ interface PingPath {
 }
 
 async function pingPaths(stack: ChatStack, chats: BusyChat[], presses: Press[], observed: Observed): Promise<Record<Phase, PingPath>> {
-  const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${stack.ports.temporal}`, connectTimeout: 5_000 });
+  const connection = await Connection.connect({
+    address: stack.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${stack.ports.temporal}`,
+    connectTimeout: 5_000,
+  });
   try {
     const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE ?? 'default' });
     const histories = await mapConcurrent(chats, 4, (chat) => chatHistory(client, chatWorkflowId(String(stack.bot.id), chat.user.chatId)));
@@ -353,7 +387,11 @@ interface PhaseFigures {
 
 function figures(phase: Phase, presses: Press[], chats: BusyChat[], observed: Observed): PhaseFigures {
   const mine = presses.filter((p) => p.phase === phase);
-  const answers = mine.map((p) => ({ press: p, answer: observed.firstAnswer(p.callbackId), all: observed.answers.get(p.callbackId) ?? [] }));
+  const answers = mine.map((p) => ({
+    press: p,
+    answer: observed.firstAnswer(p.callbackId),
+    all: observed.answers.get(p.callbackId) ?? [],
+  }));
   const answered = answers.filter((a) => a.answer !== undefined);
   const at = (a: (typeof answers)[number]) => a.answer?.at as number;
   const result: PhaseFigures = {
@@ -363,7 +401,11 @@ function figures(phase: Phase, presses: Press[], chats: BusyChat[], observed: Ob
     answeredTwice: answers.filter((a) => a.all.filter((c) => c.response.ok).length > 1).length,
     refused: answers.reduce((n, a) => n + a.all.filter((c) => !c.response.ok).length, 0),
     latencyMs: dist(answered.map((a) => at(a) - a.press.sentAt)),
-    fromPostMs: dist(answered.flatMap((a) => (observed.firstPost.has(a.press.updateId) ? [at(a) - (observed.firstPost.get(a.press.updateId) as number)] : []))),
+    fromPostMs: dist(
+      answered.flatMap((a) =>
+        observed.firstPost.has(a.press.updateId) ? [at(a) - (observed.firstPost.get(a.press.updateId) as number)] : [],
+      ),
+    ),
     toast: answered.filter((a) => a.answer?.params.text === TOAST).length,
   };
   if (phase === 'idle') return result;
@@ -406,11 +448,18 @@ const p50p95 = (d: Dist) => `${ms(d.p50)}/${ms(d.p95)}`;
 /** Checks, where the time went and what the machine did, per scenario. */
 function detailRows(phase: Phase, title: string, f: PhaseFigures, path: PingPath | undefined, cpu: PhaseCpu | undefined): Row[] {
   const work = f.outcomes
-    ? `; slow work seen starting in ${f.workStarted}/${f.chats} chats, ending in ${f.workEnded}/${f.chats}; said ${Object.entries(f.outcomes).map(([text, n]) => `${n}× "${text}"`).join(', ')}`
+    ? `; slow work seen starting in ${f.workStarted}/${f.chats} chats, ending in ${f.workEnded}/${f.chats}; said ${Object.entries(
+        f.outcomes,
+      )
+        .map(([text, n]) => `${n}× "${text}"`)
+        .join(', ')}`
     : '';
   const rows: Row[] = [[title, `answered twice ${f.answeredTwice}, refused ${f.refused}${work}: ${pass(passed(phase, f))}`]];
   if (path) {
-    rows.push(['  where (p50/p95 ms)', `POST → signal ${p50p95(path.postToSignal)}, signal → task started ${p50p95(path.signalToTask)}, task started → answer ${p50p95(path.taskToAnswer)} (n=${path.taskToAnswer.n})`]);
+    rows.push([
+      '  where (p50/p95 ms)',
+      `POST → signal ${p50p95(path.postToSignal)}, signal → task started ${p50p95(path.signalToTask)}, task started → answer ${p50p95(path.taskToAnswer)} (n=${path.taskToAnswer.n})`,
+    ]);
   }
   if (cpu) {
     const { report: r, benchS } = cpu;
@@ -426,21 +475,46 @@ function detailRows(phase: Phase, title: string, f: PhaseFigures, path: PingPath
       .slice(0, 2)
       .map((t) => `${t.main ? 'main' : t.name} ${t.meanPct.toFixed(0)}% (peak ${t.peakPct.toFixed(0)}%)`)
       .join(', ');
-    rows.push(['  CPU (% of a core)', `stack ${share(stackS)} (${byName}; busiest node threads ${threads}), bench+emulator ${share(benchS)}, other processes ${share(Math.max(0, r.machineBusyS - stackS - benchS))} over ${r.wallS.toFixed(1)} s`]);
+    rows.push([
+      '  CPU (% of a core)',
+      `stack ${share(stackS)} (${byName}; busiest node threads ${threads}), bench+emulator ${share(benchS)}, other processes ${share(Math.max(0, r.machineBusyS - stackS - benchS))} over ${r.wallS.toFixed(1)} s`,
+    ]);
   }
   return rows;
 }
 
-function report(opts: Options, byPhase: Record<Phase, PhaseFigures>, paths: Record<Phase, PingPath> | string, cpu: Map<Phase, PhaseCpu>, stack: ChatStack): boolean {
+function report(
+  opts: Options,
+  byPhase: Record<Phase, PhaseFigures>,
+  paths: Record<Phase, PingPath> | string,
+  cpu: Map<Phase, PhaseCpu>,
+  stack: ChatStack,
+): boolean {
   const ok = PHASES.every(({ phase }) => passed(phase, byPhase[phase]));
   const rows: Row[] = [
     ...tableRows(byPhase),
     ['', ''],
-    ['latency', `the bench hands a ping to the emulator → its answerCallbackQuery recorded; before end: answered before the slow work ended (must be all); toast: "${TOAST}" shown`],
-    ...PHASES.flatMap(({ phase, title }) => detailRows(phase, title, byPhase[phase], typeof paths === 'string' ? undefined : paths[phase], cpu.get(phase))),
+    [
+      'latency',
+      `the bench hands a ping to the emulator → its answerCallbackQuery recorded; before end: answered before the slow work ended (must be all); toast: "${TOAST}" shown`,
+    ],
+    ...PHASES.flatMap(({ phase, title }) =>
+      detailRows(phase, title, byPhase[phase], typeof paths === 'string' ? undefined : paths[phase], cpu.get(phase)),
+    ),
     ...(typeof paths === 'string' ? [['histories', paths] as Row] : []),
-    ['slow work', `${opts.slowMs} ms (HTTP server delay, FAKE_PROVIDER_LATENCY_MS); ${PINGS} pings per chat and scenario; ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`],
-    ['stack warnings', stack.notable.total === 0 ? 'none' : stack.notable.top().map((l) => `${l.count}× ${l.line}`).join(' | ')],
+    [
+      'slow work',
+      `${opts.slowMs} ms (HTTP server delay, FAKE_PROVIDER_LATENCY_MS); ${PINGS} pings per chat and scenario; ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`,
+    ],
+    [
+      'stack warnings',
+      stack.notable.total === 0
+        ? 'none'
+        : stack.notable
+            .top()
+            .map((l) => `${l.count}× ${l.line}`)
+            .join(' | '),
+    ],
     ['result', ok ? 'OK' : 'FAILED'],
   ];
   printBlock(`callback answers while chats are busy (${opts.chats} chats, one bot, webhook)`, rows);
@@ -489,8 +563,13 @@ export async function main(): Promise<boolean> {
     // Late or repeated answers still count: they would show as answered twice.
     await sleep(1_000);
 
-    const byPhase = Object.fromEntries(PHASES.map(({ phase }) => [phase, figures(phase, player.presses, chats, observed)])) as Record<Phase, PhaseFigures>;
-    const paths = await pingPaths(stack, chats, player.presses, observed).catch((err: unknown) => `unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    const byPhase = Object.fromEntries(PHASES.map(({ phase }) => [phase, figures(phase, player.presses, chats, observed)])) as Record<
+      Phase,
+      PhaseFigures
+    >;
+    const paths = await pingPaths(stack, chats, player.presses, observed).catch(
+      (err: unknown) => `unavailable: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return report(opts, byPhase, paths, player.cpu, stack);
   } finally {
     await stack?.stop();

@@ -213,7 +213,8 @@ class Tracker {
       const step = this.byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
       if (!step) {
         this.unexpectedCount += 1;
-        if (this.unexpected.length < 5) this.unexpected.push(`bot ${call.bot} chat ${String(call.params.chat_id)}: ${JSON.stringify(text).slice(0, 80)}`);
+        if (this.unexpected.length < 5)
+          this.unexpected.push(`bot ${call.bot} chat ${String(call.params.chat_id)}: ${JSON.stringify(text).slice(0, 80)}`);
         return;
       }
       step.replies += 1;
@@ -325,7 +326,11 @@ async function main(): Promise<boolean> {
   const apiToken = randomApiToken();
 
   // Telegram, in this process. Its clock is sub-millisecond epoch time, like every figure here.
-  const emulator = new TelegramEmulator({ clock: epochNow, webhookRetryDelayMs: WEBHOOK_RETRY_DELAY_MS, webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS });
+  const emulator = new TelegramEmulator({
+    clock: epochNow,
+    webhookRetryDelayMs: WEBHOOK_RETRY_DELAY_MS,
+    webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS,
+  });
   const telegram = await emulator.start({ port: 0 });
   const bots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_chat_${i + 1}_bot` }));
   const tracker = new Tracker();
@@ -362,13 +367,20 @@ async function main(): Promise<boolean> {
 
     // Bot 1 was bootstrapped by `start`; its webhook is set right after the API listens.
     const first = bots[0] as BotIdentity;
-    await whileRunning(proc, emulator.waitFor({ bot: first.id, method: 'setWebhook' }, SETUP_TIMEOUT_MS), 'bootstrap of bot 1', SETUP_TIMEOUT_MS + 1_000);
+    await whileRunning(
+      proc,
+      emulator.waitFor({ bot: first.id, method: 'setWebhook' }, SETUP_TIMEOUT_MS),
+      'bootstrap of bot 1',
+      SETUP_TIMEOUT_MS + 1_000,
+    );
     const api = new ApiClient(`http://127.0.0.1:${ports.api}`, apiToken);
     await mapConcurrent(bots.slice(1), 4, async (bot) => {
       const registered = await api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
-      if (registered.status !== 201) throw new Error(`POST /api/bots for bot ${bot.id}: ${registered.status} ${JSON.stringify(registered.body)}`);
+      if (registered.status !== 201)
+        throw new Error(`POST /api/bots for bot ${bot.id}: ${registered.status} ${JSON.stringify(registered.body)}`);
       const published = await api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, counterFlow);
-      if (published.status !== 201 && published.status !== 200) throw new Error(`publish for bot ${bot.id}: ${published.status} ${JSON.stringify(published.body)}`);
+      if (published.status !== 201 && published.status !== 200)
+        throw new Error(`publish for bot ${bot.id}: ${published.status} ${JSON.stringify(published.body)}`);
     });
     for (const bot of bots) {
       const set = emulator.calls({ bot: bot.id, method: 'setWebhook' }).filter((c) => c.response.ok);
@@ -381,7 +393,17 @@ async function main(): Promise<boolean> {
       const user = emulator.user(bot.id, { firstName: `${warmup ? 'Warm' : 'Bench'} ${index + 1}` });
       const chat: SimChat = { index, bot, user, steps: [], next: 0, warmup };
       for (let i = 0; i < steps; i++) {
-        chat.steps.push({ chat, index: i, expect: expectedText(i), tries: 0, failedTries: 0, gaveUp: false, replies: 0, answers: 0, answerErrors: 0 });
+        chat.steps.push({
+          chat,
+          index: i,
+          expect: expectedText(i),
+          tries: 0,
+          failedTries: 0,
+          gaveUp: false,
+          replies: 0,
+          answers: 0,
+          answerErrors: 0,
+        });
       }
       tracker.register(chat);
       return chat;
@@ -419,7 +441,9 @@ async function main(): Promise<boolean> {
       if (!proc.running) throw new Error(`the stack exited during the warm-up. Output:\n${proc.tail()}`);
       if (performance.now() > warmDeadline) {
         const missing = warm.flatMap((c) => c.steps.filter((s) => s.replyAt === undefined).map((s) => `bot ${c.bot.id} "${s.expect}"`));
-        throw new Error(`warm-up: no reply within ${SETUP_TIMEOUT_MS / 1000} s for ${missing.join(', ')}; delivery errors ${JSON.stringify([...tracker.deliveryErrors])}. Output:\n${proc.tail()}`);
+        throw new Error(
+          `warm-up: no reply within ${SETUP_TIMEOUT_MS / 1000} s for ${missing.join(', ')}; delivery errors ${JSON.stringify([...tracker.deliveryErrors])}. Output:\n${proc.tail()}`,
+        );
       }
       await sleep(50);
     }
@@ -466,14 +490,22 @@ async function main(): Promise<boolean> {
     injector.stop();
     await pacedLoop;
     if (timedOut) {
-      progress(`TIMED OUT after ${TIMEOUT_MS / 1000} s: no more user actions; waiting up to ${DRAIN_MS / 1000} s for replies to updates already sent`);
+      progress(
+        `TIMED OUT after ${TIMEOUT_MS / 1000} s: no more user actions; waiting up to ${DRAIN_MS / 1000} s for replies to updates already sent`,
+      );
       const drainUntil = performance.now() + DRAIN_MS;
-      const outstanding = () => chats.reduce((n, c) => n + c.steps.filter((s) => s.sentAt !== undefined && s.replyAt === undefined && !s.gaveUp).length, 0);
+      const outstanding = () =>
+        chats.reduce((n, c) => n + c.steps.filter((s) => s.sentAt !== undefined && s.replyAt === undefined && !s.gaveUp).length, 0);
       while (outstanding() > 0 && performance.now() < drainUntil && proc.running) await sleep(250);
       progress(`drain over: ${outstanding()} sent updates still without a reply`);
     }
     const runWallMs = performance.now() - wallStart;
-    const memoryAtEnd = Object.fromEntries(Object.entries(treeMemory(proc.pid).byName).map(([name, m]) => [name, { count: m.count, rssMb: Math.round(m.rssKb / 1024), pssMb: Math.round(m.pssKb / 1024) }]));
+    const memoryAtEnd = Object.fromEntries(
+      Object.entries(treeMemory(proc.pid).byName).map(([name, m]) => [
+        name,
+        { count: m.count, rssMb: Math.round(m.rssKb / 1024), pssMb: Math.round(m.pssKb / 1024) },
+      ]),
+    );
     const cpu: CpuReport = cpuSampler.stop();
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const benchWaiting = (processRunWaitSeconds(process.pid) - benchWaitBefore) / cpu.wallS;
@@ -490,7 +522,11 @@ async function main(): Promise<boolean> {
     // Pacing replay: per chat (burst, then chatPerS) and per bot (botPerS), over the send times.
     for (const chat of chats) {
       const done = chat.steps.filter((s) => s.replyAt !== undefined).sort((a, b) => (a.replyAt as number) - (b.replyAt as number));
-      const available = tokenAvailableAt(done.map((s) => s.replyAt as number), limits.chatBurst, limits.chatPerS);
+      const available = tokenAvailableAt(
+        done.map((s) => s.replyAt as number),
+        limits.chatBurst,
+        limits.chatPerS,
+      );
       done.forEach((s, i) => (s.tokenAt = available[i] as number));
     }
     const botTokenAt = new Map<string, number>();
@@ -519,7 +555,9 @@ async function main(): Promise<boolean> {
     const heldFloor = dist(held.map((s) => (s.tokenAt as number) - (s.firstTryAt as number)));
     const heldOverrun = dist(held.map((s) => (s.replyAt as number) - (s.tokenAt as number)));
     const userToReply = dist(replied.filter((s) => s.sentAt !== undefined).map((s) => (s.replyAt as number) - (s.sentAt as number)));
-    const queuedBeforePost = dist(sent.filter((s) => s.firstTryAt !== undefined).map((s) => (s.firstTryAt as number) - (s.sentAt as number)));
+    const queuedBeforePost = dist(
+      sent.filter((s) => s.firstTryAt !== undefined).map((s) => (s.firstTryAt as number) - (s.sentAt as number)),
+    );
     const acked = steps.filter((s) => s.ackAt !== undefined && s.firstTryAt !== undefined);
     const ack = dist(acked.map((s) => (s.ackAt as number) - (s.firstTryAt as number)));
     const ackToReply = dist(replied.filter((s) => s.ackAt !== undefined).map((s) => (s.replyAt as number) - (s.ackAt as number)));
@@ -537,15 +575,32 @@ async function main(): Promise<boolean> {
       const bin = Math.min(perSecond.length - 1, Math.floor(((s.replyAt as number) - firstPost) / 1000));
       perSecond[bin] = (perSecond[bin] ?? 0) + 1;
     }
-    const middle = spanS >= 5 ? perSecond.slice(Math.floor(perSecond.length * 0.1), Math.max(Math.floor(perSecond.length * 0.1) + 1, Math.floor(perSecond.length * 0.9))) : perSecond;
+    const middle =
+      spanS >= 5
+        ? perSecond.slice(
+            Math.floor(perSecond.length * 0.1),
+            Math.max(Math.floor(perSecond.length * 0.1) + 1, Math.floor(perSecond.length * 0.9)),
+          )
+        : perSecond;
     const sustainedPerS = spanS >= 5 ? middle.reduce((a, b) => a + b, 0) / middle.length : updatesPerS;
     const replyTimes = replied.map((s) => s.replyAt as number).sort((a, b) => a - b);
     const peak5sPerS = peakInWindow(replyTimes, 5_000) / 5;
     const injectionPerS = injector.sent > 1 ? ((injector.sent - 1) * 1000) / (injector.lastAt - injector.firstAt) : Number.NaN;
     // How fast updates became durable in Temporal (webhook 200s), whatever happened after.
     const ackTimes = acked.map((s) => s.ackAt as number);
-    const acksPerS = ackTimes.length > 1 ? ackTimes.length / ((Math.max(...ackTimes) - Math.min(...acked.map((s) => s.firstTryAt as number))) / 1000) : Number.NaN;
-    const peakBotSendsPerS = Math.max(0, ...[...tracker.sendsByBot.values()].map((t) => peakInWindow([...t].sort((a, b) => a - b), 1_000)));
+    const acksPerS =
+      ackTimes.length > 1
+        ? ackTimes.length / ((Math.max(...ackTimes) - Math.min(...acked.map((s) => s.firstTryAt as number))) / 1000)
+        : Number.NaN;
+    const peakBotSendsPerS = Math.max(
+      0,
+      ...[...tracker.sendsByBot.values()].map((t) =>
+        peakInWindow(
+          [...t].sort((a, b) => a - b),
+          1_000,
+        ),
+      ),
+    );
 
     // Correctness.
     const duplicateReplies = steps.reduce((n, s) => n + Math.max(0, s.replies - 1), 0);
@@ -583,18 +638,32 @@ async function main(): Promise<boolean> {
     // Where the time goes inside: a sample of workflow histories.
     let historyNote = '';
     // Each phase split by kind: /start (signal-with-start of a new workflow) and presses (a running one).
-    const phaseNames = ['postToIngress', 'ingressToSignal', 'signalToAck', 'signalToTaskScheduled', 'scheduledToTaskStarted', 'taskStartToAnswer', 'taskStartToReply', 'replyToTaskDone'] as const;
+    const phaseNames = [
+      'postToIngress',
+      'ingressToSignal',
+      'signalToAck',
+      'signalToTaskScheduled',
+      'scheduledToTaskStarted',
+      'taskStartToAnswer',
+      'taskStartToReply',
+      'replyToTaskDone',
+    ] as const;
     type PhaseName = (typeof phaseNames)[number];
-    const phases = Object.fromEntries(phaseNames.map((name) => [name, { start: [] as number[], press: [] as number[] }])) as Record<PhaseName, { start: number[]; press: number[] }>;
+    const phases = Object.fromEntries(phaseNames.map((name) => [name, { start: [] as number[], press: [] as number[] }])) as Record<
+      PhaseName,
+      { start: number[]; press: number[] }
+    >;
     let sampledUpdates = 0;
     let taskFailures = 0;
     let taskTimeouts = 0;
     let historyEvents = 0;
     // Chats that finished, evenly spread; after a timeout, topped up with chats whose /start was acked.
-    const evenly = <T>(list: T[], count: number) => list.filter((_, i) => i % Math.max(1, Math.floor(list.length / count)) === 0).slice(0, count);
+    const evenly = <T>(list: T[], count: number) =>
+      list.filter((_, i) => i % Math.max(1, Math.floor(list.length / count)) === 0).slice(0, count);
     const complete = chats.filter((c) => c.steps.every((s) => s.replyAt !== undefined));
     const started = chats.filter((c) => c.steps[0]?.ackAt !== undefined && !complete.includes(c));
-    const sample = HISTORY_SAMPLE === 0 ? [] : [...evenly(complete, HISTORY_SAMPLE), ...evenly(started, HISTORY_SAMPLE)].slice(0, HISTORY_SAMPLE);
+    const sample =
+      HISTORY_SAMPLE === 0 ? [] : [...evenly(complete, HISTORY_SAMPLE), ...evenly(started, HISTORY_SAMPLE)].slice(0, HISTORY_SAMPLE);
     // Updates acked but unanswered: is their chat's work still queued in Temporal (a lag), or gone?
     const lostSample = evenly(lost, 20);
     const lostState = { checked: 0, taskScheduled: 0, taskStarted: 0, noPendingTask: 0, notFound: 0, maxPendingS: 0 };
@@ -603,7 +672,9 @@ async function main(): Promise<boolean> {
       try {
         connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`, connectTimeout: 5_000 });
         const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
-        const histories: ChatHistory[] = await mapConcurrent(sample, 4, (chat) => chatHistory(client, chatWorkflowId(String(chat.bot.id), chat.user.chatId)));
+        const histories: ChatHistory[] = await mapConcurrent(sample, 4, (chat) =>
+          chatHistory(client, chatWorkflowId(String(chat.bot.id), chat.user.chatId)),
+        );
         sample.forEach((chat, i) => {
           const history = histories[i] as ChatHistory;
           taskFailures += history.taskFailures;
@@ -619,7 +690,8 @@ async function main(): Promise<boolean> {
             add('ingressToSignal', t.signaledAt - t.receivedAt);
             if (step.ackAt !== undefined) add('signalToAck', step.ackAt - t.signaledAt);
             if (t.taskScheduledAt !== undefined) add('signalToTaskScheduled', t.taskScheduledAt - t.signaledAt);
-            if (t.taskScheduledAt !== undefined && t.taskStartedAt !== undefined) add('scheduledToTaskStarted', t.taskStartedAt - t.taskScheduledAt);
+            if (t.taskScheduledAt !== undefined && t.taskStartedAt !== undefined)
+              add('scheduledToTaskStarted', t.taskStartedAt - t.taskScheduledAt);
             if (t.taskStartedAt !== undefined) {
               if (step.answerAt !== undefined) add('taskStartToAnswer', step.answerAt - t.taskStartedAt);
               if (step.replyAt !== undefined) add('taskStartToReply', step.replyAt - t.taskStartedAt);
@@ -628,7 +700,9 @@ async function main(): Promise<boolean> {
           }
         });
         historyNote = `${sample.length} chats, ${sampledUpdates} updates, ${historyEvents} events; workflow tasks failed ${taskFailures}, timed out ${taskTimeouts}`;
-        const states = await mapConcurrent(lostSample, 4, (step) => pendingTask(client, chatWorkflowId(String(step.chat.bot.id), step.chat.user.chatId)));
+        const states = await mapConcurrent(lostSample, 4, (step) =>
+          pendingTask(client, chatWorkflowId(String(step.chat.bot.id), step.chat.user.chatId)),
+        );
         for (const state of states) {
           lostState.checked += 1;
           if (state.status === 'NOT_FOUND') lostState.notFound += 1;
@@ -666,42 +740,90 @@ async function main(): Promise<boolean> {
     const latencyPass = replyAll.p50 <= TARGET_P50_MS && replyAll.p99 <= TARGET_P99_MS;
     const latencyFreePass = replyFree.p50 <= TARGET_P50_MS && replyFree.p99 <= TARGET_P99_MS;
     const throughputPass = sustainedPerS >= TARGET_UPDATES_PER_S;
-    const note = atTargetRate ? '' : `   (the target is stated at ${TARGET_AT_RATE} updates/s; this run: ${RATE > 0 ? `${RATE}/s` : 'unpaced'})`;
+    const note = atTargetRate
+      ? ''
+      : `   (the target is stated at ${TARGET_AT_RATE} updates/s; this run: ${RATE > 0 ? `${RATE}/s` : 'unpaced'})`;
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
     const rows: Row[] = [
       ['scenario', modeText],
-      ['updates', `${planned} planned, ${sent.length} sent, ${acked.length} acked by the webhook, ${replied.length} replied${notSent ? `, ${notSent} never sent (timeout)` : ''}`],
-      ['injection', RATE > 0 ? `${injectionPerS.toFixed(1)} updates/s achieved (asked ${RATE}/s${injectionPerS < RATE * 0.9 ? `; short because every chat was waiting for its reply: ${PRESS === 'sequential' ? 'more chats, or ' : ''}a faster system would reach it` : ''})` : `unpaced; ${Number.isFinite(injectionPerS) ? injectionPerS.toFixed(0) : '–'} user actions/s on average`],
+      [
+        'updates',
+        `${planned} planned, ${sent.length} sent, ${acked.length} acked by the webhook, ${replied.length} replied${notSent ? `, ${notSent} never sent (timeout)` : ''}`,
+      ],
+      [
+        'injection',
+        RATE > 0
+          ? `${injectionPerS.toFixed(1)} updates/s achieved (asked ${RATE}/s${injectionPerS < RATE * 0.9 ? `; short because every chat was waiting for its reply: ${PRESS === 'sequential' ? 'more chats, or ' : ''}a faster system would reach it` : ''})`
+          : `unpaced; ${Number.isFinite(injectionPerS) ? injectionPerS.toFixed(0) : '–'} user actions/s on average`,
+      ],
       ['', ''],
       ['reply latency', `POST of the update → bot's sendMessage at the emulator`],
       ['  all replies', `${formatDist(replyAll)}   target p50 ≤ ${TARGET_P50_MS}, p99 ≤ ${TARGET_P99_MS}: ${pass(latencyPass)}${note}`],
       ['  not held by pacing', `${formatDist(replyFree)}   target: ${pass(latencyFreePass)}`],
       ['  /start', formatDist(replyStart)],
       ['  presses', formatDist(replyClicks)],
-      ...byStep.map((s): Row => [`  #${s.step + 1} "${s.text}"`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} ms; held by pacing ${s.held}/${s.n}`]),
+      ...byStep.map((s): Row => [
+        `  #${s.step + 1} "${s.text}"`,
+        `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} ms; held by pacing ${s.held}/${s.n}`,
+      ]),
       ['callback answer', `POST of a press → answerCallbackQuery: ${formatDist(answer)}`],
       ['user action → reply', `${formatDist(userToReply)}   (includes the emulator's per-chat queue and max_connections)`],
       ['', ''],
-      ['pacing', `chat: burst ${limits.chatBurst}, then ${limits.chatPerS}/s; bot: ${limits.botPerS}/s (× ${BOTS} bots = ${limits.botPerS * BOTS}/s)`],
-      ['  held replies', `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${formatDist(heldFloor)}`],
+      [
+        'pacing',
+        `chat: burst ${limits.chatBurst}, then ${limits.chatPerS}/s; bot: ${limits.botPerS}/s (× ${BOTS} bots = ${limits.botPerS * BOTS}/s)`,
+      ],
+      [
+        '  held replies',
+        `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${formatDist(heldFloor)}`,
+      ],
       ['  held: token → reply', `${formatDist(heldOverrun)}   (what the system added after pacing released it)`],
       ['  peak sends per bot', `${peakBotSendsPerS} in one second (limit ${limits.botPerS})`],
       ['', ''],
-      ['throughput', `${updatesPerS.toFixed(1)} updates/s overall (first POST → last reply ${spanS.toFixed(1)} s); sustained ${sustainedPerS.toFixed(1)}/s (middle 80%), peak 5 s ${peak5sPerS.toFixed(1)}/s; webhook 200s ${acksPerS.toFixed(1)}/s   target ≥ ${TARGET_UPDATES_PER_S}: ${RATE > 0 ? `n/a (paced at ${RATE}/s)` : pass(throughputPass)}`],
+      [
+        'throughput',
+        `${updatesPerS.toFixed(1)} updates/s overall (first POST → last reply ${spanS.toFixed(1)} s); sustained ${sustainedPerS.toFixed(1)}/s (middle 80%), peak 5 s ${peak5sPerS.toFixed(1)}/s; webhook 200s ${acksPerS.toFixed(1)}/s   target ≥ ${TARGET_UPDATES_PER_S}: ${RATE > 0 ? `n/a (paced at ${RATE}/s)` : pass(throughputPass)}`,
+      ],
       ['', ''],
-      ['duplicates', `${duplicateReplies} replies seen twice, ${repeatedAnswers} repeated callback answers   must be 0: ${pass(duplicateReplies === 0 && repeatedAnswers === 0)}`],
-      ['lost', `${lost.length} acked updates without a reply, ${unanswered.length} presses without an answer   must be 0: ${pass(lost.length === 0 && unanswered.length === 0)}`],
+      [
+        'duplicates',
+        `${duplicateReplies} replies seen twice, ${repeatedAnswers} repeated callback answers   must be 0: ${pass(duplicateReplies === 0 && repeatedAnswers === 0)}`,
+      ],
+      [
+        'lost',
+        `${lost.length} acked updates without a reply, ${unanswered.length} presses without an answer   must be 0: ${pass(lost.length === 0 && unanswered.length === 0)}`,
+      ],
       ...(lostState.checked > 0
-        ? [['  still in Temporal?', `of ${lostState.checked} sampled: workflow task queued ${lostState.taskScheduled} (longest ${lostState.maxPendingS.toFixed(0)} s), running ${lostState.taskStarted}, none pending ${lostState.noPendingTask}, workflow not found ${lostState.notFound}`] as Row]
+        ? [
+            [
+              '  still in Temporal?',
+              `of ${lostState.checked} sampled: workflow task queued ${lostState.taskScheduled} (longest ${lostState.maxPendingS.toFixed(0)} s), running ${lostState.taskStarted}, none pending ${lostState.noPendingTask}, workflow not found ${lostState.notFound}`,
+            ] as Row,
+          ]
         : []),
-      ['undelivered', `${undelivered.length} sent updates never acked by the webhook (${gaveUp.length} given up after ${WEBHOOK_MAX_ATTEMPTS} tries); ${retried.length} needed a retry`],
-      ['delivery errors', tracker.deliveryErrors.size === 0 ? 'none' : [...tracker.deliveryErrors].map(([reason, n]) => `${n}× ${reason}`).join('; ')],
-      ['other checks', `${tracker.unexpectedCount} unexpected replies${tracker.unexpected.length ? ` (${tracker.unexpected.join('; ')})` : ''}, ${tracker.failedSends} refused sendMessage, ${badTranscripts} transcripts out of order${badSamples.length ? ` (${badSamples.join('; ')})` : ''}`],
+      [
+        'undelivered',
+        `${undelivered.length} sent updates never acked by the webhook (${gaveUp.length} given up after ${WEBHOOK_MAX_ATTEMPTS} tries); ${retried.length} needed a retry`,
+      ],
+      [
+        'delivery errors',
+        tracker.deliveryErrors.size === 0 ? 'none' : [...tracker.deliveryErrors].map(([reason, n]) => `${n}× ${reason}`).join('; '),
+      ],
+      [
+        'other checks',
+        `${tracker.unexpectedCount} unexpected replies${tracker.unexpected.length ? ` (${tracker.unexpected.join('; ')})` : ''}, ${tracker.failedSends} refused sendMessage, ${badTranscripts} transcripts out of order${badSamples.length ? ` (${badSamples.join('; ')})` : ''}`,
+      ],
       ['', ''],
       ['where the time goes', `p50 / p99 per update; from workflow histories: /start | presses (${historyNote || 'no sample'})`],
-      ['  queued in emulator', `${ms(queuedBeforePost.p50)} / ${ms(queuedBeforePost.p99)} ms   user action → first POST (per-chat order, ${BOTS}×40 connections)`],
-      ['  POST → 200', `${ms(ack.p50)} / ${ms(ack.p99)} ms   a free webhook connection, secret lookup (PostgreSQL), signal-with-start (Temporal, SQLite)`],
+      [
+        '  queued in emulator',
+        `${ms(queuedBeforePost.p50)} / ${ms(queuedBeforePost.p99)} ms   user action → first POST (per-chat order, ${BOTS}×40 connections)`,
+      ],
+      [
+        '  POST → 200',
+        `${ms(ack.p50)} / ${ms(ack.p99)} ms   a free webhook connection, secret lookup (PostgreSQL), signal-with-start (Temporal, SQLite)`,
+      ],
       ['    POST → ingress', `${phaseText('postToIngress')}   HTTP, JSON, bot/secret SELECT (ingress receivedAt, ms clock)`],
       ['    ingress → signal', `${phaseText('ingressToSignal')}   signal-with-start until the server persisted the signal`],
       ['    signal → 200', `${phaseText('signalToAck')}   answer back through the ingress to the emulator`],
@@ -715,14 +837,50 @@ async function main(): Promise<boolean> {
         '  CPU during the run',
         `${cpuNames.map(([name, v]) => `${name} ${v.cpuS.toFixed(1)} s (avg ${v.meanPct.toFixed(0)}%, peak ${v.peakPct.toFixed(0)}%)`).join(', ')}; bench+emulator ${benchCpuS.toFixed(1)} s (${((benchCpuS / cpu.wallS) * 100).toFixed(0)}%)`,
       ],
-      ['  waiting for a CPU', `${cpuNames.map(([name, v]) => `${name} ${v.waitingThreads.toFixed(2)}`).join(', ')} threads on average; bench+emulator ${benchWaiting.toFixed(2)} (runnable, not running: /proc/*/task/*/schedstat)`],
-      ['  node threads', cpu.rootThreads.map((t) => `${t.main ? 'main (event loop: API, ingress, activities)' : `thread ${t.tid} (${t.name})`} avg ${t.meanPct.toFixed(0)}% / peak ${t.peakPct.toFixed(0)}%`).join(', ') + '   (workflow code runs in one worker thread of its own)'],
-      ['  machine', `${os.cpus().length} cores; stack avg ${cpu.treeMeanPct.toFixed(0)}% / peak ${cpu.treePeakPct.toFixed(0)}% of one core; other processes ${otherCpuS.toFixed(1)} CPU-s${otherCpuS / Math.max(cpu.wallS, 1) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`],
-      ['  per update (CPU)', `${((stackCpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms stack: ${cpuNames.filter(([, v]) => v.cpuS >= 0.05).map(([name, v]) => `${name} ${((v.cpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms`).join(', ')}`],
-      ['  bench event loop', `delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (inflates every figure above by up to this much)`],
-      ['  memory at the end', Object.entries(memoryAtEnd).map(([name, m]) => `${name} ${m.pssMb} MB PSS (${m.count})`).join(', ')],
+      [
+        '  waiting for a CPU',
+        `${cpuNames.map(([name, v]) => `${name} ${v.waitingThreads.toFixed(2)}`).join(', ')} threads on average; bench+emulator ${benchWaiting.toFixed(2)} (runnable, not running: /proc/*/task/*/schedstat)`,
+      ],
+      [
+        '  node threads',
+        cpu.rootThreads
+          .map(
+            (t) =>
+              `${t.main ? 'main (event loop: API, ingress, activities)' : `thread ${t.tid} (${t.name})`} avg ${t.meanPct.toFixed(0)}% / peak ${t.peakPct.toFixed(0)}%`,
+          )
+          .join(', ') + '   (workflow code runs in one worker thread of its own)',
+      ],
+      [
+        '  machine',
+        `${os.cpus().length} cores; stack avg ${cpu.treeMeanPct.toFixed(0)}% / peak ${cpu.treePeakPct.toFixed(0)}% of one core; other processes ${otherCpuS.toFixed(1)} CPU-s${otherCpuS / Math.max(cpu.wallS, 1) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`,
+      ],
+      [
+        '  per update (CPU)',
+        `${((stackCpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms stack: ${cpuNames
+          .filter(([, v]) => v.cpuS >= 0.05)
+          .map(([name, v]) => `${name} ${((v.cpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms`)
+          .join(', ')}`,
+      ],
+      [
+        '  bench event loop',
+        `delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (inflates every figure above by up to this much)`,
+      ],
+      [
+        '  memory at the end',
+        Object.entries(memoryAtEnd)
+          .map(([name, m]) => `${name} ${m.pssMb} MB PSS (${m.count})`)
+          .join(', '),
+      ],
       ['  Temporal SQLite', `${mb(sqlite.dbBytes)} + WAL ${mb(sqlite.walBytes)} at the end`],
-      ['  stack warnings', notable.total === 0 ? 'none' : notable.top().map((l) => `${l.count}× ${l.line}`).join(' | ')],
+      [
+        '  stack warnings',
+        notable.total === 0
+          ? 'none'
+          : notable
+              .top()
+              .map((l) => `${l.count}× ${l.line}`)
+              .join(' | '),
+      ],
       ['result', ok ? 'OK' : `FAILED${timedOut ? ' (timed out)' : ''}`],
     ];
     printBlock(`chat latency over the webhook (start entrypoint, emulator as Telegram)`, rows);
@@ -775,8 +933,24 @@ async function main(): Promise<boolean> {
       },
       cpu: {
         wallS: round(cpu.wallS, 1),
-        byName: Object.fromEntries(cpuNames.map(([name, v]) => [name, { cpuS: round(v.cpuS, 1), meanPct: round(v.meanPct, 0), peakPct: round(v.peakPct, 0), waitingThreads: round(v.waitingThreads, 2) }])),
-        nodeThreads: cpu.rootThreads.map((t) => ({ tid: t.tid, main: t.main, cpuS: round(t.cpuS, 1), meanPct: round(t.meanPct, 0), peakPct: round(t.peakPct, 0) })),
+        byName: Object.fromEntries(
+          cpuNames.map(([name, v]) => [
+            name,
+            {
+              cpuS: round(v.cpuS, 1),
+              meanPct: round(v.meanPct, 0),
+              peakPct: round(v.peakPct, 0),
+              waitingThreads: round(v.waitingThreads, 2),
+            },
+          ]),
+        ),
+        nodeThreads: cpu.rootThreads.map((t) => ({
+          tid: t.tid,
+          main: t.main,
+          cpuS: round(t.cpuS, 1),
+          meanPct: round(t.meanPct, 0),
+          peakPct: round(t.peakPct, 0),
+        })),
         stackMeanPct: round(cpu.treeMeanPct, 0),
         stackPeakPct: round(cpu.treePeakPct, 0),
         benchClientCpuS: round(benchCpuS, 1),
@@ -797,7 +971,9 @@ async function main(): Promise<boolean> {
     return ok;
   } finally {
     const stop = await proc.stop();
-    progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
+    progress(
+      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
+    );
     await Promise.race([telegram.close(), sleep(5_000)]).catch(() => undefined);
     releaseDataDir(dataDir);
   }

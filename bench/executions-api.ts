@@ -60,7 +60,17 @@ import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { SseStream } from './support/sse';
-import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import {
+  ApiClient,
+  intOption,
+  jobCounts,
+  mapConcurrent,
+  openDatabase,
+  randomApiToken,
+  sleep,
+  stackEnv,
+  waitForReady,
+} from './support/stack';
 import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { counterFlow } from './support/counter-flow';
 
@@ -132,14 +142,25 @@ function cpuMeter(proc: BenchProcess): () => PhaseCpu {
     const bench = process.cpuUsage(benchBefore);
     const stackS = Object.values(stack).reduce((a, b) => a + b, 0);
     const benchS = (bench.user + bench.system) / 1e6;
-    return { stack, stackS, benchS, otherS: Math.max(0, machineBusySeconds() - machineBefore - stackS - benchS), wallS: (performance.now() - started) / 1000 };
+    return {
+      stack,
+      stackS,
+      benchS,
+      otherS: Math.max(0, machineBusySeconds() - machineBefore - stackS - benchS),
+      wallS: (performance.now() - started) / 1000,
+    };
   };
 }
 
 const cpuLine = (cpu: PhaseCpu) =>
   `${cpuText(cpu.stack)}, bench ${cpu.benchS.toFixed(1)} s, other processes ${cpu.otherS.toFixed(1)} s over ${cpu.wallS.toFixed(1)} s` +
   `${cpu.otherS / cpu.wallS > 0.2 ? ` (NOTE: the machine was not quiet: others used ${((cpu.otherS / cpu.wallS) * 100).toFixed(0)}% of a core)` : ''}`;
-const cpuJson = (cpu: PhaseCpu) => ({ stack: roundCpu(cpu.stack), bench: round(cpu.benchS, 1), other: round(cpu.otherS, 1), wallS: round(cpu.wallS, 1) });
+const cpuJson = (cpu: PhaseCpu) => ({
+  stack: roundCpu(cpu.stack),
+  bench: round(cpu.benchS, 1),
+  other: round(cpu.otherS, 1),
+  wallS: round(cpu.wallS, 1),
+});
 
 function fileSize(file: string): number {
   return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
@@ -269,7 +290,12 @@ async function createPopulation(ctx: Context): Promise<Population> {
     const userId = users[i % users.length] as string;
     if (Number.isNaN(firstPostAt)) firstPostAt = epochNow();
     try {
-      const response = await ctx.api.request('POST', '/api/generations', { userId, kind: 'story', prompt: `bench story ${i}` }, { 'idempotency-key': `bench-exec-${i}` });
+      const response = await ctx.api.request(
+        'POST',
+        '/api/generations',
+        { userId, kind: 'story', prompt: `bench story ${i}` },
+        { 'idempotency-key': `bench-exec-${i}` },
+      );
       if (response.status === 202) return true;
       postErrors.push(`${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
     } catch (err) {
@@ -315,7 +341,9 @@ async function createPopulation(ctx: Context): Promise<Population> {
     if (workDone && visible.chats >= started && visible.generationsCompleted >= accepted) break;
     if (performance.now() > deadline && !timedOut) {
       timedOut = true;
-      progress(`creation stopped after ${CREATE_TIMEOUT_MS / 1000} s (${started} chats, ${accepted || 'some'} generations sent); letting what was sent finish`);
+      progress(
+        `creation stopped after ${CREATE_TIMEOUT_MS / 1000} s (${started} chats, ${accepted || 'some'} generations sent); letting what was sent finish`,
+      );
     }
     if (performance.now() > deadline + DRAIN_MS) {
       progress(`TIMED OUT: work still unfinished ${DRAIN_MS / 1000} s after the creation deadline; measuring with what is there`);
@@ -339,12 +367,16 @@ async function createPopulation(ctx: Context): Promise<Population> {
   const cpu = meter();
   if (postErrors.length > 0) ctx.failures.push(`${postErrors.length} POST /api/generations failed, first: ${postErrors[0]}`);
   // With an instant, never-failing fake provider every job completes; unfinished ones only after a timeout.
-  const badJobs = Object.entries(counts.byStatus).filter(([status]) => status !== 'completed' && (complete || ['failed', 'cancelled', 'rejected'].includes(status)));
+  const badJobs = Object.entries(counts.byStatus).filter(
+    ([status]) => status !== 'completed' && (complete || ['failed', 'cancelled', 'rejected'].includes(status)),
+  );
   if (badJobs.length > 0) ctx.failures.push(`generation jobs not completed: ${JSON.stringify(Object.fromEntries(badJobs))}`);
   if (visible.chats > started) ctx.failures.push(`visibility counts ${visible.chats} chat executions for ${started} chats`);
   const dataDirFile = (name: string) => path.join(ctx.dataDir, name);
   const sqliteBytes = fileSize(dataDirFile('temporal.sqlite')) + fileSize(dataDirFile('temporal.sqlite-wal'));
-  const lastFinished = await ctx.db.$client.query<{ last: string | null }>('select extract(epoch from max(finished_at)) * 1000 as last from generation_jobs');
+  const lastFinished = await ctx.db.$client.query<{ last: string | null }>(
+    'select extract(epoch from max(finished_at)) * 1000 as last from generation_jobs',
+  );
   const lastFinishedAt = Number(lastFinished.rows[0]?.last ?? Number.NaN);
   return {
     chats: started,
@@ -438,16 +470,25 @@ async function measureListing(ctx: Context, population: Population): Promise<Lis
         const user = population.users[r % population.users.length] as string;
         const page = await list(`user=${encodeURIComponent(user)}&limit=${PAGE_SIZE}`, 'user');
         const expected = Math.min(PAGE_SIZE, population.jobsPerUser.get(user) ?? 0);
-        if (page.items.some((i) => i.userId !== user || i.type !== 'generation')) problem(`user=${user}: an item of another user or type: ${JSON.stringify(page.items[0])}`);
-        if (population.complete && page.items.length !== expected) problem(`user=${user}: ${page.items.length} items, expected ${expected}`);
+        if (page.items.some((i) => i.userId !== user || i.type !== 'generation'))
+          problem(`user=${user}: an item of another user or type: ${JSON.stringify(page.items[0])}`);
+        if (population.complete && page.items.length !== expected)
+          problem(`user=${user}: ${page.items.length} items, expected ${expected}`);
         samples.push({ cls: 'user', page: 1, apiMs: page.ms, directMs: await direct(`UserId = '${user}'`, null) });
       } else if (step === 'status') {
         const status = r % 2 === 0 ? 'running' : 'completed';
         const page = await list(`status=${status}&limit=${PAGE_SIZE}`, 'status');
-        if (page.items.some((i) => i.status !== status)) problem(`status=${status}: an item with status ${page.items.find((i) => i.status !== status)?.status}`);
+        if (page.items.some((i) => i.status !== status))
+          problem(`status=${status}: an item with status ${page.items.find((i) => i.status !== status)?.status}`);
         const available = status === 'running' ? population.visible.chats : population.visible.generationsCompleted;
-        if (population.complete && page.items.length !== Math.min(PAGE_SIZE, available)) problem(`status=${status}: ${page.items.length} items, expected ${Math.min(PAGE_SIZE, available)}`);
-        samples.push({ cls: 'status', page: 1, apiMs: page.ms, directMs: await direct(`ExecutionStatus = '${status === 'running' ? 'Running' : 'Completed'}'`, null) });
+        if (population.complete && page.items.length !== Math.min(PAGE_SIZE, available))
+          problem(`status=${status}: ${page.items.length} items, expected ${Math.min(PAGE_SIZE, available)}`);
+        samples.push({
+          cls: 'status',
+          page: 1,
+          apiMs: page.ms,
+          directMs: await direct(`ExecutionStatus = '${status === 'running' ? 'Running' : 'Completed'}'`, null),
+        });
       } else {
         const pageNumber = Number(step.slice('page '.length));
         if (pageNumber > 1 && !cursor) {
@@ -457,13 +498,19 @@ async function measureListing(ctx: Context, population: Population): Promise<Lis
         const used: string | null = cursor;
         const page = await list(`limit=${PAGE_SIZE}${used ? `&cursor=${encodeURIComponent(used)}` : ''}`, `page ${pageNumber}`);
         const expected = Math.max(0, Math.min(PAGE_SIZE, population.visible.total - (pageNumber - 1) * PAGE_SIZE));
-        if (population.complete && page.items.length !== expected) problem(`cursor walk page ${pageNumber}: ${page.items.length} items, expected ${expected}`);
+        if (population.complete && page.items.length !== expected)
+          problem(`cursor walk page ${pageNumber}: ${page.items.length} items, expected ${expected}`);
         for (const item of page.items) {
           if (seen.has(item.workflowId)) problem(`cursor walk: ${item.workflowId} on two pages`);
           seen.add(item.workflowId);
         }
         cursor = page.nextCursor;
-        samples.push({ cls: pageNumber === 1 ? 'no filter' : 'cursor', page: pageNumber, apiMs: page.ms, directMs: await direct('', used) });
+        samples.push({
+          cls: pageNumber === 1 ? 'no filter' : 'cursor',
+          page: pageNumber,
+          apiMs: page.ms,
+          directMs: await direct('', used),
+        });
       }
     }
   }
@@ -559,7 +606,11 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
   if (!(await until(ctx.proc, () => !Number.isNaN(chat.menuAt), SETUP_TIMEOUT_MS))) throw new Error('stream chat: no "Menu" after /start');
   const runBefore = (await ctx.temporal.workflow.getHandle(chat.workflowId).describe()).runId;
 
-  const stream = new SseStream(`${ctx.apiUrl}/api/executions/${chat.workflowId}/stream`, { authorization: `Bearer ${ctx.apiToken}` }, epochNow);
+  const stream = new SseStream(
+    `${ctx.apiUrl}/api/executions/${chat.workflowId}/stream`,
+    { authorization: `Bearer ${ctx.apiToken}` },
+    epochNow,
+  );
   const streamed: StreamedStep[] = [];
   stream.onEvent((event) => {
     if (event.event !== 'step') return;
@@ -578,7 +629,8 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
       throw new Error(`stream: HTTP ${stream.status} ${stream.contentType}`);
     }
     // The backlog: the steps of /start (input, start, menu) come in the first poll.
-    if (!(await until(ctx.proc, () => streamed.some((s) => s.step.nodeId === 'menu'), SETUP_TIMEOUT_MS))) throw new Error('stream: the steps of /start never arrived');
+    if (!(await until(ctx.proc, () => streamed.some((s) => s.step.nodeId === 'menu'), SETUP_TIMEOUT_MS)))
+      throw new Error('stream: the steps of /start never arrived');
     await sleep(500);
     const baseline = streamed.length;
     progress(`stream open (${baseline} backlog steps); ${CLICKS} presses ${CLICK_INTERVAL_MS} ms apart`);
@@ -593,7 +645,10 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
     if (stream.ended) ctx.failures.push(`SSE: the stream ended early${stream.error ? ` (${stream.error})` : ''}`);
     stream.close();
 
-    if (!arrived) ctx.failures.push(`stream chat: after ${DRAIN_MS / 1000} s, ${chat.replyAt.size}/${CLICKS} replies and ${says().length}/${CLICKS} say steps`);
+    if (!arrived)
+      ctx.failures.push(
+        `stream chat: after ${DRAIN_MS / 1000} s, ${chat.replyAt.size}/${CLICKS} replies and ${says().length}/${CLICKS} say steps`,
+      );
     checkReplies(ctx, chat, 1, CLICKS, presses.callbackIds);
     for (let i = 1; i < streamed.length; i++) {
       const gap = (streamed[i] as StreamedStep).seq - (streamed[i - 1] as StreamedStep).seq;
@@ -620,7 +675,16 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
       });
     const delayVsStepTime = streamed.slice(baseline).map((s) => s.receivedAt - (s.step.at + s.step.durationMs));
     const runAfter = (await ctx.temporal.workflow.getHandle(chat.workflowId).describe()).runId;
-    return { clicks: CLICKS, delay, delayVsStepTime, pressToReply, pressToSse, events: streamed.length - baseline, cpu, continuedAsNew: runAfter !== runBefore };
+    return {
+      clicks: CLICKS,
+      delay,
+      delayVsStepTime,
+      pressToReply,
+      pressToSse,
+      events: streamed.length - baseline,
+      cpu,
+      continuedAsNew: runAfter !== runBefore,
+    };
   } finally {
     stream.close();
   }
@@ -630,9 +694,11 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
 function checkReplies(ctx: Context, chat: TrackedChat, from: number, to: number, callbackIds: string[]): void {
   const missing: number[] = [];
   for (let n = from; n <= to; n++) if (!chat.replyAt.has(n)) missing.push(n);
-  if (missing.length > 0) ctx.failures.push(`stream chat: no reply "click n" for n = ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' …' : ''}`);
+  if (missing.length > 0)
+    ctx.failures.push(`stream chat: no reply "click n" for n = ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ' …' : ''}`);
   const order = chat.replyOrder.filter((n) => n >= from && n <= to);
-  if (order.some((n, i) => i > 0 && n < (order[i - 1] as number))) ctx.failures.push(`stream chat: replies out of order: ${order.slice(0, 20).join(', ')}`);
+  if (order.some((n, i) => i > 0 && n < (order[i - 1] as number)))
+    ctx.failures.push(`stream chat: replies out of order: ${order.slice(0, 20).join(', ')}`);
   const unanswered = callbackIds.filter((id) => chat.answers.get(id) !== 1);
   if (unanswered.length > 0) ctx.failures.push(`stream chat: ${unanswered.length} presses not answered exactly once`);
   if (chat.unexpected.length > 0) ctx.failures.push(`stream chat: unexpected messages ${JSON.stringify(chat.unexpected.slice(0, 3))}`);
@@ -719,7 +785,9 @@ async function main(): Promise<boolean> {
     TELEGRAM_MODE: 'polling',
     ...benchSettings,
   });
-  progress(`DATA_DIR ${dataDir}; ${EXECUTIONS} executions (${CHATS} chats + ${GENERATIONS} generations), ${REQUESTS} list requests, ${CLICKS} presses; emulator at ${telegram.apiRoot}`);
+  progress(
+    `DATA_DIR ${dataDir}; ${EXECUTIONS} executions (${CHATS} chats + ${GENERATIONS} generations), ${REQUESTS} list requests, ${CLICKS} presses; emulator at ${telegram.apiRoot}`,
+  );
 
   const proc = BenchProcess.spawn('start', env);
   let connection: Connection | undefined;
@@ -729,7 +797,12 @@ async function main(): Promise<boolean> {
     progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
     // The bootstrapped bot starts polling once its flow is published: deleteWebhook comes right
     // before the first getUpdates (which the emulator records only when that long poll returns).
-    await whileRunning(proc, emulator.waitFor({ bot: bot.id, method: 'deleteWebhook' }, SETUP_TIMEOUT_MS), 'bootstrap of the bot', SETUP_TIMEOUT_MS + 1_000);
+    await whileRunning(
+      proc,
+      emulator.waitFor({ bot: bot.id, method: 'deleteWebhook' }, SETUP_TIMEOUT_MS),
+      'bootstrap of the bot',
+      SETUP_TIMEOUT_MS + 1_000,
+    );
     connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
     const temporal = new Client({ connection, namespace: 'default' });
     db = openDatabase(embeddedDatabaseUrl(dataDir, ports.postgres));
@@ -779,7 +852,15 @@ async function main(): Promise<boolean> {
     const classFigures = Object.fromEntries(
       classes.map(({ cls }) => [cls, { api: dist(byClass(cls).map((s) => s.apiMs)), direct: dist(byClass(cls).map((s) => s.directMs)) }]),
     );
-    const pageP50 = Array.from({ length: PAGES }, (_, i) => round(percentile(all.filter((s) => s.page === i + 1 && s.cls !== 'user' && s.cls !== 'status').map((s) => s.apiMs), 50), 1));
+    const pageP50 = Array.from({ length: PAGES }, (_, i) =>
+      round(
+        percentile(
+          all.filter((s) => s.page === i + 1 && s.cls !== 'user' && s.cls !== 'status').map((s) => s.apiMs),
+          50,
+        ),
+        1,
+      ),
+    );
     const overhead = dist(all.map((s) => s.apiMs - s.directMs));
     const listPass = apiAll.p50 <= TARGET_LIST_P50_MS;
 
@@ -795,10 +876,22 @@ async function main(): Promise<boolean> {
         `${unanswered > 0 ? `; ${unanswered} chats still without their "Menu": the stack was still busy while listing` : ''})`;
 
     const rows: Row[] = [
-      ['executions present', `${executionsLabel}: ${population.chatsReplied} chats (/start → polling ingress → chatWorkflow, "Menu" sent, still running) + ${population.visible.generationsCompleted} generations (POST /api/generations, fake provider 0 ms, completed)`],
-      ['created in', `${population.wallS.toFixed(1)} s (plus ${population.setupS.toFixed(1)} s creating ${population.users.length} users): chats first /start → last "Menu" ${population.chatSpanS.toFixed(1)} s = ${(population.chatsReplied / population.chatSpanS).toFixed(0)} chats/s; generations first POST → last finished ${population.generationSpanS.toFixed(1)} s = ${(population.accepted / population.generationSpanS).toFixed(1)} jobs/s; both at once`],
-      ['counted with', `CountWorkflowExecutions (client.workflow.count, what \`temporal workflow count\` calls): all ${population.visible.total}, one count ${ms(population.countMs)} ms; counts matched ${ms(population.visibilityLagS * 1000)} ms after the last reply/job (polled every 250 ms)`],
-      ['creation CPU', `${cpuLine(population.cpu)}; stack ${((population.cpu.stackS / Math.max(1, population.visible.total)) * 1000).toFixed(0)} ms per execution; Temporal SQLite ${(population.sqliteBytes / 1e6).toFixed(0)} MB`],
+      [
+        'executions present',
+        `${executionsLabel}: ${population.chatsReplied} chats (/start → polling ingress → chatWorkflow, "Menu" sent, still running) + ${population.visible.generationsCompleted} generations (POST /api/generations, fake provider 0 ms, completed)`,
+      ],
+      [
+        'created in',
+        `${population.wallS.toFixed(1)} s (plus ${population.setupS.toFixed(1)} s creating ${population.users.length} users): chats first /start → last "Menu" ${population.chatSpanS.toFixed(1)} s = ${(population.chatsReplied / population.chatSpanS).toFixed(0)} chats/s; generations first POST → last finished ${population.generationSpanS.toFixed(1)} s = ${(population.accepted / population.generationSpanS).toFixed(1)} jobs/s; both at once`,
+      ],
+      [
+        'counted with',
+        `CountWorkflowExecutions (client.workflow.count, what \`temporal workflow count\` calls): all ${population.visible.total}, one count ${ms(population.countMs)} ms; counts matched ${ms(population.visibilityLagS * 1000)} ms after the last reply/job (polled every 250 ms)`,
+      ],
+      [
+        'creation CPU',
+        `${cpuLine(population.cpu)}; stack ${((population.cpu.stackS / Math.max(1, population.visible.total)) * 1000).toFixed(0)} ms per execution; Temporal SQLite ${(population.sqliteBytes / 1e6).toFixed(0)} MB`,
+      ],
       ['', ''],
       ['GET /api/executions', `${formatDist(apiAll)}   target p50 ≤ ${TARGET_LIST_P50_MS} ms: ${pass(listPass)}`],
       ...classes.map(({ cls, label }): Row => [`  ${label}`, formatDist(classFigures[cls]?.api as Dist)]),
@@ -810,20 +903,37 @@ async function main(): Promise<boolean> {
       ['  CPU while listing', `${cpuLine(listing.cpu)}   (API and direct calls together)`],
       ['', ''],
       ['SSE step delay', `${formatDist(delay)}   target p95 ≤ ${TARGET_SSE_P95_MS} ms: ${pass(ssePass)}`],
-      ['  measured as', `SSE arrival of the "say" step − the emulator receiving the bot's "click n" (one clock: this process); ${sse.clicks} presses ${CLICK_INTERVAL_MS} ms apart`],
-      ['  vs step time', `${formatDist(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`],
+      [
+        '  measured as',
+        `SSE arrival of the "say" step − the emulator receiving the bot's "click n" (one clock: this process); ${sse.clicks} presses ${CLICK_INTERVAL_MS} ms apart`,
+      ],
+      [
+        '  vs step time',
+        `${formatDist(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`,
+      ],
       ['  press → reply', formatDist(dist(sse.pressToReply))],
       ['  press → SSE event', formatDist(dist(sse.pressToSse))],
-      ['where the time goes', `(${probe.clicks} more presses, stream closed, a chatSteps query every ${PROBE_POLL_MS} ms straight to Temporal)`],
+      [
+        'where the time goes',
+        `(${probe.clicks} more presses, stream closed, a chatSteps query every ${PROBE_POLL_MS} ms straight to Temporal)`,
+      ],
       ['  reply → step queryable', `${formatDist(queryable)}   (upper bound: when the first query showing it returned)`],
       ['  one chatSteps query', formatDist(rtt)],
       ['  stream poll interval', `${STREAM_POLL_MS} ms: adds 0–${STREAM_POLL_MS} ms (mean ${STREAM_POLL_MS / 2}) on top of the two above`],
       ['  CPU during the presses', `${cpuLine(sse.cpu)}${sse.continuedAsNew ? '; the chat continued as new meanwhile' : ''}`],
       ['', ''],
-      ['settings', `${Object.entries(benchSettings).map(([k, v]) => `${k}=${v}`).join(' ')}; polling mode; 1 worker`],
+      [
+        'settings',
+        `${Object.entries(benchSettings)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}; polling mode; 1 worker`,
+      ],
       ['result', ok ? 'OK' : `FAILED: ${ctx.failures.length} problem(s): ${ctx.failures.slice(0, 5).join('; ')}`],
     ];
-    printBlock(`executions API: list with ${population.visible.total.toLocaleString('en')} executions, SSE step delay (start entrypoint)`, rows);
+    printBlock(
+      `executions API: list with ${population.visible.total.toLocaleString('en')} executions, SSE step delay (start entrypoint)`,
+      rows,
+    );
     printJsonLine('executions-api', {
       executions: {
         asked: EXECUTIONS,
@@ -880,7 +990,9 @@ async function main(): Promise<boolean> {
     await db?.$client.end().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     const stop = await proc.stop();
-    progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
+    progress(
+      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
+    );
     await telegram.close();
     releaseDataDir(dataDir);
   }

@@ -21,7 +21,9 @@ function measure(label: string, iterations: number, run: () => unknown): void {
 
 const CONDITION = 'user.balance >= 100 and chat.lang == "ru"';
 const condition = compileExpression(CONDITION);
-const template = compileTemplate('Hi {{ from.firstName }}, your balance is {{ format(user.balance, 2, " ") }} credits; stories: {{ join(user.history) }}');
+const template = compileTemplate(
+  'Hi {{ from.firstName }}, your balance is {{ format(user.balance, 2, " ") }} credits; stories: {{ join(user.history) }}',
+);
 
 measure(`evaluate compiled \`${CONDITION}\``, 1_000_000, () => evaluateExpression(condition, scope));
 measure(`compile + evaluate \`${CONDITION}\``, 200_000, () => evaluateExpression(CONDITION, scope));

@@ -14,18 +14,56 @@ function segment(i: number): { nodes: NodeInput[]; edges: EdgeInput[] } {
   const id = (n: number): string => `s${i}-${n}`;
   const nodes = [
     [1, 'trigger.command', { command: `/cmd${i}` }],
-    [2, 'message.text', { text: 'Hi {{ from.firstName }}, balance {{ format(user.balance, 2) }}', keyboard: { type: 'inline', rows: [[{ text: 'A', callbackData: 'a' }, { text: 'B', callbackData: 'b' }]] } }],
+    [
+      2,
+      'message.text',
+      {
+        text: 'Hi {{ from.firstName }}, balance {{ format(user.balance, 2) }}',
+        keyboard: {
+          type: 'inline',
+          rows: [
+            [
+              { text: 'A', callbackData: 'a' },
+              { text: 'B', callbackData: 'b' },
+            ],
+          ],
+        },
+      },
+    ],
     [3, 'wait.button', { variable: 'run.choice', accept: ['a', 'b'], timeoutMs: 60_000 }],
-    [4, 'logic.switch', { value: 'run.choice', cases: [{ id: 'a', equals: 'a' }, { id: 'b', equals: 'b' }] }],
+    [
+      4,
+      'logic.switch',
+      {
+        value: 'run.choice',
+        cases: [
+          { id: 'a', equals: 'a' },
+          { id: 'b', equals: 'b' },
+        ],
+      },
+    ],
     [5, 'action.credits', { variable: 'run.balance' }],
     [6, 'logic.condition', { condition: 'run.balance >= 100 and chat.lang == "ru"' }],
-    [7, 'action.generation', { kind: 'story', prompt: 'A story about {{ run.answer }} for {{ from.firstName }}', resultVariable: 'run.story' }],
+    [
+      7,
+      'action.generation',
+      { kind: 'story', prompt: 'A story about {{ run.answer }} for {{ from.firstName }}', resultVariable: 'run.story' },
+    ],
     [8, 'message.text', { text: 'Not enough credits: {{ run.balance }}' }],
     [9, 'wait.text', { variable: 'run.answer', pattern: '^.{3,200}$', retryPrompt: 'Too short', timeoutMs: 60_000 }],
     [10, 'message.text', { text: '{{ run.story }}' }],
     [11, 'message.text', { text: 'Refunded' }],
     [12, 'logic.jump', { target: id(2) }],
-    [13, 'action.http', { method: 'POST', url: 'https://api.example.com/q', body: '{"q": {{ json(run.answer) }}}', saveResponse: [{ variable: 'run.story', value: 'response.body.answer' }] }],
+    [
+      13,
+      'action.http',
+      {
+        method: 'POST',
+        url: 'https://api.example.com/q',
+        body: '{"q": {{ json(run.answer) }}}',
+        saveResponse: [{ variable: 'run.story', value: 'response.body.answer' }],
+      },
+    ],
     [14, 'action.set', { variable: 'user.history', op: 'append', value: 'run.answer' }],
     [15, 'message.text', { text: 'Answer: {{ run.story }}' }],
     [16, 'action.notify', { chatId: '{{ bot.adminChatId }}', text: 'Failed for {{ from.id }}' }],
@@ -33,13 +71,41 @@ function segment(i: number): { nodes: NodeInput[]; edges: EdgeInput[] } {
     [18, 'logic.end', {}],
     [19, 'message.text', { text: 'Timed out' }],
     [20, 'logic.delay', { delayMs: 60_000 }],
-  ].map(([n, type, data]) => ({ id: id(n as number), type, data, position: { x: (n as number) * 200, y: i * 300 } }) as unknown as NodeInput);
-  const link = (from: number, to: number, handle?: string): EdgeInput => ({ id: `${id(from)}-${handle ?? 'next'}`, source: id(from), ...(handle === undefined ? {} : { sourceHandle: handle }), target: id(to) });
+  ].map(
+    ([n, type, data]) => ({ id: id(n as number), type, data, position: { x: (n as number) * 200, y: i * 300 } }) as unknown as NodeInput,
+  );
+  const link = (from: number, to: number, handle?: string): EdgeInput => ({
+    id: `${id(from)}-${handle ?? 'next'}`,
+    source: id(from),
+    ...(handle === undefined ? {} : { sourceHandle: handle }),
+    target: id(to),
+  });
   const edges = [
-    link(1, 2), link(2, 3), link(3, 4, 'next'), link(3, 19, 'timeout'), link(4, 5, 'a'), link(4, 9, 'b'), link(4, 18, 'default'),
-    link(5, 6), link(6, 7, 'true'), link(6, 8, 'false'), link(7, 10, 'success'), link(7, 11, 'refunded'), link(8, 12),
-    link(9, 13, 'next'), link(9, 19, 'timeout'), link(10, 14), link(11, 18), link(13, 15, 'success'), link(13, 16, 'error'),
-    link(14, 17), link(15, 17), link(16, 17), link(17, 18), link(19, 20), link(20, 2),
+    link(1, 2),
+    link(2, 3),
+    link(3, 4, 'next'),
+    link(3, 19, 'timeout'),
+    link(4, 5, 'a'),
+    link(4, 9, 'b'),
+    link(4, 18, 'default'),
+    link(5, 6),
+    link(6, 7, 'true'),
+    link(6, 8, 'false'),
+    link(7, 10, 'success'),
+    link(7, 11, 'refunded'),
+    link(8, 12),
+    link(9, 13, 'next'),
+    link(9, 19, 'timeout'),
+    link(10, 14),
+    link(11, 18),
+    link(13, 15, 'success'),
+    link(13, 16, 'error'),
+    link(14, 17),
+    link(15, 17),
+    link(16, 17),
+    link(17, 18),
+    link(19, 20),
+    link(20, 2),
   ];
   return { nodes, edges };
 }
@@ -73,7 +139,9 @@ function measure(label: string, iterations: number, run: () => void): void {
   times.sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const p95 = times[Math.floor(times.length * 0.95)] ?? Number.NaN;
-  console.log(`${label}: mean ${mean.toFixed(2)} ms, min ${(times[0] ?? Number.NaN).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (${iterations} runs)`);
+  console.log(
+    `${label}: mean ${mean.toFixed(2)} ms, min ${(times[0] ?? Number.NaN).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms (${iterations} runs)`,
+  );
 }
 
 const json = JSON.parse(JSON.stringify(generateFlow())) as unknown;

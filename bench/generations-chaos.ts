@@ -17,7 +17,17 @@ import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackOverrides, waitForReady } from './support/stack';
+import {
+  ApiClient,
+  intOption,
+  jobCounts,
+  mapConcurrent,
+  openDatabase,
+  randomApiToken,
+  sleep,
+  stackOverrides,
+  waitForReady,
+} from './support/stack';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 300);
@@ -71,13 +81,26 @@ async function main(): Promise<boolean> {
       GENERATION_MAX_ATTEMPTS: '1',
     };
     // 2. The API (its generation policy goes into every workflow it starts).
-    const apiProc = BenchProcess.spawn('api', { ...common, PORT: String(ports.api), API_TOKEN: token, LOG_LEVEL: 'warn', ...stackOverrides() });
+    const apiProc = BenchProcess.spawn('api', {
+      ...common,
+      PORT: String(ports.api),
+      API_TOKEN: token,
+      LOG_LEVEL: 'warn',
+      ...stackOverrides(),
+    });
     started.push(apiProc);
     await waitForReady(`http://127.0.0.1:${ports.api}`, apiProc, 120_000);
     const api = new ApiClient(`http://127.0.0.1:${ports.api}`, token);
 
     // 3. One worker at a time; info logs carry its "worker running" ready line.
-    const workerEnv = { ...common, FAKE_PROVIDER_FAILURE_RATE: '0.2', FAKE_PROVIDER_LATENCY_MS: '200', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...stackOverrides() };
+    const workerEnv = {
+      ...common,
+      FAKE_PROVIDER_FAILURE_RATE: '0.2',
+      FAKE_PROVIDER_LATENCY_MS: '200',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_MS: '2000',
+      ...stackOverrides(),
+    };
     let workers = 0;
     const startWorker = async (): Promise<BenchProcess> => {
       const worker = BenchProcess.spawn('worker', workerEnv, `worker #${++workers}`);
@@ -111,7 +134,12 @@ async function main(): Promise<boolean> {
         const sent = performance.timeOrigin + performance.now();
         if (performance.now() > deadline) return 'not sent: the run timed out';
         const response = await api
-          .request('POST', '/api/generations', { userId: users[i % USERS], kind: 'story', prompt: `chaos story ${i}` }, { 'idempotency-key': `chaos-${i}` })
+          .request(
+            'POST',
+            '/api/generations',
+            { userId: users[i % USERS], kind: 'story', prompt: `chaos story ${i}` },
+            { 'idempotency-key': `chaos-${i}` },
+          )
           .catch((err: unknown) => ({ status: 0, body: String(err), ms: 0 }));
         if (response.status === 202) sentAt.set(response.body.id as string, sent);
         return response.status === 202 ? undefined : `${response.status} ${JSON.stringify(response.body)}`;
@@ -133,7 +161,12 @@ async function main(): Promise<boolean> {
         const killedAt = performance.now();
         progress(`SIGKILL ${worker.label} at ${atS.toFixed(1)} s: ${counts.terminal} terminal, ${inFlight} in flight`);
         worker = await startWorker();
-        kills.push({ atS, terminalAtKill: counts.terminal, inFlightAtKill: inFlight, replacedAfterS: (performance.now() - killedAt) / 1000 });
+        kills.push({
+          atS,
+          terminalAtKill: counts.terminal,
+          inFlightAtKill: inFlight,
+          replacedAfterS: (performance.now() - killedAt) / 1000,
+        });
         continue;
       }
       if (performance.now() - lastReport > 2_000) {
@@ -157,10 +190,12 @@ async function main(): Promise<boolean> {
       .filter((row) => row.lost !== 0);
     const lostCredits = lostByUser.reduce((sum, row) => sum + row.lost, 0);
     const duplicates = async (reason: string) =>
-      (await database.$client.query<{ job_id: string; n: string }>(
-        `select job_id, count(*) as n from credit_ledger where reason = $1 group by job_id having count(*) > 1`,
-        [reason],
-      )).rows;
+      (
+        await database.$client.query<{ job_id: string; n: string }>(
+          `select job_id, count(*) as n from credit_ledger where reason = $1 group by job_id having count(*) > 1`,
+          [reason],
+        )
+      ).rows;
     const doubleRefunds = await duplicates('refund');
     const doubleDebits = await duplicates('debit');
     const problems: LedgerProblem[] = await checkLedger(database);
@@ -171,23 +206,65 @@ async function main(): Promise<boolean> {
       `select id, extract(epoch from finished_at) * 1000 as finished_ms from generation_jobs where finished_at is not null`,
     );
     const latencyS = finishes.filter((f) => sentAt.has(f.id)).map((f) => (Number(f.finished_ms) - (sentAt.get(f.id) as number)) / 1000);
-    const refunds = Number((await database.$client.query<{ n: string }>(`select count(*) as n from credit_ledger where reason = 'refund'`)).rows[0]?.n ?? 0);
+    const refunds = Number(
+      (await database.$client.query<{ n: string }>(`select count(*) as n from credit_ledger where reason = 'refund'`)).rows[0]?.n ?? 0,
+    );
 
-    const ok = !timedOut && postErrors.length === 0 && lostCredits === 0 && lostByUser.length === 0 && doubleRefunds.length === 0 && doubleDebits.length === 0 && problems.length === 0 && kills.length === KILL_AT.length;
+    const ok =
+      !timedOut &&
+      postErrors.length === 0 &&
+      lostCredits === 0 &&
+      lostByUser.length === 0 &&
+      doubleRefunds.length === 0 &&
+      doubleDebits.length === 0 &&
+      problems.length === 0 &&
+      kills.length === KILL_AT.length;
     const lat = summary(latencyS, 1);
     const rows: Row[] = [
-      ['jobs', `${JOBS} POSTed (${sentAt.size} accepted${postErrors.length ? `, ${postErrors.length} errors: ${postErrors[0]}` : ''}), ${USERS} users`],
-      ['by status', Object.entries(counts.byStatus).map(([s, n]) => `${s} ${n}`).join(', ')],
+      [
+        'jobs',
+        `${JOBS} POSTed (${sentAt.size} accepted${postErrors.length ? `, ${postErrors.length} errors: ${postErrors[0]}` : ''}), ${USERS} users`,
+      ],
+      [
+        'by status',
+        Object.entries(counts.byStatus)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', '),
+      ],
       ...causes.map((c): Row => [`  ${c.status} ×${c.n}`, c.error]),
       ['refunds', `${refunds}`],
       ['', ''],
-      ['lost credits', `${lostCredits}${lostByUser.length ? `   (${lostByUser.length} users: ${lostByUser.slice(0, 5).map((u) => `${u.id} ${u.lost}`).join(', ')})` : ''}   must be 0: ${lostCredits === 0 && lostByUser.length === 0 ? 'OK' : 'FAIL'}`],
+      [
+        'lost credits',
+        `${lostCredits}${
+          lostByUser.length
+            ? `   (${lostByUser.length} users: ${lostByUser
+                .slice(0, 5)
+                .map((u) => `${u.id} ${u.lost}`)
+                .join(', ')})`
+            : ''
+        }   must be 0: ${lostCredits === 0 && lostByUser.length === 0 ? 'OK' : 'FAIL'}`,
+      ],
       ['double refunds', `${doubleRefunds.length}   must be 0: ${doubleRefunds.length === 0 ? 'OK' : 'FAIL'}`],
       ['double debits', `${doubleDebits.length}   must be 0: ${doubleDebits.length === 0 ? 'OK' : 'FAIL'}`],
-      ['checkLedger', problems.length === 0 ? '[] (no problems)' : `${problems.length} PROBLEM(S): ${problems.slice(0, 5).map((p) => `${p.subject}: ${p.detail}`).join('; ')}`],
+      [
+        'checkLedger',
+        problems.length === 0
+          ? '[] (no problems)'
+          : `${problems.length} PROBLEM(S): ${problems
+              .slice(0, 5)
+              .map((p) => `${p.subject}: ${p.detail}`)
+              .join('; ')}`,
+      ],
       ['', ''],
-      ['worker kills (SIGKILL)', kills.length === KILL_AT.length ? `${kills.length}` : `${kills.length} of ${KILL_AT.length} (the run ended first)`],
-      ...kills.map((k, i): Row => [`  #${i + 1} at ${k.atS.toFixed(1)} s`, `${k.terminalAtKill} terminal, ${k.inFlightAtKill} in flight; replacement running after ${k.replacedAfterS.toFixed(1)} s`]),
+      [
+        'worker kills (SIGKILL)',
+        kills.length === KILL_AT.length ? `${kills.length}` : `${kills.length} of ${KILL_AT.length} (the run ended first)`,
+      ],
+      ...kills.map((k, i): Row => [
+        `  #${i + 1} at ${k.atS.toFixed(1)} s`,
+        `${k.terminalAtKill} terminal, ${k.inFlightAtKill} in flight; replacement running after ${k.replacedAfterS.toFixed(1)} s`,
+      ]),
       ['POST → finished', `p50 ${lat.p50} s, p90 ${lat.p90} s, p99 ${lat.p99} s, max ${lat.max} s`],
       ['wall time', `${wallS.toFixed(1)} s   (first POST → all jobs terminal)${timedOut ? '   TIMED OUT' : ''}`],
       ['result', ok ? 'OK: no credit lost or doubled' : 'FAILED'],
@@ -206,7 +283,12 @@ async function main(): Promise<boolean> {
       doubleRefunds: doubleRefunds.length,
       doubleDebits: doubleDebits.length,
       ledgerProblems: problems.length,
-      kills: kills.map((k) => ({ atS: round(k.atS, 1), terminalAtKill: k.terminalAtKill, inFlightAtKill: k.inFlightAtKill, replacedAfterS: round(k.replacedAfterS, 1) })),
+      kills: kills.map((k) => ({
+        atS: round(k.atS, 1),
+        terminalAtKill: k.terminalAtKill,
+        inFlightAtKill: k.inFlightAtKill,
+        replacedAfterS: round(k.replacedAfterS, 1),
+      })),
       postToFinishedS: lat,
       wallS: round(wallS, 1),
       timedOut,

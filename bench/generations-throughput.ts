@@ -19,7 +19,17 @@ import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import {
+  ApiClient,
+  intOption,
+  jobCounts,
+  mapConcurrent,
+  openDatabase,
+  randomApiToken,
+  sleep,
+  stackEnv,
+  waitForReady,
+} from './support/stack';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -96,7 +106,12 @@ async function main(): Promise<boolean> {
         const sentAt = epochNow();
         if (performance.now() > deadline) return { sentAt, ms: 0, status: 0, error: 'not sent: the run timed out' };
         try {
-          const response = await api.request('POST', '/api/generations', { userId, kind: 'story', prompt: `bench story ${i}` }, { 'idempotency-key': `bench-${i}` });
+          const response = await api.request(
+            'POST',
+            '/api/generations',
+            { userId, kind: 'story', prompt: `bench story ${i}` },
+            { 'idempotency-key': `bench-${i}` },
+          );
           if (response.status !== 202) return { sentAt, ms: response.ms, status: response.status, error: JSON.stringify(response.body) };
           return { id: response.body.id as string, sentAt, ms: response.ms, status: response.status };
         } catch (err) {
@@ -125,7 +140,11 @@ async function main(): Promise<boolean> {
     const posts = await postsPromise;
     const accepted = posts.filter((p) => p.id);
     const timedOut = counts.terminal < accepted.length;
-    progress(timedOut ? `TIMED OUT after ${(wallMs / 1000).toFixed(0)} s` : `all ${counts.terminal} jobs terminal after ${(wallMs / 1000).toFixed(1)} s`);
+    progress(
+      timedOut
+        ? `TIMED OUT after ${(wallMs / 1000).toFixed(0)} s`
+        : `all ${counts.terminal} jobs terminal after ${(wallMs / 1000).toFixed(1)} s`,
+    );
 
     // Per job: when the row was written (first activity), debited, finished; all by PostgreSQL's clock.
     const { rows } = await database.$client.query<JobRow>(`
@@ -146,8 +165,12 @@ async function main(): Promise<boolean> {
     const postMs = posts.map((p) => p.ms);
     const postSpanS = (Math.max(...posts.map((p) => p.sentAt + p.ms)) - firstPost) / 1000;
     const toCreated = finished.map((x) => Number(x.row?.created_ms) - x.post.sentAt);
-    const createdToDebit = finished.filter((x) => x.row?.debited_ms != null).map((x) => Number(x.row?.debited_ms) - Number(x.row?.created_ms));
-    const debitToFinish = finished.filter((x) => x.row?.debited_ms != null).map((x) => Number(x.row?.finished_ms) - Number(x.row?.debited_ms));
+    const createdToDebit = finished
+      .filter((x) => x.row?.debited_ms != null)
+      .map((x) => Number(x.row?.debited_ms) - Number(x.row?.created_ms));
+    const debitToFinish = finished
+      .filter((x) => x.row?.debited_ms != null)
+      .map((x) => Number(x.row?.finished_ms) - Number(x.row?.debited_ms));
     const byStatus: Record<string, number> = {};
     for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
     const postErrors = posts.filter((p) => !p.id);
@@ -164,10 +187,24 @@ async function main(): Promise<boolean> {
     const rowsOut: Row[] = [
       ['jobs', `${JOBS} POSTed (${accepted.length} accepted, ${postErrors.length} errors), ${CONCURRENCY} in flight, ${USERS} users`],
       ['by status', JSON.stringify(byStatus)],
-      ['throughput', `${jobsPerS.toFixed(1)} jobs/s   (${finished.length} jobs, first POST → last finished_at ${spanS.toFixed(2)} s)   target ≥ ${TARGET_JOBS_PER_S}: ${pass(jobsPerS >= TARGET_JOBS_PER_S)}`],
+      [
+        'throughput',
+        `${jobsPerS.toFixed(1)} jobs/s   (${finished.length} jobs, first POST → last finished_at ${spanS.toFixed(2)} s)   target ≥ ${TARGET_JOBS_PER_S}: ${pass(jobsPerS >= TARGET_JOBS_PER_S)}`,
+      ],
       ['POST → finished_at', `${ms(e2e)}, max ${e2e.max.toFixed(0)} ms`],
-      ['POST latency', `${ms(post)}, max ${post.max.toFixed(0)} ms   (all POSTs sent within ${postSpanS.toFixed(2)} s = ${(JOBS / postSpanS).toFixed(0)} POST/s)`],
-      ['ledger check', problems.length === 0 ? 'no problems' : `${problems.length} PROBLEM(S): ${problems.slice(0, 5).map((p) => `${p.subject}: ${p.detail}`).join('; ')}`],
+      [
+        'POST latency',
+        `${ms(post)}, max ${post.max.toFixed(0)} ms   (all POSTs sent within ${postSpanS.toFixed(2)} s = ${(JOBS / postSpanS).toFixed(0)} POST/s)`,
+      ],
+      [
+        'ledger check',
+        problems.length === 0
+          ? 'no problems'
+          : `${problems.length} PROBLEM(S): ${problems
+              .slice(0, 5)
+              .map((p) => `${p.subject}: ${p.detail}`)
+              .join('; ')}`,
+      ],
       ['', ''],
       ['where the time goes', '(per job, p50 / p99)'],
       ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createGenerationJob)`],
@@ -178,10 +215,21 @@ async function main(): Promise<boolean> {
         `${Object.entries(cpu)
           .sort(([, a], [, b]) => b - a)
           .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
-          .join(', ')}, bench client ${benchCpuS.toFixed(1)} s; stack uses ${((cpuTotal / (wallMs / 1000)) * 100).toFixed(0)}% of one core (of ${os.cpus().length})`,
+          .join(
+            ', ',
+          )}, bench client ${benchCpuS.toFixed(1)} s; stack uses ${((cpuTotal / (wallMs / 1000)) * 100).toFixed(0)}% of one core (of ${os.cpus().length})`,
       ],
-      ['  per job (CPU)', `${((cpuTotal / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms: ${Object.entries(cpu).filter(([, v]) => v >= 0.05).map(([name, v]) => `${name} ${((v / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms`).join(', ')}`],
-      ['  other processes', `${otherCpuS.toFixed(1)} CPU-s during the run (${((otherCpuS / (wallMs / 1000)) * 100).toFixed(0)}% of one core)${otherCpuS / (wallMs / 1000) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`],
+      [
+        '  per job (CPU)',
+        `${((cpuTotal / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms: ${Object.entries(cpu)
+          .filter(([, v]) => v >= 0.05)
+          .map(([name, v]) => `${name} ${((v / Math.max(finished.length, 1)) * 1000).toFixed(0)} ms`)
+          .join(', ')}`,
+      ],
+      [
+        '  other processes',
+        `${otherCpuS.toFixed(1)} CPU-s during the run (${((otherCpuS / (wallMs / 1000)) * 100).toFixed(0)}% of one core)${otherCpuS / (wallMs / 1000) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`,
+      ],
       ['result', ok ? 'OK' : `FAILED${timedOut ? ' (timed out)' : ''}${lost ? ` (${lost} jobs not finished)` : ''}`],
     ];
     printBlock('generations throughput: POST /api/generations → completed (start entrypoint, fake provider 0 ms)', rowsOut);
@@ -208,12 +256,20 @@ async function main(): Promise<boolean> {
       targetJobsPerS: TARGET_JOBS_PER_S,
       pass: ok && jobsPerS >= TARGET_JOBS_PER_S,
     });
-    if (postErrors.length > 0) process.stderr.write(`first POST errors: ${postErrors.slice(0, 3).map((p) => `${p.status} ${p.error}`).join('\n')}\n`);
+    if (postErrors.length > 0)
+      process.stderr.write(
+        `first POST errors: ${postErrors
+          .slice(0, 3)
+          .map((p) => `${p.status} ${p.error}`)
+          .join('\n')}\n`,
+      );
     return ok;
   } finally {
     await db?.$client.end().catch(() => undefined);
     const stop = await proc.stop();
-    progress(`stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`);
+    progress(
+      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
+    );
     releaseDataDir(dataDir);
   }
 }

@@ -37,7 +37,12 @@ async function measure(op: (i: number) => Promise<unknown>): Promise<{ latencies
 
 async function main(): Promise<void> {
   const dataDir = makeDataDir('bench-send-pace');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: (await freePorts(1))[0] as number, database: 'bots', logger: createLogger('warn', 'bench') });
+  const postgres = await startEmbeddedPostgres({
+    dataDir,
+    port: (await freePorts(1))[0] as number,
+    database: 'bots',
+    logger: createLogger('warn', 'bench'),
+  });
   const db = createDatabase(postgres.url);
   try {
     await applyMigrations(db);

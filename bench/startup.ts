@@ -74,7 +74,9 @@ async function startOnce(kind: Run['kind'], env: Record<string, string>, ports: 
       ...(['postgres', 'temporal'] as const).map((name) =>
         firstAccept(ports[name], stopProbing).then((at) => [`${name} listening`, at] as const),
       ),
-      firstServing(() => postgresAnswers(env.DATA_DIR as string, ports.postgres), stopProbing).then((at) => ['postgres serving', at] as const),
+      firstServing(() => postgresAnswers(env.DATA_DIR as string, ports.postgres), stopProbing).then(
+        (at) => ['postgres serving', at] as const,
+      ),
       firstServing(() => temporalAnswers(ports.temporal), stopProbing).then((at) => ['temporal serving', at] as const),
     ];
     const readyAt = await waitForReady(`http://127.0.0.1:${ports.api}`, proc, READY_TIMEOUT_MS).finally(() => (ready = true));
@@ -200,7 +202,12 @@ async function main(): Promise<void> {
     idleRssMedianWarmMb: round(idleRssMedianWarmKb / 1024, 0),
     idleRssMaxMb: round(idleRssMaxKb / 1024, 0),
     idlePssMb: runs.map((r) => round(r.idle.pssKb / 1024, 0)),
-    idleByProcess: Object.fromEntries(Object.entries(lastIdle.byName).map(([name, g]) => [name, { count: g.count, rssMb: round(g.rssKb / 1024, 0), pssMb: round(g.pssKb / 1024, 0) }])),
+    idleByProcess: Object.fromEntries(
+      Object.entries(lastIdle.byName).map(([name, g]) => [
+        name,
+        { count: g.count, rssMb: round(g.rssKb / 1024, 0), pssMb: round(g.pssKb / 1024, 0) },
+      ]),
+    ),
     phasesS: runs.map((r) => Object.fromEntries(Object.entries(r.phases).map(([k, v]) => [k, round(v, 2)]))),
     nodeTsxBaselineS: round(baselineS, 2),
     stopS: runs.map((r) => round(r.stop.stopMs / 1000, 2)),

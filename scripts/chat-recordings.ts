@@ -117,7 +117,9 @@ async function logic(): Promise<RecordedHistory[]> {
 async function startStub(): Promise<{ origin: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const found = req.method === 'GET' && req.url?.startsWith('/slots');
-    res.writeHead(found ? 200 : 500, { 'content-type': 'application/json' }).end(JSON.stringify(found ? { slot: '10:00' } : { error: 'fully booked' }));
+    res
+      .writeHead(found ? 200 : 500, { 'content-type': 'application/json' })
+      .end(JSON.stringify(found ? { slot: '10:00' } : { error: 'fully booked' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -173,21 +175,24 @@ async function actions(): Promise<RecordedHistory[]> {
  * the test server, see test/support/global-setup.ts). The first run's history is kept.
  */
 async function continueAsNew(): Promise<RecordedHistory[]> {
-  return withChatSystem({ flow: flow('counter'), env: { TELEGRAM_CHAT_RATE_PER_SECOND: '50', TELEGRAM_CHAT_BURST: '50' } }, async (system) => {
-    const user = system.user();
-    user.sendText('/start');
-    await system.until(user.chatId, (t) => t.includes('Menu'));
-    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
-    const firstRun = (await handle.describe()).runId;
-    let clicks = 0;
-    while ((await handle.describe()).runId === firstRun) {
-      if (clicks === 150) throw new Error('no continue-as-new after 150 presses');
-      user.pressButton('count');
-      clicks += 1;
-      await system.until(user.chatId, (t) => t.at(-1) === `click ${clicks}`);
-    }
-    return [{ name: 'chat-continue-as-new', history: await settledHistory(system.client, handle.workflowId, firstRun) }];
-  });
+  return withChatSystem(
+    { flow: flow('counter'), env: { TELEGRAM_CHAT_RATE_PER_SECOND: '50', TELEGRAM_CHAT_BURST: '50' } },
+    async (system) => {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Menu'));
+      const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
+      const firstRun = (await handle.describe()).runId;
+      let clicks = 0;
+      while ((await handle.describe()).runId === firstRun) {
+        if (clicks === 150) throw new Error('no continue-as-new after 150 presses');
+        user.pressButton('count');
+        clicks += 1;
+        await system.until(user.chatId, (t) => t.at(-1) === `click ${clicks}`);
+      }
+      return [{ name: 'chat-continue-as-new', history: await settledHistory(system.client, handle.workflowId, firstRun) }];
+    },
+  );
 }
 
 /** A chat that goes quiet for its flow's idle timeout (a minute): it saves its variables and completes. */
@@ -205,7 +210,13 @@ async function idle(): Promise<RecordedHistory[]> {
 async function blocked(): Promise<RecordedHistory[]> {
   return withChatSystem({ flow: flow('waits') }, async (system) => {
     const user = system.user();
-    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    system.emulator.failNext(
+      Number(system.botId),
+      'sendMessage',
+      { errorCode: 403, description: 'Forbidden: bot was blocked by the user' },
+      1,
+      { chatId: user.chatId },
+    );
     user.sendText('/start');
     // The refused reply is sent by the chat's workflow, so the workflow exists by then.
     await system.emulator.waitFor({ method: 'sendMessage', chatId: user.chatId });
@@ -223,7 +234,10 @@ async function restart(): Promise<RecordedHistory[]> {
     user.sendText('Ann');
     await system.until(user.chatId, (t) => t.at(-1) === 'Thanks, Ann. Your phone number?');
     const route = `/api/executions/${encodeURIComponent(chatWorkflowId(system.botId, user.chatId))}/restart`;
-    for (const [body, reply] of [[{ fromNode: 'ask-plan' }, 'Which plan?'], [{}, 'Your name?']] as const) {
+    for (const [body, reply] of [
+      [{ fromNode: 'ask-plan' }, 'Which plan?'],
+      [{}, 'Your name?'],
+    ] as const) {
       const response = await system.api('POST', route, body);
       if (response.status !== 202) throw new Error(`restart refused: ${JSON.stringify(response.body)}`);
       await system.until(user.chatId, (t) => t.at(-1) === reply);

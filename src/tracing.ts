@@ -53,7 +53,12 @@ export function startTracing(config: Config, logger: Logger): Tracing | undefine
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
     workerInterceptors: {
       workflowModules: [tracingWorkflowModule],
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
     },
     workerSinks: { exporter: makeWorkflowExporter(processor, resource) } as InjectedSinks<never>,
     async shutdown() {
@@ -70,7 +75,11 @@ export function startTracing(config: Config, logger: Logger): Tracing | undefine
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer().startSpan(`${req.method} ${req.path}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    const span = tracer().startSpan(
+      `${req.method} ${req.path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+      parent,
+    );
     res.on('finish', () => {
       // Only now is the matched route known; low-cardinality names make traces searchable.
       if (req.route) span.updateName(`${req.method} ${req.baseUrl}${String(req.route.path)}`);

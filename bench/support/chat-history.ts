@@ -81,7 +81,11 @@ export async function pendingTask(client: Client, workflowId: string): Promise<P
     // PendingWorkflowTaskState: 1 scheduled, 2 started.
     const state = task?.state === 1 ? 'scheduled' : task?.state === 2 ? 'started' : null;
     const scheduledAt = task?.scheduledTime ? tsToMs(task.scheduledTime) : undefined;
-    return { status: description.status.name, pendingTask: state, pendingForMs: scheduledAt === undefined ? null : Date.now() - scheduledAt };
+    return {
+      status: description.status.name,
+      pendingTask: state,
+      pendingForMs: scheduledAt === undefined ? null : Date.now() - scheduledAt,
+    };
   } catch (err) {
     if (err instanceof Error && err.name === 'WorkflowNotFoundError') return { status: 'NOT_FOUND', pendingTask: null, pendingForMs: null };
     throw err;

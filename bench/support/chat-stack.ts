@@ -79,12 +79,19 @@ export async function startChatStack(options: ChatStackOptions): Promise<ChatSta
     const readyAt = await waitForReady(apiUrl, proc, readyTimeoutMs);
     progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
     // The bootstrapped bot's webhook is set right after the API listens.
-    await whileRunning(proc, emulator.waitFor({ bot: bot.id, method: 'setWebhook' }, setupTimeoutMs), 'bootstrap of the bot', setupTimeoutMs + 1_000);
+    await whileRunning(
+      proc,
+      emulator.waitFor({ bot: bot.id, method: 'setWebhook' }, setupTimeoutMs),
+      'bootstrap of the bot',
+      setupTimeoutMs + 1_000,
+    );
   };
 
   const stop = async () => {
     const report = await proc.stop();
-    progress(`stack stopped in ${(report.stopMs / 1000).toFixed(1)} s (exit ${report.signal ?? report.exitCode}); leftovers killed: ${report.leftovers.length}`);
+    progress(
+      `stack stopped in ${(report.stopMs / 1000).toFixed(1)} s (exit ${report.signal ?? report.exitCode}); leftovers killed: ${report.leftovers.length}`,
+    );
     await Promise.race([telegram?.close(), sleep(5_000)]).catch(() => undefined);
     releaseDataDir(dataDir);
   };

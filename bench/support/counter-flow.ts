@@ -8,7 +8,11 @@ export const counterFlow = {
   variables: [{ name: 'clicks', scope: 'chat', type: 'number', default: 0 }],
   nodes: [
     { id: 'start', type: 'trigger.command', data: { command: '/start' } },
-    { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
+    {
+      id: 'menu',
+      type: 'message.text',
+      data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } },
+    },
     { id: 'pressed', type: 'trigger.callback', data: { data: 'count' } },
     { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
     { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },

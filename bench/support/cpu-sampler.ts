@@ -180,7 +180,14 @@ export class CpuSampler {
     const rootThreads: ThreadCpu[] = [...this.lastThreads]
       .map(([tid, t]) => {
         const cpuS = t.cpuS - (this.firstThreads.get(tid)?.cpuS ?? 0);
-        return { tid, name: t.name, main: tid === this.rootPid, cpuS, meanPct: wallS > 0 ? (cpuS / wallS) * 100 : 0, peakPct: this.threadPeaks.get(tid) ?? 0 };
+        return {
+          tid,
+          name: t.name,
+          main: tid === this.rootPid,
+          cpuS,
+          meanPct: wallS > 0 ? (cpuS / wallS) * 100 : 0,
+          peakPct: this.threadPeaks.get(tid) ?? 0,
+        };
       })
       .sort((a, b) => b.cpuS - a.cpuS)
       .slice(0, 4);

@@ -97,7 +97,10 @@ export class BenchProcess {
 
   /** The last `count` lines of output, for error messages. */
   tail(count = 40): string {
-    return this.lines.slice(-count).map((l) => l.text).join('\n');
+    return this.lines
+      .slice(-count)
+      .map((l) => l.text)
+      .join('\n');
   }
 
   /** The first kept line matching `pattern`, if any. */

@@ -20,8 +20,19 @@ export class NotableLines {
     if (!line.trim()) return;
     let key: string | undefined;
     try {
-      const entry = JSON.parse(line) as { level?: number; msg?: string; process?: string; err?: { message?: string }; path?: string; status?: number };
-      if (entry.process === 'temporal' && typeof entry.msg === 'string' && /"level":"(warn|error|fatal)"|\b(WARN|ERROR)\b/.test(entry.msg)) {
+      const entry = JSON.parse(line) as {
+        level?: number;
+        msg?: string;
+        process?: string;
+        err?: { message?: string };
+        path?: string;
+        status?: number;
+      };
+      if (
+        entry.process === 'temporal' &&
+        typeof entry.msg === 'string' &&
+        /"level":"(warn|error|fatal)"|\b(WARN|ERROR)\b/.test(entry.msg)
+      ) {
         key = `temporal: ${(/"msg":"([^"]*)"/.exec(entry.msg)?.[1] ?? entry.msg).slice(0, 140)}`;
       } else if ((entry.level ?? 0) >= 40) {
         key = `${entry.msg ?? '?'}${entry.status ? ` ${entry.status}` : ''}${entry.path ? ` ${entry.path.replace(/\/\d+\//, '/:botId/')}` : ''}${entry.err?.message ? `: ${entry.err.message.slice(0, 140)}` : ''}`;

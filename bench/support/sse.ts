@@ -32,7 +32,11 @@ export class SseStream {
   private pending: { id: string | undefined; event: string; data: string[] } = { id: undefined, event: 'message', data: [] };
   private closedByUs = false;
 
-  constructor(url: string, headers: Record<string, string>, private readonly clock: () => number) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    private readonly clock: () => number,
+  ) {
     let resolveOpened: () => void = () => undefined;
     let rejectOpened: (err: Error) => void = () => undefined;
     this.opened = new Promise<void>((resolve, reject) => {

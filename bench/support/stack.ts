@@ -135,13 +135,22 @@ export class ApiClient {
   async createUserWithCredits(id: string, credits: number): Promise<void> {
     const created = await this.request('POST', '/api/users', { id });
     if (created.status !== 201) throw new Error(`POST /api/users ${id}: ${created.status} ${JSON.stringify(created.body)}`);
-    const topUp = await this.request('POST', `/api/users/${encodeURIComponent(id)}/credits`, { amount: credits }, { 'idempotency-key': `initial-${id}` });
+    const topUp = await this.request(
+      'POST',
+      `/api/users/${encodeURIComponent(id)}/credits`,
+      { amount: credits },
+      { 'idempotency-key': `initial-${id}` },
+    );
     if (topUp.status !== 201) throw new Error(`top-up of ${id}: ${topUp.status} ${JSON.stringify(topUp.body)}`);
   }
 }
 
 /** Runs `task(item, index)` over `items` with at most `concurrency` in flight; results in order. */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
@@ -164,7 +173,9 @@ export const terminalStatuses = ['completed', 'failed', 'cancelled', 'rejected']
 
 /** Counts of generation jobs: all rows, terminal ones, and rows by status. */
 export async function jobCounts(db: Database): Promise<{ rows: number; terminal: number; byStatus: Record<string, number> }> {
-  const { rows } = await db.$client.query<{ status: string; count: string }>('select status, count(*) from generation_jobs group by status');
+  const { rows } = await db.$client.query<{ status: string; count: string }>(
+    'select status, count(*) from generation_jobs group by status',
+  );
   const byStatus: Record<string, number> = {};
   for (const row of rows) byStatus[row.status] = Number(row.count);
   const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);

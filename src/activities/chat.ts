@@ -25,7 +25,15 @@ export interface ChatActivityDeps {
   telegram: TelegramGateway;
   /** Decrypts flow secrets for HTTP nodes. */
   cipher: TokenCipher;
-  config: Pick<Config, 'HTTP_NODE_ALLOWLIST' | 'GENERATION_PRICES' | 'TEMPORAL_TASK_QUEUE' | 'GENERATION_HEARTBEAT_TIMEOUT_MS' | 'GENERATION_ATTEMPT_TIMEOUT_MS' | 'GENERATION_MAX_ATTEMPTS'>;
+  config: Pick<
+    Config,
+    | 'HTTP_NODE_ALLOWLIST'
+    | 'GENERATION_PRICES'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'GENERATION_HEARTBEAT_TIMEOUT_MS'
+    | 'GENERATION_ATTEMPT_TIMEOUT_MS'
+    | 'GENERATION_MAX_ATTEMPTS'
+  >;
 }
 
 export interface ScopedVariable {
@@ -74,7 +82,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     async restoreChat(botId: string, chatId: string): Promise<{ variables: ChatVariables; blocked: boolean }> {
-      const [row] = await db.select().from(chatStates).where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
+      const [row] = await db
+        .select()
+        .from(chatStates)
+        .where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
       return { variables: (row?.variables as ChatVariables | undefined) ?? {}, blocked: Boolean(row?.blockedAt) };
     },
 
@@ -95,7 +106,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     async unblockChat(botId: string, chatId: string): Promise<void> {
-      await db.update(chatStates).set({ blockedAt: null, updatedAt: sql`now()` }).where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
+      await db
+        .update(chatStates)
+        .set({ blockedAt: null, updatedAt: sql`now()` })
+        .where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
       chatEvents.inc({ event: 'chat_unblocked' });
       logger.info({ botId, chatId }, 'chat came back after blocking the bot');
     },
@@ -106,12 +120,20 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** Current user- and bot-scoped values (defaults where unset or expired at workflow time `now`). */
-    async loadScopedVariables(botId: string, userId: string, declared: ScopedVariable[], now: number): Promise<{ user: Record<string, Value>; bot: Record<string, Value> }> {
+    async loadScopedVariables(
+      botId: string,
+      userId: string,
+      declared: ScopedVariable[],
+      now: number,
+    ): Promise<{ user: Record<string, Value>; bot: Record<string, Value> }> {
       const result = { user: {} as Record<string, Value>, bot: {} as Record<string, Value> };
       for (const v of declared) result[v.scope][v.name] = v.default;
       if (declared.length === 0) return result;
       const live = (expiresAt: Date | null) => expiresAt === null || expiresAt.getTime() > now;
-      const userRows = await db.select().from(userVariables).where(and(eq(userVariables.botId, botId), eq(userVariables.userId, userId)));
+      const userRows = await db
+        .select()
+        .from(userVariables)
+        .where(and(eq(userVariables.botId, botId), eq(userVariables.userId, userId)));
       for (const row of userRows) if (row.name in result.user && live(row.expiresAt)) result.user[row.name] = row.value as Value;
       const botRows = await db.select().from(botVariables).where(eq(botVariables.botId, botId));
       for (const row of botRows) if (row.name in result.bot && live(row.expiresAt)) result.bot[row.name] = row.value as Value;
@@ -146,12 +168,18 @@ export function createChatActivities(deps: ChatActivityDeps) {
           await tx
             .insert(userVariables)
             .values({ botId, userId, name: variable.name, value: next, expiresAt })
-            .onConflictDoUpdate({ target: [userVariables.botId, userVariables.userId, userVariables.name], set: { value: next, expiresAt, updatedAt: sql`now()` } });
+            .onConflictDoUpdate({
+              target: [userVariables.botId, userVariables.userId, userVariables.name],
+              set: { value: next, expiresAt, updatedAt: sql`now()` },
+            });
         } else {
           await tx
             .insert(botVariables)
             .values({ botId, name: variable.name, value: next, expiresAt })
-            .onConflictDoUpdate({ target: [botVariables.botId, botVariables.name], set: { value: next, expiresAt, updatedAt: sql`now()` } });
+            .onConflictDoUpdate({
+              target: [botVariables.botId, botVariables.name],
+              set: { value: next, expiresAt, updatedAt: sql`now()` },
+            });
         }
         return next;
       });
@@ -190,7 +218,10 @@ export function createChatActivities(deps: ChatActivityDeps) {
     async httpRequest(request: HttpNodeRequest): Promise<HttpNodeResponse> {
       // Flow secrets are filled in here, at the last moment, and masked in what comes back.
       const names = markedSecretNames(request);
-      const values = request.secrets && names.length > 0 ? await readFlowSecrets(db, deps.cipher, request.secrets.botId, names) : new Map<string, string>();
+      const values =
+        request.secrets && names.length > 0
+          ? await readFlowSecrets(db, deps.cipher, request.secrets.botId, names)
+          : new Map<string, string>();
       const missing = names.filter((name) => !values.has(name));
       if (missing.length > 0) return { ok: false, status: null, error: `flow secret ${missing.join(', ')} is not set for this bot` };
       const response = maskSecrets(await performHttpNodeRequest(fillSecrets(request, values), deps.config.HTTP_NODE_ALLOWLIST), values);
@@ -199,7 +230,14 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** One row per (workflow run, step): a retried activity records its event once. */
-    async recordAnalytics(input: { botId: string; chatId: string; userId: string; event: string; properties: Record<string, Value>; step: string }): Promise<void> {
+    async recordAnalytics(input: {
+      botId: string;
+      chatId: string;
+      userId: string;
+      event: string;
+      properties: Record<string, Value>;
+      step: string;
+    }): Promise<void> {
       const { workflowExecution } = Context.current().info;
       await db
         .insert(analyticsEvents)
@@ -220,17 +258,38 @@ export function createChatActivities(deps: ChatActivityDeps) {
     },
 
     /** The child workflow's id and input for an action.generation node; the price comes from configuration. */
-    async prepareGeneration(input: { botId: string; chatId: string; userId: string; kind: string; prompt: string; key: string }): Promise<{ workflowId: string; input: GenerationInput; taskQueue: string } | { unknownKind: string }> {
+    async prepareGeneration(input: {
+      botId: string;
+      chatId: string;
+      userId: string;
+      kind: string;
+      prompt: string;
+      key: string;
+    }): Promise<{ workflowId: string; input: GenerationInput; taskQueue: string } | { unknownKind: string }> {
       const settings = generationSettings(deps.config as Config);
       const cost = settings.prices[input.kind];
       if (cost === undefined) return { unknownKind: input.kind };
       const workflowId = generationWorkflowId(input.userId, input.key);
-      const requestHash = crypto.createHash('sha256').update(JSON.stringify([input.userId, input.kind, input.prompt])).digest('hex');
+      const requestHash = crypto
+        .createHash('sha256')
+        .update(JSON.stringify([input.userId, input.kind, input.prompt]))
+        .digest('hex');
       return {
         workflowId,
         taskQueue: settings.taskQueue,
         input: {
-          job: { id: workflowId, userId: input.userId, kind: input.kind, prompt: input.prompt, params: {}, cost, idempotencyKey: input.key, requestHash, botId: input.botId, chatId: input.chatId },
+          job: {
+            id: workflowId,
+            userId: input.userId,
+            kind: input.kind,
+            prompt: input.prompt,
+            params: {},
+            cost,
+            idempotencyKey: input.key,
+            requestHash,
+            botId: input.botId,
+            chatId: input.chatId,
+          },
           policy: settings.policy,
         },
       };

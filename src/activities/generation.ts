@@ -47,7 +47,8 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
     async generate(request: GenerationRequest): Promise<GenerationResult> {
       const context = Context.current();
       const started = performance.now();
-      const observe = (outcome: string) => generationDuration.observe({ kind: request.kind, outcome }, (performance.now() - started) / 1000);
+      const observe = (outcome: string) =>
+        generationDuration.observe({ kind: request.kind, outcome }, (performance.now() - started) / 1000);
       try {
         const result = await provider.generate(request, {
           heartbeat: (details) => context.heartbeat(details),
@@ -78,7 +79,11 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
       await signalChat(deps.chats, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'event', event });
     },
 
-    async refundAndCloseGenerationJob(jobId: string, status: 'failed' | 'cancelled' | 'rejected', error: string): Promise<{ status: JobStatus; refunded: boolean; result?: unknown }> {
+    async refundAndCloseGenerationJob(
+      jobId: string,
+      status: 'failed' | 'cancelled' | 'rejected',
+      error: string,
+    ): Promise<{ status: JobStatus; refunded: boolean; result?: unknown }> {
       const outcome = await refundAndCloseJob(db, jobId, status, error);
       if (outcome.refunded) {
         creditOperations.inc({ operation: 'refund' });

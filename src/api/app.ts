@@ -97,7 +97,15 @@ export function createApp(deps: ApiDeps): Express {
   api.use(botSecretsRouter({ db: deps.db, cipher: deps.bots.cipher }));
   api.use(chatEventsRouter({ db: deps.db, telegramTarget: deps.telegramTarget }));
   api.use(auditRouter({ db: deps.db }));
-  api.use(executionsRouter({ db: deps.db, temporal: deps.temporal, generations: deps.generations, maxStreamsPerToken: deps.maxStreamsPerToken, telegramTarget: deps.telegramTarget }));
+  api.use(
+    executionsRouter({
+      db: deps.db,
+      temporal: deps.temporal,
+      generations: deps.generations,
+      maxStreamsPerToken: deps.maxStreamsPerToken,
+      telegramTarget: deps.telegramTarget,
+    }),
+  );
   app.use('/api', api);
 
   if (deps.simulator) {

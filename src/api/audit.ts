@@ -8,7 +8,13 @@ import { routeTo } from './route';
 import { parseRequest } from './validate';
 
 /** Records who (the token's role) changed what. Called by the handlers that change bots and flows. */
-export async function audit(db: Database, req: Request, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+export async function audit(
+  db: Database,
+  req: Request,
+  action: string,
+  target: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
   await db.insert(auditLog).values({ actor: req.role, action, target, details });
   req.log.info({ actor: req.role, action, target }, 'audited change');
 }
@@ -23,13 +29,26 @@ export function auditRouter(deps: { db: Database }): Router {
   const router = Router();
   const route = routeTo(router, '/api');
   route(
-    { method: 'get', path: '/audit', summary: 'Who changed bots and flows, newest first', tag: 'audit', auth: 'bearer', query: auditQuery, responses: { 200: 'a page of audit entries' } },
+    {
+      method: 'get',
+      path: '/audit',
+      summary: 'Who changed bots and flows, newest first',
+      tag: 'audit',
+      auth: 'bearer',
+      query: auditQuery,
+      responses: { 200: 'a page of audit entries' },
+    },
     async (req, res) => {
       const { target, limit, cursor } = parseRequest(auditQuery, req, 'query');
       const where: SQL[] = [];
       if (target) where.push(eq(auditLog.target, target));
       if (cursor) where.push(lt(auditLog.id, cursor));
-      const rows = await deps.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(limit + 1);
+      const rows = await deps.db
+        .select()
+        .from(auditLog)
+        .where(and(...where))
+        .orderBy(desc(auditLog.id))
+        .limit(limit + 1);
       const items = rows.slice(0, limit).map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
       res.json({ items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null });
     },

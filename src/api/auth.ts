@@ -21,7 +21,9 @@ const digest = (token: string) => crypto.createHash('sha256').update(token).dige
  * by their SHA-256 digests in constant time, so neither content nor length leaks through timing.
  */
 export function bearerMatcher<R extends string>(tokens: Partial<Record<R, string>>): (authorization: string | undefined) => R | undefined {
-  const known = (Object.entries(tokens) as [R, string | undefined][]).flatMap(([role, token]) => (token ? [{ role, digest: digest(token) }] : []));
+  const known = (Object.entries(tokens) as [R, string | undefined][]).flatMap(([role, token]) =>
+    token ? [{ role, digest: digest(token) }] : [],
+  );
   return (authorization) => {
     const match = /^Bearer (.+)$/.exec(authorization ?? '');
     const given = digest(match?.[1] ?? '');
@@ -37,7 +39,11 @@ export function bearerMatcher<R extends string>(tokens: Partial<Record<R, string
  */
 export function clientKey(ip: string | undefined): string {
   const address = (ip ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  if (net.isIPv6(address)) return `${parseIpv6(address).slice(0, 8).map((b) => b.toString(16).padStart(2, '0')).join('')}/64`;
+  if (net.isIPv6(address))
+    return `${parseIpv6(address)
+      .slice(0, 8)
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')}/64`;
   return address;
 }
 

@@ -11,7 +11,9 @@ import { ApiError } from './errors';
 import { parseRequest } from './validate';
 import { routeTo } from './route';
 
-export const secretParams = botParams.extend({ name: z.string().regex(SECRET_NAME, 'a letter or "_", then letters, digits or "_" (at most 64)') });
+export const secretParams = botParams.extend({
+  name: z.string().regex(SECRET_NAME, 'a letter or "_", then letters, digits or "_" (at most 64)'),
+});
 export const secretBody = z.object({ value: z.string().min(1).max(4_096) });
 
 /**
@@ -27,7 +29,15 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
   };
 
   route(
-    { method: 'get', path: '/bots/:botId/secrets', summary: "Names of the bot's flow secrets (never their values)", tag: 'bots', auth: 'bearer', params: botParams, responses: { 200: 'the names', 404: 'no such bot' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/secrets',
+      summary: "Names of the bot's flow secrets (never their values)",
+      tag: 'bots',
+      auth: 'bearer',
+      params: botParams,
+      responses: { 200: 'the names', 404: 'no such bot' },
+    },
     async (req, res) => {
       const { botId } = parseRequest(botParams, req, 'params');
       await requireBot(botId);
@@ -37,7 +47,16 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
   );
 
   route(
-    { method: 'put', path: '/bots/:botId/secrets/:name', summary: 'Set a flow secret (write-only)', tag: 'bots', auth: 'bearer', params: secretParams, body: secretBody, responses: { 204: 'stored', 404: 'no such bot' } },
+    {
+      method: 'put',
+      path: '/bots/:botId/secrets/:name',
+      summary: 'Set a flow secret (write-only)',
+      tag: 'bots',
+      auth: 'bearer',
+      params: secretParams,
+      body: secretBody,
+      responses: { 204: 'stored', 404: 'no such bot' },
+    },
     async (req, res) => {
       const { botId, name } = parseRequest(secretParams, req, 'params');
       const { value } = parseRequest(secretBody, req, 'body');
@@ -49,7 +68,15 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
   );
 
   route(
-    { method: 'delete', path: '/bots/:botId/secrets/:name', summary: 'Delete a flow secret', tag: 'bots', auth: 'bearer', params: secretParams, responses: { 204: 'deleted', 404: 'no such bot or secret' } },
+    {
+      method: 'delete',
+      path: '/bots/:botId/secrets/:name',
+      summary: 'Delete a flow secret',
+      tag: 'bots',
+      auth: 'bearer',
+      params: secretParams,
+      responses: { 204: 'deleted', 404: 'no such bot or secret' },
+    },
     async (req, res) => {
       const { botId, name } = parseRequest(secretParams, req, 'params');
       await requireBot(botId);

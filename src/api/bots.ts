@@ -21,7 +21,10 @@ export const registerBotBody = z.object({
 export const updateBotBody = z
   .object({
     mode: z.enum(['polling', 'webhook']).optional(),
-    mainFlowId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -').optional(),
+    mainFlowId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -')
+      .optional(),
     simulator: z.boolean().optional().describe('also serve the bot in the chat simulator (its real chats are untouched)'),
   })
   .refine((body) => Object.keys(body).length > 0, 'nothing to change');
@@ -68,73 +71,121 @@ export function botsRouter(deps: BotsDeps): Router {
   }
 
   route(
-    { method: 'post', path: '/bots', summary: 'Register a bot by its token (checked with getMe)', tag: 'bots', auth: 'bearer', body: registerBotBody, responses: { 201: 'the bot (never its token)', 422: 'Telegram refused the token' } },
+    {
+      method: 'post',
+      path: '/bots',
+      summary: 'Register a bot by its token (checked with getMe)',
+      tag: 'bots',
+      auth: 'bearer',
+      body: registerBotBody,
+      responses: { 201: 'the bot (never its token)', 422: 'Telegram refused the token' },
+    },
     async (req, res) => {
-    const body = parseRequest(registerBotBody, req, 'body');
-    let registered: { id: string };
-    try {
-      registered = await registerBot(db, deps.cipher, deps.apiRoot, body.token, {
-        mode: body.mode,
-        webhookSecret: newWebhookSecret(),
-      });
-    } catch (err) {
-      // Telegram refused the token (401) or could not be asked: nothing was stored.
-      const message = err instanceof Error ? err.message.replace(/\d+:[\w-]{20,}/g, '[token]') : 'getMe failed';
-      throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
-    }
-    deps.webhookSecrets?.forget(registered.id);
-    await deps.ingress?.refresh(registered.id);
-    await audit(db, req, 'bot.register', `bot:${registered.id}`, { mode: body.mode });
-    res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
-  });
+      const body = parseRequest(registerBotBody, req, 'body');
+      let registered: { id: string };
+      try {
+        registered = await registerBot(db, deps.cipher, deps.apiRoot, body.token, {
+          mode: body.mode,
+          webhookSecret: newWebhookSecret(),
+        });
+      } catch (err) {
+        // Telegram refused the token (401) or could not be asked: nothing was stored.
+        const message = err instanceof Error ? err.message.replace(/\d+:[\w-]{20,}/g, '[token]') : 'getMe failed';
+        throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
+      }
+      deps.webhookSecrets?.forget(registered.id);
+      await deps.ingress?.refresh(registered.id);
+      await audit(db, req, 'bot.register', `bot:${registered.id}`, { mode: body.mode });
+      res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
+    },
+  );
 
   route(
     { method: 'get', path: '/bots', summary: 'All bots', tag: 'bots', auth: 'bearer', responses: { 200: 'the bots' } },
     async (_req, res) => {
-    const rows = await db.select().from(bots).orderBy(bots.createdAt);
-    res.json({ items: rows.map((bot) => botView(bot, deps.publicUrl)) });
-  });
+      const rows = await db.select().from(bots).orderBy(bots.createdAt);
+      res.json({ items: rows.map((bot) => botView(bot, deps.publicUrl)) });
+    },
+  );
 
   route(
-    { method: 'get', path: '/bots/:botId', summary: 'One bot', tag: 'bots', auth: 'bearer', params: botParams, responses: { 200: 'the bot', 404: 'no such bot' } },
+    {
+      method: 'get',
+      path: '/bots/:botId',
+      summary: 'One bot',
+      tag: 'bots',
+      auth: 'bearer',
+      params: botParams,
+      responses: { 200: 'the bot', 404: 'no such bot' },
+    },
     async (req, res) => {
-    const { botId } = parseRequest(botParams, req, 'params');
-    res.json(botView(await findBot(botId), deps.publicUrl));
-  });
+      const { botId } = parseRequest(botParams, req, 'params');
+      res.json(botView(await findBot(botId), deps.publicUrl));
+    },
+  );
 
   route(
-    { method: 'patch', path: '/bots/:botId', summary: 'Switch polling/webhook, the main flow, or the chat simulator', tag: 'bots', auth: 'bearer', params: botParams, body: updateBotBody, responses: { 200: 'the bot', 404: 'no such bot', 409: 'no simulator here, or a simulator-only bot' } },
+    {
+      method: 'patch',
+      path: '/bots/:botId',
+      summary: 'Switch polling/webhook, the main flow, or the chat simulator',
+      tag: 'bots',
+      auth: 'bearer',
+      params: botParams,
+      body: updateBotBody,
+      responses: { 200: 'the bot', 404: 'no such bot', 409: 'no simulator here, or a simulator-only bot' },
+    },
     async (req, res) => {
-    const { botId } = parseRequest(botParams, req, 'params');
-    const { simulator, ...body } = parseRequest(updateBotBody, req, 'body');
-    const bot = await findBot(botId);
-    if (simulator !== undefined && bot.simulator === 'only') {
-      throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [{ field: 'body.simulator', message: 'cannot be changed for a simulator-only bot' }]);
-    }
-    if (simulator && !deps.simulatorRunning) {
-      throw new ApiError(409, 'simulator_unavailable', 'the chat simulator is not running in this process (it runs with `npm start` in local development, or with SIMULATOR=on)', [{ field: 'body.simulator', message: 'no simulator' }]);
-    }
-    await db
-      .update(bots)
-      .set({ ...body, ...(simulator === undefined ? {} : { simulator: simulator ? 'on' : 'off' }), updatedAt: sql`now()` })
-      .where(eq(bots.id, botId));
-    deps.webhookSecrets?.forget(botId);
-    await deps.ingress?.refresh(botId);
-    await audit(db, req, 'bot.update', `bot:${botId}`, simulator === undefined ? body : { ...body, simulator });
-    res.json(botView(await findBot(botId), deps.publicUrl));
-  });
+      const { botId } = parseRequest(botParams, req, 'params');
+      const { simulator, ...body } = parseRequest(updateBotBody, req, 'body');
+      const bot = await findBot(botId);
+      if (simulator !== undefined && bot.simulator === 'only') {
+        throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [
+          { field: 'body.simulator', message: 'cannot be changed for a simulator-only bot' },
+        ]);
+      }
+      if (simulator && !deps.simulatorRunning) {
+        throw new ApiError(
+          409,
+          'simulator_unavailable',
+          'the chat simulator is not running in this process (it runs with `npm start` in local development, or with SIMULATOR=on)',
+          [{ field: 'body.simulator', message: 'no simulator' }],
+        );
+      }
+      await db
+        .update(bots)
+        .set({ ...body, ...(simulator === undefined ? {} : { simulator: simulator ? 'on' : 'off' }), updatedAt: sql`now()` })
+        .where(eq(bots.id, botId));
+      deps.webhookSecrets?.forget(botId);
+      await deps.ingress?.refresh(botId);
+      await audit(db, req, 'bot.update', `bot:${botId}`, simulator === undefined ? body : { ...body, simulator });
+      res.json(botView(await findBot(botId), deps.publicUrl));
+    },
+  );
 
   route(
-    { method: 'post', path: '/bots/:botId/disable', summary: 'Disable a bot', tag: 'bots', auth: 'bearer', params: botParams, responses: { 200: 'the bot', 404: 'no such bot' } },
+    {
+      method: 'post',
+      path: '/bots/:botId/disable',
+      summary: 'Disable a bot',
+      tag: 'bots',
+      auth: 'bearer',
+      params: botParams,
+      responses: { 200: 'the bot', 404: 'no such bot' },
+    },
     async (req, res) => {
-    const { botId } = parseRequest(botParams, req, 'params');
-    await findBot(botId);
-    await db.update(bots).set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` }).where(eq(bots.id, botId));
-    deps.webhookSecrets?.forget(botId);
-    await deps.ingress?.stopBot(botId);
-    await audit(db, req, 'bot.disable', `bot:${botId}`);
-    res.json(botView(await findBot(botId), deps.publicUrl));
-  });
+      const { botId } = parseRequest(botParams, req, 'params');
+      await findBot(botId);
+      await db
+        .update(bots)
+        .set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` })
+        .where(eq(bots.id, botId));
+      deps.webhookSecrets?.forget(botId);
+      await deps.ingress?.stopBot(botId);
+      await audit(db, req, 'bot.disable', `bot:${botId}`);
+      res.json(botView(await findBot(botId), deps.publicUrl));
+    },
+  );
 
   return router;
 }

@@ -23,7 +23,10 @@ export const chatEventBody = z.object({
   payload: z
     .json()
     .optional()
-    .refine((payload) => payload === undefined || Buffer.byteLength(JSON.stringify(payload)) <= MAX_PAYLOAD_BYTES, `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON`),
+    .refine(
+      (payload) => payload === undefined || Buffer.byteLength(JSON.stringify(payload)) <= MAX_PAYLOAD_BYTES,
+      `must be at most ${MAX_PAYLOAD_BYTES} bytes of JSON`,
+    ),
   eventId: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, '1-128 letters, digits and . _ : @ -'),
   /** The Telegram user the event is for: in a group, whose run it starts and who is charged. */
   userId: z.number().int().positive().optional(),
@@ -52,9 +55,24 @@ export function chatEventsRouter(deps: { db: Database; telegramTarget: DeliveryT
     async (req, res) => {
       const { botId, chatId } = parseRequest(chatEventParams, req, 'params');
       const event = parseRequest(chatEventBody, req, 'body');
-      const [bot] = await deps.db.select({ id: bots.id }).from(bots).where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
+      const [bot] = await deps.db
+        .select({ id: bots.id })
+        .from(bots)
+        .where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
       if (!bot) throw ApiError.notFound(`bot ${botId}`);
-      await signalChat(deps.telegramTarget, { botId, chatId, chatType: chatTypeOfId(chatId) }, { kind: 'event', event: { name: event.name, payload: event.payload ?? null, eventId: event.eventId, ...(event.userId === undefined ? {} : { userId: event.userId }) } });
+      await signalChat(
+        deps.telegramTarget,
+        { botId, chatId, chatType: chatTypeOfId(chatId) },
+        {
+          kind: 'event',
+          event: {
+            name: event.name,
+            payload: event.payload ?? null,
+            eventId: event.eventId,
+            ...(event.userId === undefined ? {} : { userId: event.userId }),
+          },
+        },
+      );
       await audit(deps.db, req, 'chat.event', `chat:${botId}/${chatId}`, { name: event.name, eventId: event.eventId });
       res.status(202).json({ workflowId: chatWorkflowId(botId, chatId), name: event.name, eventId: event.eventId });
     },

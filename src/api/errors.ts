@@ -26,12 +26,7 @@ export class ApiError extends Error {
       field: [where, ...issue.path].join('.'),
       message: issue.message,
     }));
-    return new ApiError(
-      400,
-      'invalid_request',
-      details.map((d) => `${d.field}: ${d.message}`).join('; '),
-      details,
-    );
+    return new ApiError(400, 'invalid_request', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
   }
 }
 

@@ -69,7 +69,13 @@ function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedS
  * and paged with a cursor; one in detail with its step timeline; a live stream of steps (SSE);
  * cancel and restart. The Temporal Web UI shows the same executions by the same search attributes.
  */
-export function executionsRouter(deps: { db: Database; temporal: Client; generations: Omit<GenerationDeps, 'db' | 'temporal'>; maxStreamsPerToken: number; telegramTarget: DeliveryTarget }): Router {
+export function executionsRouter(deps: {
+  db: Database;
+  temporal: Client;
+  generations: Omit<GenerationDeps, 'db' | 'temporal'>;
+  maxStreamsPerToken: number;
+  telegramTarget: DeliveryTarget;
+}): Router {
   const { temporal: client } = deps;
   // Open live streams per token (role): each one polls Temporal several times a second for as
   // long as it stays open, so one token cannot hold an unbounded number.
@@ -78,45 +84,63 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
   const route = routeTo(router, '/api');
 
   route(
-    { method: 'get', path: '/executions', summary: 'Chats and jobs from Temporal visibility, filtered, cursor-paged', tag: 'executions', auth: 'bearer', query: listExecutionsQuery, responses: { 200: 'a page of executions' } },
+    {
+      method: 'get',
+      path: '/executions',
+      summary: 'Chats and jobs from Temporal visibility, filtered, cursor-paged',
+      tag: 'executions',
+      auth: 'bearer',
+      query: listExecutionsQuery,
+      responses: { 200: 'a page of executions' },
+    },
     async (req, res) => {
-    const q = parseRequest(listExecutionsQuery, req, 'query');
-    let nextPageToken: Uint8Array | undefined;
-    if (q.cursor) {
-      try {
-        nextPageToken = Buffer.from(q.cursor, 'base64url');
-      } catch {
-        throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor this API gave out');
+      const q = parseRequest(listExecutionsQuery, req, 'query');
+      let nextPageToken: Uint8Array | undefined;
+      if (q.cursor) {
+        try {
+          nextPageToken = Buffer.from(q.cursor, 'base64url');
+        } catch {
+          throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor this API gave out');
+        }
       }
-    }
-    const page = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query: visibilityQuery(q),
-      pageSize: q.limit,
-      nextPageToken,
-    });
-    const items = (page.executions ?? []).map((e) => {
-      const attributes = e.searchAttributes?.indexedFields ?? {};
-      const read = (name: string) => {
-        const payload = attributes[name];
-        return payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as string) : null;
-      };
-      return {
-        workflowId: e.execution?.workflowId ?? '',
-        runId: e.execution?.runId ?? '',
-        type: e.type?.name === workflowTypes.chat ? 'chat' : e.type?.name === workflowTypes.generation ? 'generation' : (e.type?.name ?? null),
-        status: statusName(e.status),
-        startedAt: e.startTime ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString() : null,
-        closedAt: e.closeTime ? new Date(Number(e.closeTime.seconds) * 1000 + Math.floor((e.closeTime.nanos ?? 0) / 1e6)).toISOString() : null,
-        botId: read(BotId.name),
-        chatId: read(ChatId.name),
-        userId: read(UserId.name),
-        kind: read(JobKind.name),
-      };
-    });
-    const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
-    res.json({ items, nextCursor: token });
-  });
+      const page = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query: visibilityQuery(q),
+        pageSize: q.limit,
+        nextPageToken,
+      });
+      const items = (page.executions ?? []).map((e) => {
+        const attributes = e.searchAttributes?.indexedFields ?? {};
+        const read = (name: string) => {
+          const payload = attributes[name];
+          return payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as string) : null;
+        };
+        return {
+          workflowId: e.execution?.workflowId ?? '',
+          runId: e.execution?.runId ?? '',
+          type:
+            e.type?.name === workflowTypes.chat
+              ? 'chat'
+              : e.type?.name === workflowTypes.generation
+                ? 'generation'
+                : (e.type?.name ?? null),
+          status: statusName(e.status),
+          startedAt: e.startTime
+            ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString()
+            : null,
+          closedAt: e.closeTime
+            ? new Date(Number(e.closeTime.seconds) * 1000 + Math.floor((e.closeTime.nanos ?? 0) / 1e6)).toISOString()
+            : null,
+          botId: read(BotId.name),
+          chatId: read(ChatId.name),
+          userId: read(UserId.name),
+          kind: read(JobKind.name),
+        };
+      });
+      const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+      res.json({ items, nextCursor: token });
+    },
+  );
 
   async function describe(workflowId: string): Promise<WorkflowExecutionDescription> {
     try {
@@ -128,132 +152,189 @@ export function executionsRouter(deps: { db: Database; temporal: Client; generat
   }
 
   route(
-    { method: 'get', path: '/executions/:workflowId', summary: 'One execution: status, current node, variables (secrets redacted), step timeline', tag: 'executions', auth: 'bearer', params: executionParams, responses: { 200: 'the execution', 404: 'no such execution' } },
+    {
+      method: 'get',
+      path: '/executions/:workflowId',
+      summary: 'One execution: status, current node, variables (secrets redacted), step timeline',
+      tag: 'executions',
+      auth: 'bearer',
+      params: executionParams,
+      responses: { 200: 'the execution', 404: 'no such execution' },
+    },
     async (req, res) => {
-    const { workflowId } = parseRequest(executionParams, req, 'params');
-    const description = await describe(workflowId);
-    const base = {
-      workflowId,
-      runId: description.runId,
-      type: description.type,
-      status: description.status.name.toLowerCase(),
-      startedAt: description.startTime.toISOString(),
-      closedAt: description.closeTime?.toISOString() ?? null,
-      botId: searchAttribute(description, BotId),
-      chatId: searchAttribute(description, ChatId),
-      userId: searchAttribute(description, UserId),
-      kind: searchAttribute(description, JobKind),
-      temporalUi: `/namespaces/${client.options.namespace}/workflows/${encodeURIComponent(workflowId)}/${description.runId}`,
-    };
-    if (description.type === workflowTypes.chat && description.status.name === 'RUNNING') {
-      const handle = client.workflow.getHandle(workflowId);
-      const [state, steps] = await Promise.all([handle.query(chatState), handle.query(chatSteps, 0)]);
-      res.json({ ...base, chat: state, steps });
-      return;
-    }
-    if (description.type === workflowTypes.generation) {
-      res.json({ ...base, job: (await getJob(deps.db, workflowId)) ?? null, steps: await historySteps(client, workflowId) });
-      return;
-    }
-    res.json({ ...base, steps: await historySteps(client, workflowId) });
-  });
+      const { workflowId } = parseRequest(executionParams, req, 'params');
+      const description = await describe(workflowId);
+      const base = {
+        workflowId,
+        runId: description.runId,
+        type: description.type,
+        status: description.status.name.toLowerCase(),
+        startedAt: description.startTime.toISOString(),
+        closedAt: description.closeTime?.toISOString() ?? null,
+        botId: searchAttribute(description, BotId),
+        chatId: searchAttribute(description, ChatId),
+        userId: searchAttribute(description, UserId),
+        kind: searchAttribute(description, JobKind),
+        temporalUi: `/namespaces/${client.options.namespace}/workflows/${encodeURIComponent(workflowId)}/${description.runId}`,
+      };
+      if (description.type === workflowTypes.chat && description.status.name === 'RUNNING') {
+        const handle = client.workflow.getHandle(workflowId);
+        const [state, steps] = await Promise.all([handle.query(chatState), handle.query(chatSteps, 0)]);
+        res.json({ ...base, chat: state, steps });
+        return;
+      }
+      if (description.type === workflowTypes.generation) {
+        res.json({ ...base, job: (await getJob(deps.db, workflowId)) ?? null, steps: await historySteps(client, workflowId) });
+        return;
+      }
+      res.json({ ...base, steps: await historySteps(client, workflowId) });
+    },
+  );
 
   /**
    * Server-Sent Events of a chat's steps as they happen. Each event's id is the step's sequence
    * number: a client reconnecting with Last-Event-ID gets exactly the steps after it.
    */
   route(
-    { method: 'get', path: '/executions/:workflowId/stream', summary: 'Live steps of a chat (Server-Sent Events; resume with Last-Event-ID)', tag: 'executions', auth: 'bearer', params: executionParams, eventStream: true, responses: { 200: 'a stream of step events', 400: 'not a chat', 404: 'no such execution', 429: 'this token has API_MAX_STREAMS_PER_TOKEN streams open already' } },
+    {
+      method: 'get',
+      path: '/executions/:workflowId/stream',
+      summary: 'Live steps of a chat (Server-Sent Events; resume with Last-Event-ID)',
+      tag: 'executions',
+      auth: 'bearer',
+      params: executionParams,
+      eventStream: true,
+      responses: {
+        200: 'a stream of step events',
+        400: 'not a chat',
+        404: 'no such execution',
+        429: 'this token has API_MAX_STREAMS_PER_TOKEN streams open already',
+      },
+    },
     async (req, res) => {
-    const { workflowId } = parseRequest(executionParams, req, 'params');
-    const open = openStreams.get(req.role) ?? 0;
-    if (open >= deps.maxStreamsPerToken) {
-      res.setHeader('retry-after', '5');
-      throw new ApiError(429, 'too_many_streams', `this token has ${open} live streams open already (at most ${deps.maxStreamsPerToken}); close one first`);
-    }
-    // Counted from here, so concurrent opens cannot all pass the check while describing.
-    openStreams.set(req.role, open + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (openStreams.get(req.role) ?? 1) - 1;
-      if (left > 0) openStreams.set(req.role, left);
-      else openStreams.delete(req.role);
-    };
-    res.on('close', release);
-    let description: WorkflowExecutionDescription;
-    try {
-      description = await describe(workflowId);
-    } catch (err) {
-      release();
-      throw err;
-    }
-    if (description.type !== workflowTypes.chat) {
-      release();
-      throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
-    }
-    const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? 0);
-    let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.write(': stream of chat steps\n\n');
-    let streaming = true;
-    req.on('close', () => (streaming = false));
-    const handle = client.workflow.getHandle(workflowId);
-    while (streaming) {
-      let steps: ChatStep[];
+      const { workflowId } = parseRequest(executionParams, req, 'params');
+      const open = openStreams.get(req.role) ?? 0;
+      if (open >= deps.maxStreamsPerToken) {
+        res.setHeader('retry-after', '5');
+        throw new ApiError(
+          429,
+          'too_many_streams',
+          `this token has ${open} live streams open already (at most ${deps.maxStreamsPerToken}); close one first`,
+        );
+      }
+      // Counted from here, so concurrent opens cannot all pass the check while describing.
+      openStreams.set(req.role, open + 1);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (openStreams.get(req.role) ?? 1) - 1;
+        if (left > 0) openStreams.set(req.role, left);
+        else openStreams.delete(req.role);
+      };
+      res.on('close', release);
+      let description: WorkflowExecutionDescription;
       try {
-        steps = await handle.query(chatSteps, after);
-      } catch {
-        // Between runs (continue-as-new) or closed: try again, then end when it stays closed.
-        const now = await handle.describe().catch(() => undefined);
-        if (!now || now.status.name !== 'RUNNING') break;
-        steps = [];
+        description = await describe(workflowId);
+      } catch (err) {
+        release();
+        throw err;
       }
-      for (const step of steps) {
-        res.write(`id: ${step.seq}\nevent: step\ndata: ${JSON.stringify(step)}\n\n`);
-        after = step.seq;
+      if (description.type !== workflowTypes.chat) {
+        release();
+        throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
       }
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-    res.end();
-  });
+      const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? 0);
+      let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.write(': stream of chat steps\n\n');
+      let streaming = true;
+      req.on('close', () => (streaming = false));
+      const handle = client.workflow.getHandle(workflowId);
+      while (streaming) {
+        let steps: ChatStep[];
+        try {
+          steps = await handle.query(chatSteps, after);
+        } catch {
+          // Between runs (continue-as-new) or closed: try again, then end when it stays closed.
+          const now = await handle.describe().catch(() => undefined);
+          if (!now || now.status.name !== 'RUNNING') break;
+          steps = [];
+        }
+        for (const step of steps) {
+          res.write(`id: ${step.seq}\nevent: step\ndata: ${JSON.stringify(step)}\n\n`);
+          after = step.seq;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      res.end();
+    },
+  );
 
   route(
-    { method: 'post', path: '/executions/:workflowId/cancel', summary: 'Cancel an execution', tag: 'executions', auth: 'bearer', params: executionParams, responses: { 202: 'cancel requested', 409: 'not running' } },
+    {
+      method: 'post',
+      path: '/executions/:workflowId/cancel',
+      summary: 'Cancel an execution',
+      tag: 'executions',
+      auth: 'bearer',
+      params: executionParams,
+      responses: { 202: 'cancel requested', 409: 'not running' },
+    },
     async (req, res) => {
-    const { workflowId } = parseRequest(executionParams, req, 'params');
-    const description = await describe(workflowId);
-    if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', `execution ${workflowId} is ${description.status.name.toLowerCase()}`);
-    await client.workflow.getHandle(workflowId).cancel();
-    res.status(202).json({ workflowId, cancelRequested: true });
-  });
+      const { workflowId } = parseRequest(executionParams, req, 'params');
+      const description = await describe(workflowId);
+      if (description.status.name !== 'RUNNING')
+        throw new ApiError(409, 'not_running', `execution ${workflowId} is ${description.status.name.toLowerCase()}`);
+      await client.workflow.getHandle(workflowId).cancel();
+      res.status(202).json({ workflowId, cancelRequested: true });
+    },
+  );
 
   /** A chat from its first command or a chosen node; a failed or cancelled generation as a new job. */
   route(
-    { method: 'post', path: '/executions/:workflowId/restart', summary: 'Restart a chat (from a node) or a failed job (as a new job)', tag: 'executions', auth: 'bearer', params: executionParams, body: restartBody, responses: { 202: 'restarted (a chat at rest, idle or blocked, is started)', 404: 'no such execution', 409: 'a job that did not fail' } },
+    {
+      method: 'post',
+      path: '/executions/:workflowId/restart',
+      summary: 'Restart a chat (from a node) or a failed job (as a new job)',
+      tag: 'executions',
+      auth: 'bearer',
+      params: executionParams,
+      body: restartBody,
+      responses: {
+        202: 'restarted (a chat at rest, idle or blocked, is started)',
+        404: 'no such execution',
+        409: 'a job that did not fail',
+      },
+    },
     async (req, res) => {
-    const { workflowId } = parseRequest(executionParams, req, 'params');
-    const { fromNode, userId } = parseRequest(restartBody, req, 'body');
-    const description = await describe(workflowId);
-    const chat = chatRefOfWorkflowId(workflowId);
-    if (description.type === workflowTypes.chat && chat) {
-      // Signal-with-start: a chat at rest (idle, or blocked by its user) is started for it.
-      const requestId = crypto.randomUUID();
-      await signalChat(deps.telegramTarget, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'restart', restart: { nodeId: fromNode ?? null, requestId, ...(userId === undefined ? {} : { userId }) } });
-      res.status(202).json({ workflowId, restartFrom: fromNode ?? 'first command', requestId });
-      return;
-    }
-    const job = await getJob(deps.db, workflowId);
-    if (!job) throw ApiError.notFound(`generation ${workflowId}`);
-    if (job.status !== 'failed' && job.status !== 'cancelled') throw new ApiError(409, 'not_failed', `only failed or cancelled jobs are restarted; this one is ${job.status}`);
-    const { job: restarted } = await requestGeneration(
-      { ...deps.generations, db: deps.db, temporal: client },
-      { userId: job.userId, kind: job.kind, prompt: job.prompt, params: job.params as Record<string, unknown> },
-      `${job.idempotencyKey}.restart-${crypto.randomBytes(4).toString('hex')}`,
-    );
-    res.status(202).json({ restartedFrom: workflowId, job: { id: restarted.id, status: restarted.status } });
-  });
+      const { workflowId } = parseRequest(executionParams, req, 'params');
+      const { fromNode, userId } = parseRequest(restartBody, req, 'body');
+      const description = await describe(workflowId);
+      const chat = chatRefOfWorkflowId(workflowId);
+      if (description.type === workflowTypes.chat && chat) {
+        // Signal-with-start: a chat at rest (idle, or blocked by its user) is started for it.
+        const requestId = crypto.randomUUID();
+        await signalChat(
+          deps.telegramTarget,
+          { ...chat, chatType: chatTypeOfId(chat.chatId) },
+          { kind: 'restart', restart: { nodeId: fromNode ?? null, requestId, ...(userId === undefined ? {} : { userId }) } },
+        );
+        res.status(202).json({ workflowId, restartFrom: fromNode ?? 'first command', requestId });
+        return;
+      }
+      const job = await getJob(deps.db, workflowId);
+      if (!job) throw ApiError.notFound(`generation ${workflowId}`);
+      if (job.status !== 'failed' && job.status !== 'cancelled')
+        throw new ApiError(409, 'not_failed', `only failed or cancelled jobs are restarted; this one is ${job.status}`);
+      const { job: restarted } = await requestGeneration(
+        { ...deps.generations, db: deps.db, temporal: client },
+        { userId: job.userId, kind: job.kind, prompt: job.prompt, params: job.params as Record<string, unknown> },
+        `${job.idempotencyKey}.restart-${crypto.randomBytes(4).toString('hex')}`,
+      );
+      res.status(202).json({ restartedFrom: workflowId, job: { id: restarted.id, status: restarted.status } });
+    },
+  );
 
   return router;
 }
@@ -265,7 +346,9 @@ async function historySteps(client: Client, workflowId: string) {
   const names = new Map<string, string>();
   const steps: { seq: number; at: string; kind: string; detail: string }[] = [];
   for (const event of history.events ?? []) {
-    const at = event.eventTime ? new Date(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)).toISOString() : '';
+    const at = event.eventTime
+      ? new Date(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)).toISOString()
+      : '';
     const seq = Number(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
@@ -275,13 +358,21 @@ async function historySteps(client: Client, workflowId: string) {
     const completed = event.activityTaskCompletedEventAttributes;
     if (completed) steps.push({ seq, at, kind: 'activity-completed', detail: names.get(String(completed.scheduledEventId)) ?? '' });
     const failed = event.activityTaskFailedEventAttributes;
-    if (failed) steps.push({ seq, at, kind: 'activity-failed', detail: `${names.get(String(failed.scheduledEventId)) ?? ''}: ${failed.failure?.message ?? ''}` });
+    if (failed)
+      steps.push({
+        seq,
+        at,
+        kind: 'activity-failed',
+        detail: `${names.get(String(failed.scheduledEventId)) ?? ''}: ${failed.failure?.message ?? ''}`,
+      });
     const timedOut = event.activityTaskTimedOutEventAttributes;
     if (timedOut) steps.push({ seq, at, kind: 'activity-timed-out', detail: names.get(String(timedOut.scheduledEventId)) ?? '' });
-    if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') steps.push({ seq, at, kind: 'local-activity', detail: 'bookkeeping step' });
+    if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      steps.push({ seq, at, kind: 'local-activity', detail: 'bookkeeping step' });
     if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) steps.push({ seq, at, kind: 'completed', detail: '' });
     if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) steps.push({ seq, at, kind: 'cancelled', detail: '' });
-    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) steps.push({ seq, at, kind: 'failed', detail: event.workflowExecutionFailedEventAttributes?.failure?.message ?? '' });
+    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)
+      steps.push({ seq, at, kind: 'failed', detail: event.workflowExecutionFailedEventAttributes?.failure?.message ?? '' });
   }
   return steps;
 }

@@ -38,7 +38,10 @@ export function flowsRouter(deps: { db: Database }): Router {
     if (!bot) throw ApiError.notFound(`bot ${botId}`);
   }
   async function findFlow(botId: string, flowId: string) {
-    const [flow] = await db.select().from(flows).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+    const [flow] = await db
+      .select()
+      .from(flows)
+      .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
     if (!flow) throw ApiError.notFound(`flow ${flowId} of bot ${botId}`);
     return flow;
   }
@@ -52,107 +55,202 @@ export function flowsRouter(deps: { db: Database }): Router {
   }
 
   route(
-    { method: 'get', path: '/bots/:botId/flows', summary: 'Flows of a bot', tag: 'flows', auth: 'bearer', params: flowParams.pick({ botId: true }), responses: { 200: 'the flows', 404: 'no such bot' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/flows',
+      summary: 'Flows of a bot',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams.pick({ botId: true }),
+      responses: { 200: 'the flows', 404: 'no such bot' },
+    },
     async (req, res) => {
-    const { botId } = parseRequest(flowParams.pick({ botId: true }), req, 'params');
-    await requireBot(botId);
-    const rows = await db.select().from(flows).where(eq(flows.botId, botId)).orderBy(flows.id);
-    res.json({ items: rows.map((f) => ({ id: f.id, activeVersionId: f.activeVersionId, hasDraft: f.draft !== null, updatedAt: f.updatedAt.toISOString() })) });
-  });
+      const { botId } = parseRequest(flowParams.pick({ botId: true }), req, 'params');
+      await requireBot(botId);
+      const rows = await db.select().from(flows).where(eq(flows.botId, botId)).orderBy(flows.id);
+      res.json({
+        items: rows.map((f) => ({
+          id: f.id,
+          activeVersionId: f.activeVersionId,
+          hasDraft: f.draft !== null,
+          updatedAt: f.updatedAt.toISOString(),
+        })),
+      });
+    },
+  );
 
   route(
-    { method: 'get', path: '/bots/:botId/flows/:flowId', summary: 'A flow with its draft', tag: 'flows', auth: 'bearer', params: flowParams, responses: { 200: 'the flow', 404: 'no such flow' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/flows/:flowId',
+      summary: 'A flow with its draft',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      responses: { 200: 'the flow', 404: 'no such flow' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    const flow = await findFlow(botId, flowId);
-    res.json({ id: flow.id, botId, draft: flow.draft, activeVersionId: flow.activeVersionId });
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      const flow = await findFlow(botId, flowId);
+      res.json({ id: flow.id, botId, draft: flow.draft, activeVersionId: flow.activeVersionId });
+    },
+  );
 
   route(
-    { method: 'put', path: '/bots/:botId/flows/:flowId/draft', summary: 'Save a draft (any JSON; its problems are returned)', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema, responses: { 200: 'saved, with problems', 404: 'no such bot' } },
+    {
+      method: 'put',
+      path: '/bots/:botId/flows/:flowId/draft',
+      summary: 'Save a draft (any JSON; its problems are returned)',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      body: flowVersionSchema,
+      responses: { 200: 'saved, with problems', 404: 'no such bot' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    await requireBot(botId);
-    // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
-    const draft = req.body as unknown;
-    await db
-      .insert(flows)
-      .values({ botId, id: flowId, draft })
-      .onConflictDoUpdate({ target: [flows.botId, flows.id], set: { draft, updatedAt: sql`now()` } });
-    const checked = checkFlow(draft);
-    await audit(db, req, 'flow.draft', `flow:${botId}/${flowId}`, { publishable: checked.publishable });
-    res.json({ saved: true, publishable: checked.publishable, problems: checked.problems });
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      await requireBot(botId);
+      // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
+      const draft = req.body as unknown;
+      await db
+        .insert(flows)
+        .values({ botId, id: flowId, draft })
+        .onConflictDoUpdate({ target: [flows.botId, flows.id], set: { draft, updatedAt: sql`now()` } });
+      const checked = checkFlow(draft);
+      await audit(db, req, 'flow.draft', `flow:${botId}/${flowId}`, { publishable: checked.publishable });
+      res.json({ saved: true, publishable: checked.publishable, problems: checked.problems });
+    },
+  );
 
   route(
-    { method: 'post', path: '/bots/:botId/flows/:flowId/validate', summary: 'Validate the draft (or the flow in the body)', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema.optional(), responses: { 200: 'every problem, with code, node and path' } },
+    {
+      method: 'post',
+      path: '/bots/:botId/flows/:flowId/validate',
+      summary: 'Validate the draft (or the flow in the body)',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      body: flowVersionSchema.optional(),
+      responses: { 200: 'every problem, with code, node and path' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
-    const checked = checkFlow(json);
-    res.json({ publishable: checked.publishable, problems: checked.problems });
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
+      const checked = checkFlow(json);
+      res.json({ publishable: checked.publishable, problems: checked.problems });
+    },
+  );
 
   route(
-    { method: 'post', path: '/bots/:botId/flows/:flowId/publish', summary: 'Publish the draft (or the body) as a new immutable version', tag: 'flows', auth: 'bearer', params: flowParams, body: flowVersionSchema.optional(), responses: { 200: 'identical to the active version: nothing changed', 201: 'published and active', 422: 'the flow has errors' } },
+    {
+      method: 'post',
+      path: '/bots/:botId/flows/:flowId/publish',
+      summary: 'Publish the draft (or the body) as a new immutable version',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      body: flowVersionSchema.optional(),
+      responses: { 200: 'identical to the active version: nothing changed', 201: 'published and active', 422: 'the flow has errors' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    await requireBot(botId);
-    const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
-    if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
-    try {
-      const published = await publishFlow(db, botId, flowId, json);
-      if (published.changed) await audit(db, req, 'flow.publish', `flow:${botId}/${flowId}`, { version: published.version });
-      res.status(published.changed ? 201 : 200).json(published);
-    } catch (err) {
-      if (err instanceof InvalidFlowError) throw new ApiError(422, 'invalid_flow', err.message, err.problems);
-      throw err;
-    }
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      await requireBot(botId);
+      const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
+      if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
+      try {
+        const published = await publishFlow(db, botId, flowId, json);
+        if (published.changed) await audit(db, req, 'flow.publish', `flow:${botId}/${flowId}`, { version: published.version });
+        res.status(published.changed ? 201 : 200).json(published);
+      } catch (err) {
+        if (err instanceof InvalidFlowError) throw new ApiError(422, 'invalid_flow', err.message, err.problems);
+        throw err;
+      }
+    },
+  );
 
   route(
-    { method: 'get', path: '/bots/:botId/flows/:flowId/versions', summary: 'Published versions, newest first', tag: 'flows', auth: 'bearer', params: flowParams, responses: { 200: 'the versions' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/flows/:flowId/versions',
+      summary: 'Published versions, newest first',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      responses: { 200: 'the versions' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    const flow = await findFlow(botId, flowId);
-    const rows = await db
-      .select()
-      .from(flowVersions)
-      .where(and(eq(flowVersions.botId, botId), eq(flowVersions.flowId, flowId)))
-      .orderBy(desc(flowVersions.version));
-    res.json({ items: rows.map((v) => versionView(v, flow.activeVersionId)) });
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      const flow = await findFlow(botId, flowId);
+      const rows = await db
+        .select()
+        .from(flowVersions)
+        .where(and(eq(flowVersions.botId, botId), eq(flowVersions.flowId, flowId)))
+        .orderBy(desc(flowVersions.version));
+      res.json({ items: rows.map((v) => versionView(v, flow.activeVersionId)) });
+    },
+  );
 
   route(
-    { method: 'get', path: '/bots/:botId/flows/:flowId/versions/:version', summary: 'One version with its definition', tag: 'flows', auth: 'bearer', params: versionParams, responses: { 200: 'the version', 404: 'no such version' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/flows/:flowId/versions/:version',
+      summary: 'One version with its definition',
+      tag: 'flows',
+      auth: 'bearer',
+      params: versionParams,
+      responses: { 200: 'the version', 404: 'no such version' },
+    },
     async (req, res) => {
-    const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
-    const flow = await findFlow(botId, flowId);
-    const row = await findVersion(botId, flowId, version);
-    // Problems under today's rules: a version published before a rule became stricter shows them.
-    res.json({ ...versionView(row, flow.activeVersionId), definition: row.definition, problems: checkFlow(row.definition).problems });
-  });
+      const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
+      const flow = await findFlow(botId, flowId);
+      const row = await findVersion(botId, flowId, version);
+      // Problems under today's rules: a version published before a rule became stricter shows them.
+      res.json({ ...versionView(row, flow.activeVersionId), definition: row.definition, problems: checkFlow(row.definition).problems });
+    },
+  );
 
   /** Makes a published version the one new runs use; activating an older one is a rollback. */
   route(
-    { method: 'post', path: '/bots/:botId/flows/:flowId/versions/:version/activate', summary: 'Make a version the active one (rollback)', tag: 'flows', auth: 'bearer', params: versionParams, responses: { 200: 'activated', 404: 'no such version' } },
+    {
+      method: 'post',
+      path: '/bots/:botId/flows/:flowId/versions/:version/activate',
+      summary: 'Make a version the active one (rollback)',
+      tag: 'flows',
+      auth: 'bearer',
+      params: versionParams,
+      responses: { 200: 'activated', 404: 'no such version' },
+    },
     async (req, res) => {
-    const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
-    await findFlow(botId, flowId);
-    const row = await findVersion(botId, flowId, version);
-    await db.update(flows).set({ activeVersionId: row.id, updatedAt: sql`now()` }).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
-    await audit(db, req, 'flow.activate', `flow:${botId}/${flowId}`, { version });
-    res.json(versionView(row, row.id));
-  });
+      const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
+      await findFlow(botId, flowId);
+      const row = await findVersion(botId, flowId, version);
+      await db
+        .update(flows)
+        .set({ activeVersionId: row.id, updatedAt: sql`now()` })
+        .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+      await audit(db, req, 'flow.activate', `flow:${botId}/${flowId}`, { version });
+      res.json(versionView(row, row.id));
+    },
+  );
 
   route(
-    { method: 'get', path: '/bots/:botId/flows/:flowId/diff', summary: 'Nodes, edges and variables added, removed, changed between two versions', tag: 'flows', auth: 'bearer', params: flowParams, query: diffQuery, responses: { 200: 'the diff', 404: 'no such version' } },
+    {
+      method: 'get',
+      path: '/bots/:botId/flows/:flowId/diff',
+      summary: 'Nodes, edges and variables added, removed, changed between two versions',
+      tag: 'flows',
+      auth: 'bearer',
+      params: flowParams,
+      query: diffQuery,
+      responses: { 200: 'the diff', 404: 'no such version' },
+    },
     async (req, res) => {
-    const { botId, flowId } = parseRequest(flowParams, req, 'params');
-    const { from, to } = parseRequest(diffQuery, req, 'query');
-    const [before, after] = await Promise.all([findVersion(botId, flowId, from), findVersion(botId, flowId, to)]);
-    res.json({ from, to, ...diffFlows(before.definition as FlowVersion, after.definition as FlowVersion) });
-  });
+      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+      const { from, to } = parseRequest(diffQuery, req, 'query');
+      const [before, after] = await Promise.all([findVersion(botId, flowId, from), findVersion(botId, flowId, to)]);
+      res.json({ from, to, ...diffFlows(before.definition as FlowVersion, after.definition as FlowVersion) });
+    },
+  );
 
   return router;
 }

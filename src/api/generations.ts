@@ -64,50 +64,78 @@ export function generationsRouter(deps: GenerationDeps): Router {
   const route = routeTo(router, '/api');
 
   route(
-    { method: 'post', path: '/generations', summary: 'Start a paid generation (idempotent per key)', tag: 'generations', auth: 'bearer', body: createGenerationBody, idempotencyKey: true, responses: { 202: 'the job', 400: 'invalid request or unknown kind', 404: 'no such user', 409: 'the key was used with another body' } },
+    {
+      method: 'post',
+      path: '/generations',
+      summary: 'Start a paid generation (idempotent per key)',
+      tag: 'generations',
+      auth: 'bearer',
+      body: createGenerationBody,
+      idempotencyKey: true,
+      responses: { 202: 'the job', 400: 'invalid request or unknown kind', 404: 'no such user', 409: 'the key was used with another body' },
+    },
     async (req, res) => {
-    const key = idempotencyKey(req);
-    const body = parseRequest(createGenerationBody, req, 'body');
-    try {
-      const { job } = await requestGeneration(deps, body, key);
-      res.status(202).json(jobView(job, await jobMoneyTrail(deps.db, job.id)));
-    } catch (err) {
-      if (err instanceof UnknownKindError) {
-        throw new ApiError(400, 'invalid_request', `body.kind: ${err.message}`, [{ field: 'body.kind', message: err.message }]);
+      const key = idempotencyKey(req);
+      const body = parseRequest(createGenerationBody, req, 'body');
+      try {
+        const { job } = await requestGeneration(deps, body, key);
+        res.status(202).json(jobView(job, await jobMoneyTrail(deps.db, job.id)));
+      } catch (err) {
+        if (err instanceof UnknownKindError) {
+          throw new ApiError(400, 'invalid_request', `body.kind: ${err.message}`, [{ field: 'body.kind', message: err.message }]);
+        }
+        if (err instanceof UnknownUserError) throw ApiError.notFound(`user ${err.userId}`);
+        if (err instanceof IdempotencyConflictError) throw new ApiError(409, 'idempotency_key_reused', err.message);
+        throw err;
       }
-      if (err instanceof UnknownUserError) throw ApiError.notFound(`user ${err.userId}`);
-      if (err instanceof IdempotencyConflictError) throw new ApiError(409, 'idempotency_key_reused', err.message);
-      throw err;
-    }
-  });
+    },
+  );
 
   route(
-    { method: 'get', path: '/generations/:id', summary: 'A job with its result or error and money trail', tag: 'generations', auth: 'bearer', params: generationParams, responses: { 200: 'the job', 404: 'no such job' } },
+    {
+      method: 'get',
+      path: '/generations/:id',
+      summary: 'A job with its result or error and money trail',
+      tag: 'generations',
+      auth: 'bearer',
+      params: generationParams,
+      responses: { 200: 'the job', 404: 'no such job' },
+    },
     async (req, res) => {
-    const { id } = parseRequest(generationParams, req, 'params');
-    const job = await getJob(deps.db, id);
-    if (!job) throw ApiError.notFound(`generation ${id}`);
-    res.json(jobView(job, await jobMoneyTrail(deps.db, id)));
-  });
+      const { id } = parseRequest(generationParams, req, 'params');
+      const job = await getJob(deps.db, id);
+      if (!job) throw ApiError.notFound(`generation ${id}`);
+      res.json(jobView(job, await jobMoneyTrail(deps.db, id)));
+    },
+  );
 
   route(
-    { method: 'post', path: '/generations/:id/cancel', summary: 'Cancel a job; the refund follows as compensation', tag: 'generations', auth: 'bearer', params: generationParams, responses: { 202: 'cancel requested', 404: 'no such job', 409: 'already finished' } },
+    {
+      method: 'post',
+      path: '/generations/:id/cancel',
+      summary: 'Cancel a job; the refund follows as compensation',
+      tag: 'generations',
+      auth: 'bearer',
+      params: generationParams,
+      responses: { 202: 'cancel requested', 404: 'no such job', 409: 'already finished' },
+    },
     async (req, res) => {
-    const { id } = parseRequest(generationParams, req, 'params');
-    const job = await getJob(deps.db, id);
-    if (!job) throw ApiError.notFound(`generation ${id}`);
-    if ((terminalJobStatuses as readonly string[]).includes(job.status)) {
-      throw new ApiError(409, 'already_finished', `generation ${id} is already ${job.status}`);
-    }
-    try {
-      await deps.temporal.workflow.getHandle(id).cancel();
-    } catch (err) {
-      // The workflow closed between our read and the cancel: report what it became.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    const current = (await getJob(deps.db, id)) ?? job;
-    res.status(202).json(jobView(current, await jobMoneyTrail(deps.db, id)));
-  });
+      const { id } = parseRequest(generationParams, req, 'params');
+      const job = await getJob(deps.db, id);
+      if (!job) throw ApiError.notFound(`generation ${id}`);
+      if ((terminalJobStatuses as readonly string[]).includes(job.status)) {
+        throw new ApiError(409, 'already_finished', `generation ${id} is already ${job.status}`);
+      }
+      try {
+        await deps.temporal.workflow.getHandle(id).cancel();
+      } catch (err) {
+        // The workflow closed between our read and the cancel: report what it became.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      const current = (await getJob(deps.db, id)) ?? job;
+      res.status(202).json(jobView(current, await jobMoneyTrail(deps.db, id)));
+    },
+  );
 
   return router;
 }

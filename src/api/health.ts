@@ -36,18 +36,29 @@ export function healthRouter(deps: { db: Database; temporal: Client; showsDetail
   route(
     { method: 'get', path: '/healthz', summary: 'The process is alive', tag: 'health', auth: 'none', responses: { 200: 'alive' } },
     (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+      res.json({ status: 'ok' });
+    },
+  );
   route(
-    { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL answer (each reported)', tag: 'health', auth: 'none', responses: { 200: 'ready', 503: 'a dependency is down' } },
+    {
+      method: 'get',
+      path: '/readyz',
+      summary: 'Temporal and PostgreSQL answer (each reported)',
+      tag: 'health',
+      auth: 'none',
+      responses: { 200: 'ready', 503: 'a dependency is down' },
+    },
     async (req, res) => {
-    const [temporal, postgres] = await Promise.all([
-      timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
-      timed(() => deps.db.$client.query('select 1'), 2_000),
-    ]);
-    const ready = temporal.ok && postgres.ok;
-    const shown = deps.showsDetailsTo(req) ? { temporal, postgres } : { temporal: withoutDetails(temporal), postgres: withoutDetails(postgres) };
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: shown });
-  });
+      const [temporal, postgres] = await Promise.all([
+        timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
+        timed(() => deps.db.$client.query('select 1'), 2_000),
+      ]);
+      const ready = temporal.ok && postgres.ok;
+      const shown = deps.showsDetailsTo(req)
+        ? { temporal, postgres }
+        : { temporal: withoutDetails(temporal), postgres: withoutDetails(postgres) };
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: shown });
+    },
+  );
   return router;
 }

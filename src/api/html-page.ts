@@ -10,7 +10,15 @@ import type { Response } from 'express';
  */
 function contentSecurityPolicy(html: string): string {
   const hashes = (tag: 'script' | 'style') =>
-    [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => `'sha256-${crypto.createHash('sha256').update(m[1] ?? '').digest('base64')}'`).join(' ');
+    [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))]
+      .map(
+        (m) =>
+          `'sha256-${crypto
+            .createHash('sha256')
+            .update(m[1] ?? '')
+            .digest('base64')}'`,
+      )
+      .join(' ');
   return [
     "default-src 'none'",
     `script-src ${hashes('script') || "'none'"}`,

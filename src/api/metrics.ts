@@ -38,7 +38,12 @@ export function metricsRouter(deps: MetricsDeps): Router {
   );
 
   const databaseRegistry = new Registry();
-  const countBy = (name: string, help: string, label: string, pick: (s: Awaited<ReturnType<typeof snapshot>>) => Record<string, string>[]) =>
+  const countBy = (
+    name: string,
+    help: string,
+    label: string,
+    pick: (s: Awaited<ReturnType<typeof snapshot>>) => Record<string, string>[],
+  ) =>
     new Gauge({
       name,
       help,
@@ -56,7 +61,14 @@ export function metricsRouter(deps: MetricsDeps): Router {
   const router = Router();
   const route = routeTo(router, '');
   route(
-    { method: 'get', path: '/metrics', summary: 'Prometheus metrics (METRICS_TOKEN or an API token)', tag: 'health', auth: 'bearer', responses: { 200: 'metrics in the Prometheus text format' } },
+    {
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics (METRICS_TOKEN or an API token)',
+      tag: 'health',
+      auth: 'bearer',
+      responses: { 200: 'metrics in the Prometheus text format' },
+    },
     deps.requireScraper,
     async (_req, res) => {
       const merged = Registry.merge([processRegistry, databaseRegistry]);

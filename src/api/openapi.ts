@@ -27,8 +27,10 @@ const errorSchema: JsonSchema = {
  */
 function jsonSchema(schema: z.ZodType, components: Record<string, JsonSchema>): JsonSchema {
   const { $schema: _dialect, $defs, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const relink = (value: unknown): JsonSchema => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
-  for (const [name, definition] of Object.entries(($defs as Record<string, JsonSchema> | undefined) ?? {})) components[name] = relink(definition);
+  const relink = (value: unknown): JsonSchema =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+  for (const [name, definition] of Object.entries(($defs as Record<string, JsonSchema> | undefined) ?? {}))
+    components[name] = relink(definition);
   return relink(rest);
 }
 
@@ -46,7 +48,9 @@ function parameters(route: RegisteredRoute, components: Record<string, JsonSchem
     ...(route.idempotencyKey
       ? [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } }]
       : []),
-    ...(route.auth === 'telegram-secret' ? [{ name: 'X-Telegram-Bot-Api-Secret-Token', in: 'header', required: true, schema: { type: 'string' } }] : []),
+    ...(route.auth === 'telegram-secret'
+      ? [{ name: 'X-Telegram-Bot-Api-Secret-Token', in: 'header', required: true, schema: { type: 'string' } }]
+      : []),
   ];
 }
 
@@ -56,13 +60,25 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
       status,
       Number(status) >= 400
         ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
-        : { description, content: route.eventStream ? { 'text/event-stream': { schema: { type: 'string' } } } : { 'application/json': { schema: {} } } },
+        : {
+            description,
+            content: route.eventStream ? { 'text/event-stream': { schema: { type: 'string' } } } : { 'application/json': { schema: {} } },
+          },
     ]),
   );
   if (route.auth === 'bearer' || route.auth === 'simulator-session') {
-    responses['401'] ??= { description: 'missing or invalid bearer token', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    responses['403'] ??= { description: 'the read-only token may not do this', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    responses['429'] ??= { description: 'request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses['401'] ??= {
+      description: 'missing or invalid bearer token',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+    responses['403'] ??= {
+      description: 'the read-only token may not do this',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+    responses['429'] ??= {
+      description: 'request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
   }
   const body = route.body;
   return {
@@ -71,10 +87,16 @@ function operation(route: RegisteredRoute, components: Record<string, JsonSchema
     tags: [route.tag],
     parameters: parameters(route, components),
     ...(body
-      ? { requestBody: { required: !body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(body, components) } } } }
+      ? {
+          requestBody: {
+            required: !body.safeParse(undefined).success,
+            content: { 'application/json': { schema: jsonSchema(body, components) } },
+          },
+        }
       : {}),
     responses,
-    security: route.auth === 'bearer' ? [{ bearer: [] }] : route.auth === 'simulator-session' ? [{ simulatorSession: [] }, { bearer: [] }] : [],
+    security:
+      route.auth === 'bearer' ? [{ bearer: [] }] : route.auth === 'simulator-session' ? [{ simulatorSession: [] }, { bearer: [] }] : [],
   };
 }
 
@@ -94,7 +116,10 @@ export function openApiDocument(): JsonSchema {
       description: 'Internal API. Everything under /api needs `Authorization: Bearer <token>` (operator, or read-only for GET).',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, simulatorSession: { type: 'apiKey', in: 'cookie', name: 'simulator_session' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        simulatorSession: { type: 'apiKey', in: 'cookie', name: 'simulator_session' },
+      },
       schemas: components,
     },
     paths,
@@ -105,12 +130,18 @@ export function openApiDocument(): JsonSchema {
 export function openApiRouter(): Router {
   const router = Router();
   const route = routeTo(router, '');
-  route({ method: 'get', path: '/openapi.json', summary: 'This document', tag: 'docs', auth: 'none', responses: { 200: 'OpenAPI 3.1' } }, (_req, res) => {
-    res.json(openApiDocument());
-  });
-  route({ method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'docs', auth: 'none', responses: { 200: 'HTML page' } }, (_req, res) => {
-    sendHtmlPage(res, docsPage);
-  });
+  route(
+    { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'docs', auth: 'none', responses: { 200: 'OpenAPI 3.1' } },
+    (_req, res) => {
+      res.json(openApiDocument());
+    },
+  );
+  route(
+    { method: 'get', path: '/docs', summary: 'Browsable API reference', tag: 'docs', auth: 'none', responses: { 200: 'HTML page' } },
+    (_req, res) => {
+      sendHtmlPage(res, docsPage);
+    },
+  );
   return router;
 }
 

@@ -24,7 +24,12 @@ export function requestLog(logger: Logger): RequestHandler {
     const started = performance.now();
     res.on('finish', () => {
       // originalUrl: req.path is relative to the router that answered (`/generations`).
-      const entry = { method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - started) };
+      const entry = {
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      };
       if (res.statusCode >= 500) req.log.error(entry, 'request failed');
       else req.log.info(entry, 'request');
     });

@@ -23,17 +23,29 @@ export async function setFlowSecret(db: Database, cipher: TokenCipher, botId: st
 
 /** Whether a secret was deleted. */
 export async function deleteFlowSecret(db: Database, botId: string, name: string): Promise<boolean> {
-  const deleted = await db.delete(botSecrets).where(and(eq(botSecrets.botId, botId), eq(botSecrets.name, name))).returning({ name: botSecrets.name });
+  const deleted = await db
+    .delete(botSecrets)
+    .where(and(eq(botSecrets.botId, botId), eq(botSecrets.name, name)))
+    .returning({ name: botSecrets.name });
   return deleted.length > 0;
 }
 
 /** Names and dates only: values are never read back out. */
 export async function listFlowSecrets(db: Database, botId: string): Promise<{ name: string; updatedAt: Date }[]> {
-  return db.select({ name: botSecrets.name, updatedAt: botSecrets.updatedAt }).from(botSecrets).where(eq(botSecrets.botId, botId)).orderBy(asc(botSecrets.name));
+  return db
+    .select({ name: botSecrets.name, updatedAt: botSecrets.updatedAt })
+    .from(botSecrets)
+    .where(eq(botSecrets.botId, botId))
+    .orderBy(asc(botSecrets.name));
 }
 
 /** The values of the named secrets that exist (for the HTTP activity only). */
-export async function readFlowSecrets(db: Database, cipher: TokenCipher, botId: string, names: readonly string[]): Promise<Map<string, string>> {
+export async function readFlowSecrets(
+  db: Database,
+  cipher: TokenCipher,
+  botId: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   if (names.length === 0) return values;
   const rows = await db.select().from(botSecrets).where(eq(botSecrets.botId, botId));

@@ -16,11 +16,16 @@ export async function reencryptStoredSecrets(db: Database, cipher: TokenCipher):
     .where(or(like(bots.tokenCiphertext, 'v1.%'), like(bots.webhookSecretCiphertext, 'v1.%')));
   let rewritten = 0;
   for (const row of stale) {
-    const token = TokenCipher.isCurrent(row.token) ? row.token : cipher.encrypt(cipher.decrypt(row.token, { botId: row.id, purpose: 'token' }), { botId: row.id, purpose: 'token' });
+    const token = TokenCipher.isCurrent(row.token)
+      ? row.token
+      : cipher.encrypt(cipher.decrypt(row.token, { botId: row.id, purpose: 'token' }), { botId: row.id, purpose: 'token' });
     const webhookSecret =
       row.webhookSecret === null || TokenCipher.isCurrent(row.webhookSecret)
         ? row.webhookSecret
-        : cipher.encrypt(cipher.decrypt(row.webhookSecret, { botId: row.id, purpose: 'webhook-secret' }), { botId: row.id, purpose: 'webhook-secret' });
+        : cipher.encrypt(cipher.decrypt(row.webhookSecret, { botId: row.id, purpose: 'webhook-secret' }), {
+            botId: row.id,
+            purpose: 'webhook-secret',
+          });
     const updated = await db
       .update(bots)
       .set({ tokenCiphertext: token, webhookSecretCiphertext: webhookSecret })

@@ -42,7 +42,10 @@ export async function registerBot(
     // Registering again keeps the simulator setting unless one is given.
     ...(options.simulator ? { simulator: options.simulator } : {}),
   };
-  await db.insert(bots).values({ id, ...values }).onConflictDoUpdate({ target: bots.id, set: values });
+  await db
+    .insert(bots)
+    .values({ id, ...values })
+    .onConflictDoUpdate({ target: bots.id, set: values });
   return { id, username: me.username };
 }
 
@@ -51,7 +54,10 @@ function checksumOf(definition: unknown): string {
   const canonical = (value: unknown): string => {
     if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
     if (value && typeof value === 'object') {
-      return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+      return `{${Object.keys(value as object)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
     }
     return JSON.stringify(value) ?? 'null';
   };
@@ -63,14 +69,23 @@ function checksumOf(definition: unknown): string {
  * it is identical to the active version already (then nothing changes). Conversations already
  * running keep the version they started with.
  */
-export async function publishFlow(db: Database, botId: string, flowId: string, json: unknown): Promise<{ versionId: string; version: number; changed: boolean }> {
+export async function publishFlow(
+  db: Database,
+  botId: string,
+  flowId: string,
+  json: unknown,
+): Promise<{ versionId: string; version: number; changed: boolean }> {
   const checked = checkFlow(json);
   if (!checked.publishable || !checked.flow) throw new InvalidFlowError(checked.problems);
   const definition = checked.flow;
   const checksum = checksumOf(definition);
   return db.transaction(async (tx) => {
     await tx.insert(flows).values({ botId, id: flowId }).onConflictDoNothing();
-    const [flow] = await tx.select().from(flows).where(and(eq(flows.botId, botId), eq(flows.id, flowId))).for('update');
+    const [flow] = await tx
+      .select()
+      .from(flows)
+      .where(and(eq(flows.botId, botId), eq(flows.id, flowId)))
+      .for('update');
     const [latest] = await tx
       .select()
       .from(flowVersions)
@@ -81,9 +96,15 @@ export async function publishFlow(db: Database, botId: string, flowId: string, j
       return { versionId: latest.id, version: latest.version, changed: false };
     }
     const version = (latest?.version ?? 0) + 1;
-    const [created] = await tx.insert(flowVersions).values({ botId, flowId, version, definition, checksum }).returning({ id: flowVersions.id });
+    const [created] = await tx
+      .insert(flowVersions)
+      .values({ botId, flowId, version, definition, checksum })
+      .returning({ id: flowVersions.id });
     const versionId = (created as { id: string }).id;
-    await tx.update(flows).set({ activeVersionId: versionId, updatedAt: sql`now()` }).where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+    await tx
+      .update(flows)
+      .set({ activeVersionId: versionId, updatedAt: sql`now()` })
+      .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
     return { versionId, version, changed: true };
   });
 }

@@ -14,7 +14,10 @@ export function hashWebhookSecret(secret: string): string {
 export function webhookSecretColumns(cipher: TokenCipher, botId: string, secret: string | undefined) {
   return secret === undefined
     ? { webhookSecretHash: null, webhookSecretCiphertext: null }
-    : { webhookSecretHash: hashWebhookSecret(secret), webhookSecretCiphertext: cipher.encrypt(secret, { botId, purpose: 'webhook-secret' }) };
+    : {
+        webhookSecretHash: hashWebhookSecret(secret),
+        webhookSecretCiphertext: cipher.encrypt(secret, { botId, purpose: 'webhook-secret' }),
+      };
 }
 
 /** A fresh secret in Telegram's alphabet (A-Z a-z 0-9 _ -). */

@@ -18,7 +18,15 @@ export async function checkLedger(db: Database): Promise<LedgerProblem[]> {
     from users u left join credit_ledger l on l.user_id = u.id
     group by u.id, u.balance
     having u.balance <> coalesce(sum(l.amount), 0)`);
-  const jobs = await db.execute<{ id: string; status: string; cost: string; debits: string; refunds: string; debited: string; refunded: string }>(sql`
+  const jobs = await db.execute<{
+    id: string;
+    status: string;
+    cost: string;
+    debits: string;
+    refunds: string;
+    debited: string;
+    refunded: string;
+  }>(sql`
     select j.id, j.status, j.cost,
       count(*) filter (where l.reason = 'debit') as debits,
       count(*) filter (where l.reason = 'refund') as refunds,

@@ -22,7 +22,12 @@ export class UserNotFoundError extends Error {
  * Adds credits. Repeating the same idempotency key returns the first entry and changes nothing;
  * the ledger row and the balance change commit together or not at all.
  */
-export async function topUp(db: Database, userId: string, amount: number, idempotencyKey: string): Promise<{ entry: LedgerEntry; created: boolean; balance: number }> {
+export async function topUp(
+  db: Database,
+  userId: string,
+  amount: number,
+  idempotencyKey: string,
+): Promise<{ entry: LedgerEntry; created: boolean; balance: number }> {
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(creditLedger)
@@ -31,9 +36,17 @@ export async function topUp(db: Database, userId: string, amount: number, idempo
       .returning();
     const created = inserted.length === 1;
     if (created) {
-      await tx.update(users).set({ balance: sql`${users.balance} + ${amount}` }).where(eq(users.id, userId));
+      await tx
+        .update(users)
+        .set({ balance: sql`${users.balance} + ${amount}` })
+        .where(eq(users.id, userId));
     }
-    const [entry] = created ? inserted : await tx.select().from(creditLedger).where(eq(creditLedger.entryKey, ledgerKeys.topUp(userId, idempotencyKey)));
+    const [entry] = created
+      ? inserted
+      : await tx
+          .select()
+          .from(creditLedger)
+          .where(eq(creditLedger.entryKey, ledgerKeys.topUp(userId, idempotencyKey)));
     const [user] = await tx.select({ balance: users.balance }).from(users).where(eq(users.id, userId));
     if (!entry || !user) throw new UserNotFoundError(userId);
     return { entry, created, balance: user.balance };
@@ -41,7 +54,12 @@ export async function topUp(db: Database, userId: string, amount: number, idempo
 }
 
 /** A page of a user's ledger, newest first; `cursor` is the last id of the previous page. */
-export async function ledgerPage(db: Database, userId: string, limit: number, cursor?: number): Promise<{ items: LedgerEntry[]; nextCursor: number | null }> {
+export async function ledgerPage(
+  db: Database,
+  userId: string,
+  limit: number,
+  cursor?: number,
+): Promise<{ items: LedgerEntry[]; nextCursor: number | null }> {
   const rows = await db
     .select()
     .from(creditLedger)

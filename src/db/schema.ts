@@ -58,7 +58,9 @@ export const bots = pgTable('bots', {
 export const flows = pgTable(
   'flows',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     id: text('id').notNull(),
     draft: jsonb('draft'),
     activeVersionId: uuid('active_version_id'),
@@ -72,7 +74,9 @@ export const flowVersions = pgTable(
   'flow_versions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     flowId: text('flow_id').notNull(),
     version: integer('version').notNull(),
     definition: jsonb('definition').notNull(),
@@ -87,7 +91,9 @@ export const flowVersions = pgTable(
 export const botSecrets = pgTable(
   'bot_secrets',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     name: text('name').notNull(),
     ciphertext: text('ciphertext').notNull(),
     createdAt: createdAt(),
@@ -100,7 +106,9 @@ export const botSecrets = pgTable(
 export const chatStates = pgTable(
   'chat_states',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     chatId: text('chat_id').notNull(),
     variables: jsonb('variables').notNull(),
     blockedAt: timestamp('blocked_at', { withTimezone: true }),
@@ -154,9 +162,13 @@ export const users = pgTable(
 export const botUsers = pgTable(
   'bot_users',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     telegramUserId: bigint('telegram_user_id', { mode: 'number' }).notNull(),
-    userId: text('user_id').notNull().references(() => users.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     blockedAt: timestamp('blocked_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
@@ -167,8 +179,12 @@ export const botUsers = pgTable(
 export const userVariables = pgTable(
   'user_variables',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
-    userId: text('user_id').notNull().references(() => users.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     name: text('name').notNull(),
     value: jsonb('value').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
@@ -181,7 +197,9 @@ export const userVariables = pgTable(
 export const botVariables = pgTable(
   'bot_variables',
   {
-    botId: text('bot_id').notNull().references(() => bots.id),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
     name: text('name').notNull(),
     value: jsonb('value').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
@@ -201,7 +219,9 @@ export const creditLedger = pgTable(
   'credit_ledger',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     amount: bigint('amount', { mode: 'number' }).notNull(),
     reason: ledgerReason('reason').notNull(),
     entryKey: text('entry_key').notNull(),
@@ -215,14 +235,7 @@ export const creditLedger = pgTable(
   ],
 );
 
-export const jobStatus = pgEnum('job_status', [
-  'pending',
-  'processing',
-  'completed',
-  'failed',
-  'cancelled',
-  'rejected',
-]);
+export const jobStatus = pgEnum('job_status', ['pending', 'processing', 'completed', 'failed', 'cancelled', 'rejected']);
 
 /** Statuses a job never leaves; the database refuses any change out of them. */
 export const terminalJobStatuses = ['completed', 'failed', 'cancelled', 'rejected'] as const;
@@ -232,7 +245,9 @@ export const generationJobs = pgTable(
   'generation_jobs',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
     kind: text('kind').notNull(),
     prompt: text('prompt').notNull(),
     params: jsonb('params').notNull().default({}),
@@ -249,10 +264,7 @@ export const generationJobs = pgTable(
     updatedAt: updatedAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
-  (t) => [
-    uniqueIndex('generation_jobs_user_key').on(t.userId, t.idempotencyKey),
-    index('generation_jobs_status').on(t.status),
-  ],
+  (t) => [uniqueIndex('generation_jobs_user_key').on(t.userId, t.idempotencyKey), index('generation_jobs_status').on(t.status)],
 );
 
 /** Who changed bots and flows, and when: written with each change through the API. */

@@ -2,7 +2,12 @@ import { scrubSecrets } from '../logger';
 import type { Infra } from '../runtime/infra';
 
 /** The human-readable "where is everything" block printed once the system is up. */
-export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { token: string; generated: boolean }; simulator?: 'demo' | 'bots' }): void {
+export function printBanner(opts: {
+  infra: Infra;
+  apiUrl?: string;
+  apiToken: { token: string; generated: boolean };
+  simulator?: 'demo' | 'bots';
+}): void {
   const { infra, apiUrl, apiToken } = opts;
   const lines = [
     '',
@@ -13,7 +18,9 @@ export function printBanner(opts: { infra: Infra; apiUrl?: string; apiToken: { t
     ...(opts.simulator
       ? [
           `  Simulator       ${apiUrl}/simulator   (sign in with the API token; ${
-            opts.simulator === 'demo' ? 'no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)' : 'switch a bot to it: PATCH /api/bots/<id> {"simulator":true})'
+            opts.simulator === 'demo'
+              ? 'no TELEGRAM_BOT_TOKEN: a demo bot on an emulated Telegram)'
+              : 'switch a bot to it: PATCH /api/bots/<id> {"simulator":true})'
           }`,
         ]
       : []),

@@ -21,7 +21,8 @@ runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
 
   const config = configured;
   const simulator = simulatorEnabled(config) ? await startSimulator() : undefined;
-  if (simulator && !isLoopbackHost(config.API_HOST)) logger.warn({ host: config.API_HOST }, 'SIMULATOR=on: the chat simulator is served on a non-loopback address');
+  if (simulator && !isLoopbackHost(config.API_HOST))
+    logger.warn({ host: config.API_HOST }, 'SIMULATOR=on: the chat simulator is served on a non-loopback address');
   if (simulator) lifecycle.onStop('simulator', () => simulator.stop());
   const services = await startServices({
     config,
@@ -35,5 +36,10 @@ runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
     simulator,
     temporalUiUrl: infra.temporalUiUrl,
   });
-  printBanner({ infra, apiUrl: services.apiUrl, apiToken, simulator: simulator ? (config.TELEGRAM_BOT_TOKEN ? 'bots' : 'demo') : undefined });
+  printBanner({
+    infra,
+    apiUrl: services.apiUrl,
+    apiToken,
+    simulator: simulator ? (config.TELEGRAM_BOT_TOKEN ? 'bots' : 'demo') : undefined,
+  });
 });

@@ -32,7 +32,12 @@ export function collectDataFields(schema: z.ZodType, value: unknown, path: (stri
     if (typeof value === 'string') out.push({ ...marked, path, value });
     return out;
   }
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+  if (
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable ||
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodPrefault
+  ) {
     if (value !== undefined && value !== null) collectDataFields(schema.def.innerType as z.ZodType, value, path, out);
   } else if (schema instanceof z.ZodObject) {
     if (typeof value !== 'object' || value === null) return out;

@@ -40,6 +40,11 @@ export function diffFlows(before: FlowVersion, after: FlowVersion): FlowDiff {
     nodes: compare(before.nodes, after.nodes, (n) => n.id, nodeContent),
     edges: compare(before.edges, after.edges, (e) => e.id, edgeContent),
     settingsChanged: stable(before.settings) !== stable(after.settings),
-    variables: compare(before.variables, after.variables, (v) => `${v.scope}.${v.name}`, (v) => v),
+    variables: compare(
+      before.variables,
+      after.variables,
+      (v) => `${v.scope}.${v.name}`,
+      (v) => v,
+    ),
   };
 }

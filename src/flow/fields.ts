@@ -36,12 +36,14 @@ export interface TemplateOptions {
 
 export function templateField(description: string, { max = MAX_TEMPLATE_LENGTH, prefix, roots = [] }: TemplateOptions = {}) {
   const base = z.string().min(1).max(max);
-  const meta = roots.length > 0 ? { description, [KIND_KEY]: 'template', [ROOTS_KEY]: [...roots] } : { description, [KIND_KEY]: 'template' };
+  const meta =
+    roots.length > 0 ? { description, [KIND_KEY]: 'template', [ROOTS_KEY]: [...roots] } : { description, [KIND_KEY]: 'template' };
   return (prefix === undefined ? base : base.regex(prefix[0], prefix[1])).meta(meta);
 }
 
 export function expressionField(description: string, roots: readonly string[] = []) {
-  const meta = roots.length > 0 ? { description, [KIND_KEY]: 'expression', [ROOTS_KEY]: [...roots] } : { description, [KIND_KEY]: 'expression' };
+  const meta =
+    roots.length > 0 ? { description, [KIND_KEY]: 'expression', [ROOTS_KEY]: [...roots] } : { description, [KIND_KEY]: 'expression' };
   return z.string().min(1).max(MAX_EXPRESSION_LENGTH).meta(meta);
 }
 
@@ -53,7 +55,11 @@ export function variableField(description: string) {
 }
 
 export function nodeField(description: string) {
-  return z.string().min(1).max(128).meta({ description, [KIND_KEY]: 'node' });
+  return z
+    .string()
+    .min(1)
+    .max(128)
+    .meta({ description, [KIND_KEY]: 'node' });
 }
 
 /** Names to expressions, e.g. analytics properties; at most 20 entries. */

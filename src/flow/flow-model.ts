@@ -70,7 +70,14 @@ export function salvageModel(json: unknown): FlowModel | undefined {
   arrayAt(json, 'edges').forEach((raw, index) => {
     if (!isRecord(raw) || typeof raw['id'] !== 'string' || typeof raw['source'] !== 'string' || typeof raw['target'] !== 'string') return;
     const sourceHandle = typeof raw['sourceHandle'] === 'string' ? raw['sourceHandle'] : undefined;
-    edges.push({ index, id: raw['id'], source: raw['source'], handle: edgeHandle({ sourceHandle }), named: sourceHandle !== undefined, target: raw['target'] });
+    edges.push({
+      index,
+      id: raw['id'],
+      source: raw['source'],
+      handle: edgeHandle({ sourceHandle }),
+      named: sourceHandle !== undefined,
+      target: raw['target'],
+    });
   });
   const variables: DeclaredVariable[] = [];
   arrayAt(json, 'variables').forEach((raw, index) => {

@@ -46,6 +46,15 @@ export {
   type VariableType,
 } from './schema';
 export { contextRoots, fieldRoots, scopeDescriptions, variableScopes, type VariableScope } from './scope';
-export { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_LIST_ITEMS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES, VariableUpdateError } from './variables';
+export {
+  applyVariableUpdate,
+  jsonBytes,
+  MAX_CHAT_VARIABLES_BYTES,
+  MAX_KNOWN_USERS,
+  MAX_LIST_ITEMS,
+  MAX_RUN_VARIABLES_BYTES,
+  MAX_VALUE_BYTES,
+  VariableUpdateError,
+} from './variables';
 export { checkFlow, validateFlow, type CheckResult } from './validator';
 export { diffFlows, type FlowDiff } from './diff';

@@ -55,7 +55,10 @@ const inlineButtonSchema = z
   .strictObject({
     text: templateField('Button text.', { max: 200 }),
     callbackData: callbackDataField('Data sent back when the button is pressed (matched by trigger.callback and wait.button).').optional(),
-    url: templateField('Link opened by the button (http, https or tg).', { max: 2_000, prefix: [URL_BUTTON, 'must start with http://, https:// or tg://'] }).optional(),
+    url: templateField('Link opened by the button (http, https or tg).', {
+      max: 2_000,
+      prefix: [URL_BUTTON, 'must start with http://, https:// or tg://'],
+    }).optional(),
   })
   .superRefine((button, ctx) => {
     if ((button.callbackData === undefined) === (button.url === undefined)) {
@@ -67,7 +70,10 @@ const inlineButtonSchema = z
 const buttonRows = <T extends z.ZodType>(button: T) => z.array(z.array(button).min(1).max(8)).min(1).max(20);
 
 const inlineKeyboardSchema = z
-  .strictObject({ type: z.literal('inline'), rows: buttonRows(inlineButtonSchema).meta({ description: 'Rows of buttons (at most 20 rows of 8).' }) })
+  .strictObject({
+    type: z.literal('inline'),
+    rows: buttonRows(inlineButtonSchema).meta({ description: 'Rows of buttons (at most 20 rows of 8).' }),
+  })
   .meta({ id: 'inlineKeyboard', description: 'Buttons under the message.' });
 
 const replyButtonSchema = z.strictObject({
@@ -98,7 +104,9 @@ const timeoutField = durationField(
 
 // Telegram shows a spinner on a pressed button until the bot answers; the answer may carry a
 // short notice. The node that takes the press decides it.
-const toastField = templateField('Short notice Telegram shows when this node takes a button press (the callback answer).', { max: 200 }).optional();
+const toastField = templateField('Short notice Telegram shows when this node takes a button press (the callback answer).', {
+  max: 200,
+}).optional();
 
 const WAIT_HANDLES = '`next` when the answer arrives; `timeout` (only when `timeoutMs` is set) when it does not arrive in time.';
 
@@ -107,8 +115,16 @@ const waitOutputs = (data: { readonly timeoutMs?: number | undefined }): readonl
 
 function mediaData(what: string) {
   return dataSchema({
-    url: templateField(`Public http(s) URL of the ${what}.`, { max: 2_000, prefix: [/^https?:\/\//, 'must start with http:// or https://'] }).optional(),
-    fileId: z.string().min(1).max(200).meta({ description: `Telegram file id of a ${what} the bot has sent or received before.` }).optional(),
+    url: templateField(`Public http(s) URL of the ${what}.`, {
+      max: 2_000,
+      prefix: [/^https?:\/\//, 'must start with http:// or https://'],
+    }).optional(),
+    fileId: z
+      .string()
+      .min(1)
+      .max(200)
+      .meta({ description: `Telegram file id of a ${what} the bot has sent or received before.` })
+      .optional(),
     caption: templateField('Caption under the media.', { max: 1_024 }).optional(),
     parseMode: parseModeSchema.optional(),
     keyboard: keyboardSchema.optional().meta({ description: 'Keyboard shown with the message.' }),
@@ -182,7 +198,10 @@ export const nodeCatalogue = {
     summary: 'Starts a run when an inline button with matching callback data is pressed (and no wait.button takes it).',
     data: dataSchema({
       data: callbackDataField('Callback data to match.'),
-      match: z.enum(['exact', 'prefix']).default('exact').meta({ description: '`exact`: data equals `data`; `prefix`: data starts with it.' }),
+      match: z
+        .enum(['exact', 'prefix'])
+        .default('exact')
+        .meta({ description: '`exact`: data equals `data`; `prefix`: data starts with it.' }),
       toast: toastField,
     }),
     outputs: next,
@@ -192,7 +211,8 @@ export const nodeCatalogue = {
   }),
   'trigger.event': nodeType({
     category: 'trigger',
-    summary: 'Starts a run when an external event with this name is delivered to the chat through the API, or when a logic.subflow calls it. Its data is in `event.payload`.',
+    summary:
+      'Starts a run when an external event with this name is delivered to the chat through the API, or when a logic.subflow calls it. Its data is in `event.payload`.',
     data: dataSchema({ name: identifierSchema.meta({ description: 'Name of the event.' }) }),
     outputs: next,
     handles: '`next`.',
@@ -212,7 +232,15 @@ export const nodeCatalogue = {
     suspends: false,
     example: {
       text: 'Hello, {{ from.firstName }}!',
-      keyboard: { type: 'inline', rows: [[{ text: 'Balance', callbackData: 'balance' }, { text: 'Site', url: 'https://example.com' }]] },
+      keyboard: {
+        type: 'inline',
+        rows: [
+          [
+            { text: 'Balance', callbackData: 'balance' },
+            { text: 'Site', url: 'https://example.com' },
+          ],
+        ],
+      },
     },
   }),
   'message.photo': nodeType({
@@ -300,7 +328,8 @@ export const nodeCatalogue = {
   }),
   'wait.contact': nodeType({
     category: 'wait',
-    summary: "Waits for the user to share their phone number (show a reply keyboard with `requestContact` first). The number is in `message.phone`.",
+    summary:
+      'Waits for the user to share their phone number (show a reply keyboard with `requestContact` first). The number is in `message.phone`.',
     data: dataSchema({
       variable: variableField('Variable that receives the phone number.').optional(),
       retryPrompt: templateField('Sent when the user sends something other than a contact.', { max: 4_096 }).optional(),
@@ -330,7 +359,11 @@ export const nodeCatalogue = {
       const seen = new Set<string>();
       data.cases.forEach((c, i) => {
         if (c.id === 'default' || seen.has(c.id)) {
-          ctx.addIssue({ code: 'custom', path: ['cases', i, 'id'], message: `case id "${c.id}" is ${c.id === 'default' ? 'reserved' : 'used twice'}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cases', i, 'id'],
+            message: `case id "${c.id}" is ${c.id === 'default' ? 'reserved' : 'used twice'}`,
+          });
         }
         seen.add(c.id);
       });
@@ -338,7 +371,13 @@ export const nodeCatalogue = {
     outputs: (data) => [...data.cases.map((c) => c.id), 'default'],
     handles: 'One per case, named by its `id`, then `default`.',
     suspends: false,
-    example: { value: 'message.callbackData', cases: [{ id: 'yes', equals: 'yes' }, { id: 'no', equals: 'no' }] },
+    example: {
+      value: 'message.callbackData',
+      cases: [
+        { id: 'yes', equals: 'yes' },
+        { id: 'no', equals: 'no' },
+      ],
+    },
   }),
   'logic.jump': nodeType({
     category: 'logic',
@@ -360,7 +399,8 @@ export const nodeCatalogue = {
   }),
   'logic.subflow': nodeType({
     category: 'logic',
-    summary: "Runs another flow of the same bot from its trigger.event named `event`, then continues here. The called flow has its own `run` variables.",
+    summary:
+      'Runs another flow of the same bot from its trigger.event named `event`, then continues here. The called flow has its own `run` variables.',
     data: dataSchema({
       flowId: z.string().min(1).max(128).meta({ description: 'Id of the flow to call (its active version is used).' }),
       event: identifierSchema.meta({ description: 'Name of the trigger.event in the called flow to start at.' }),
@@ -385,10 +425,10 @@ export const nodeCatalogue = {
     summary: 'Sets a variable to the value of an expression, adds to a number, or appends to a list or text.',
     data: dataSchema({
       variable: variableField('Variable to change.'),
-      op: z
-        .enum(['set', 'increment', 'append'])
-        .default('set')
-        .meta({ description: '`set`: replace; `increment`: add a number (null counts as 0); `append`: add an item to a list or text to a text (null counts as empty).' }),
+      op: z.enum(['set', 'increment', 'append']).default('set').meta({
+        description:
+          '`set`: replace; `increment`: add a number (null counts as 0); `append`: add an item to a list or text to a text (null counts as empty).',
+      }),
       value: expressionField('The value (for `increment`: the amount).'),
     }),
     outputs: next,
@@ -398,7 +438,8 @@ export const nodeCatalogue = {
   }),
   'action.http': nodeType({
     category: 'action',
-    summary: 'Calls an HTTP API. 2xx responses take `success` (after `saveResponse`); other statuses, network errors and timeouts take `error`.',
+    summary:
+      'Calls an HTTP API. 2xx responses take `success` (after `saveResponse`); other statuses, network errors and timeouts take `error`.',
     data: dataSchema({
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET').meta({ description: 'HTTP method.' }),
       url: templateField('URL; the scheme and host are literal text, placeholders may follow them (`secret.NAME` too).', {
@@ -407,7 +448,13 @@ export const nodeCatalogue = {
         roots: ['secret'],
       }),
       headers: z
-        .record(headerNameSchema, templateField('Header value; `{{ secret.NAME }}` puts in a flow secret, e.g. `Bearer {{ secret.API_KEY }}`.', { max: 1_000, roots: ['secret'] }))
+        .record(
+          headerNameSchema,
+          templateField('Header value; `{{ secret.NAME }}` puts in a flow secret, e.g. `Bearer {{ secret.API_KEY }}`.', {
+            max: 1_000,
+            roots: ['secret'],
+          }),
+        )
         .refine((h) => Object.keys(h).length <= 20, 'must have at most 20 headers')
         .meta({ description: 'Request headers.' })
         .optional(),
@@ -463,7 +510,9 @@ export const nodeCatalogue = {
       kind: identifierSchema.meta({ description: 'Kind of generation, e.g. `story`; it sets the price.' }),
       prompt: templateField('Prompt for the generator.', { max: 4_000 }),
       resultVariable: variableField('Variable that receives the generated text.').optional(),
-      cancelData: callbackDataField('Callback data of a button (sent before this node, e.g. "Cancel") whose press cancels the job while it runs: the credits are refunded and the run takes `refunded`.').optional(),
+      cancelData: callbackDataField(
+        'Callback data of a button (sent before this node, e.g. "Cancel") whose press cancels the job while it runs: the credits are refunded and the run takes `refunded`.',
+      ).optional(),
     }),
     outputs: () => ['success', 'refunded'],
     handles: '`success`, `refunded`.',
@@ -490,4 +539,3 @@ export const nodeTypes = Object.keys(nodeCatalogue) as NodeType[];
 export function isNodeType(type: string): type is NodeType {
   return Object.prototype.hasOwnProperty.call(nodeCatalogue, type);
 }
-

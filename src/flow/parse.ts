@@ -52,7 +52,8 @@ function issueProblems(issue: z.core.$ZodIssue, json: unknown): Problem[] {
     case 'invalid_union':
       if (issue.discriminator === 'type' && path[0] === 'nodes' && path.length === 3 && path[2] === 'type') {
         const type = valueAt(json, path);
-        const message = typeof type === 'string' ? `unknown node type "${type}" (see docs/flows.md for the catalogue)` : 'missing or invalid node "type"';
+        const message =
+          typeof type === 'string' ? `unknown node type "${type}" (see docs/flows.md for the catalogue)` : 'missing or invalid node "type"';
         return [make('unknown-node-type', path, message)];
       }
       break;

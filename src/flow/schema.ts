@@ -12,13 +12,9 @@ const MAX_VARIABLES = 500;
 
 export const settingsSchema = z
   .strictObject({
-    debounceMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(10_000)
-      .default(0)
-      .meta({ description: 'Messages that arrive within this many milliseconds of each other are merged into one input. 0 turns merging off.' }),
+    debounceMs: z.number().int().min(0).max(10_000).default(0).meta({
+      description: 'Messages that arrive within this many milliseconds of each other are merged into one input. 0 turns merging off.',
+    }),
     idleTimeoutMs: durationField(
       'After this long without updates the conversation is put to rest: chat variables are saved and the next update starts it afresh (1 minute to 30 days).',
       60_000,
@@ -49,7 +45,11 @@ export const variableSchema = z
     scope: z.enum(variableScopes).meta({ description: 'Where the value lives and how long: run, chat, user or bot.' }),
     type: z.enum(variableTypes).meta({ description: 'Type of the value.' }),
     default: jsonValueSchema.optional().meta({ description: 'Value before anything is set; null when absent.' }),
-    ttlMs: durationField('Forget the value this many milliseconds after it was last set (chat, user and bot scopes; 1 minute to 365 days).', 60_000, 365 * DAY_MS).optional(),
+    ttlMs: durationField(
+      'Forget the value this many milliseconds after it was last set (chat, user and bot scopes; 1 minute to 365 days).',
+      60_000,
+      365 * DAY_MS,
+    ).optional(),
     description: z.string().max(500).optional().meta({ description: 'What the variable is for.' }),
   })
   .superRefine((variable, ctx) => {
@@ -58,7 +58,11 @@ export const variableSchema = z
       ctx.addIssue({ code: 'custom', path: ['default'], message: `must be a ${variable.type}, got ${actual}` });
     }
     if (variable.ttlMs !== undefined && variable.scope === 'run') {
-      ctx.addIssue({ code: 'custom', path: ['ttlMs'], message: 'run variables end with the run; a TTL applies to chat, user and bot variables' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ttlMs'],
+        message: 'run variables end with the run; a TTL applies to chat, user and bot variables',
+      });
     }
   })
   .meta({ description: 'A declared variable. Templates and expressions may only read declared variables.' });

@@ -9,7 +9,7 @@ export const scopeDescriptions: Readonly<Record<VariableScope, string>> = {
   run: 'This run of the flow, from its trigger to its end. Starts from the declared defaults on every trigger.',
   chat: 'This conversation (one chat with the bot). Kept between runs; kept when the chat goes idle.',
   user: 'This user of this bot, stored in PostgreSQL. The same in every chat with the bot.',
-  bot: "Shared by all users of the bot (e.g. an admin chat id), stored in PostgreSQL.",
+  bot: 'Shared by all users of the bot (e.g. an admin chat id), stored in PostgreSQL.',
 };
 
 export interface ContextRoot {
@@ -29,7 +29,7 @@ export const contextRoots: Readonly<Record<string, ContextRoot>> = {
     fields: {
       text: 'Text of the message (or caption); null for other updates.',
       args: 'Arguments after a command: "ref_42" for "/start ref_42"; null when none.',
-      match: 'Capture groups of the text trigger\'s or input pattern\'s match, as a list (item 0 is the whole match).',
+      match: "Capture groups of the text trigger's or input pattern's match, as a list (item 0 is the whole match).",
       callbackData: 'Data of the pressed inline button; null for other updates.',
       phone: 'Phone number of a shared contact; null for other updates.',
       chatId: 'Id of the chat the update came from.',
@@ -49,7 +49,7 @@ export const contextRoots: Readonly<Record<string, ContextRoot>> = {
     description: 'The external event that triggered the run (see trigger.event); null fields otherwise.',
     fields: {
       name: 'Name of the event.',
-      payload: 'The data sent with the event (any JSON object); for a sub-flow, the call\'s payload.',
+      payload: "The data sent with the event (any JSON object); for a sub-flow, the call's payload.",
     },
     openFields: ['payload'],
   },

@@ -10,7 +10,8 @@ import { compileTemplate, referencedVariables } from './expression';
 export function secretNamesIn(templates: readonly string[]): string[] {
   const names = new Set<string>();
   for (const template of templates) {
-    for (const ref of referencedVariables(compileTemplate(template))) if (ref.root === 'secret' && ref.path[0] !== undefined) names.add(ref.path[0]);
+    for (const ref of referencedVariables(compileTemplate(template)))
+      if (ref.root === 'secret' && ref.path[0] !== undefined) names.add(ref.path[0]);
   }
   return [...names];
 }

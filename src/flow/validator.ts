@@ -82,12 +82,14 @@ class FlowChecker {
 
   private indexNodes(): void {
     for (const node of this.model.nodes) {
-      if (this.byId.has(node.id)) this.report('duplicate-id', ['nodes', node.index, 'id'], `node id "${node.id}" is used by another node`, node.id);
+      if (this.byId.has(node.id))
+        this.report('duplicate-id', ['nodes', node.index, 'id'], `node id "${node.id}" is used by another node`, node.id);
       else this.byId.set(node.id, node);
     }
     const edgeIds = new Set<string>();
     for (const edge of this.model.edges) {
-      if (edgeIds.has(edge.id)) this.report('duplicate-id', ['edges', edge.index, 'id'], `edge id "${edge.id}" is used by another edge`, edge.source);
+      if (edgeIds.has(edge.id))
+        this.report('duplicate-id', ['edges', edge.index, 'id'], `edge id "${edge.id}" is used by another edge`, edge.source);
       edgeIds.add(edge.id);
     }
   }
@@ -95,7 +97,8 @@ class FlowChecker {
   private indexVariables(): void {
     for (const variable of this.model.variables) {
       const key = `${variable.scope}.${variable.name}`;
-      if (this.declared.has(key)) this.report('duplicate-variable', ['variables', variable.index, 'name'], `variable ${key} is declared twice`);
+      if (this.declared.has(key))
+        this.report('duplicate-variable', ['variables', variable.index, 'name'], `variable ${key} is declared twice`);
       else this.declared.set(key, variable);
     }
   }
@@ -108,7 +111,8 @@ class FlowChecker {
       const key = node === undefined ? undefined : triggerKey(node);
       if (node === undefined || key === undefined) continue;
       const first = seen.get(key);
-      if (first !== undefined) this.report('duplicate-trigger', ['nodes', index, 'data'], `trigger "${node.id}" reacts to the same ${key} as "${first}"`, node.id);
+      if (first !== undefined)
+        this.report('duplicate-trigger', ['nodes', index, 'data'], `trigger "${node.id}" reacts to the same ${key} as "${first}"`, node.id);
       else seen.set(key, node.id);
     }
   }
@@ -118,10 +122,18 @@ class FlowChecker {
       const source = this.byId.get(edge.source);
       const target = this.byId.get(edge.target);
       const at = (field: string): ProblemPath => ['edges', edge.index, field];
-      if (source === undefined) this.report('unknown-node', at('source'), `edge "${edge.id}" leaves node "${edge.source}", which does not exist`);
-      if (target === undefined) this.report('unknown-node', at('target'), `edge "${edge.id}" enters node "${edge.target}", which does not exist`, source?.id);
+      if (source === undefined)
+        this.report('unknown-node', at('source'), `edge "${edge.id}" leaves node "${edge.source}", which does not exist`);
+      if (target === undefined)
+        this.report('unknown-node', at('target'), `edge "${edge.id}" enters node "${edge.target}", which does not exist`, source?.id);
       const intoTrigger = target !== undefined && categoryOf(target.type) === 'trigger';
-      if (intoTrigger) this.report('invalid-target', at('target'), `edge "${edge.id}" enters trigger "${target.id}"; triggers start runs and have no input`, source?.id);
+      if (intoTrigger)
+        this.report(
+          'invalid-target',
+          at('target'),
+          `edge "${edge.id}" enters trigger "${target.id}"; triggers start runs and have no input`,
+          source?.id,
+        );
       if (source === undefined) continue;
       if (source.node !== undefined) {
         const handles = outputHandles(source.node);
@@ -144,13 +156,20 @@ class FlowChecker {
     const open = new Set(node.openHandles ?? []);
     (node.openHandles ?? []).forEach((handle, i) => {
       const path = ['nodes', graphNode.index, 'openHandles', i];
-      if (!handles.includes(handle)) this.report('unknown-handle', path, `${node.type} has no handle "${handle}" (it has ${listOrNone(handles)})`, node.id);
-      else if (this.connected.has(`${graphNode.index}:${handle}`)) this.report('open-handle-connected', path, `handle "${handle}" is listed as open but has an edge`, node.id);
+      if (!handles.includes(handle))
+        this.report('unknown-handle', path, `${node.type} has no handle "${handle}" (it has ${listOrNone(handles)})`, node.id);
+      else if (this.connected.has(`${graphNode.index}:${handle}`))
+        this.report('open-handle-connected', path, `handle "${handle}" is listed as open but has an edge`, node.id);
     });
     if (handles.length > 1) {
       for (const handle of handles) {
         if (!this.connected.has(`${graphNode.index}:${handle}`) && !open.has(handle)) {
-          this.report('unconnected-handle', ['nodes', graphNode.index], `handle "${handle}" has no edge; connect it, or list it in openHandles to end the run there`, node.id);
+          this.report(
+            'unconnected-handle',
+            ['nodes', graphNode.index],
+            `handle "${handle}" has no edge; connect it, or list it in openHandles to end the run there`,
+            node.id,
+          );
         }
       }
     }
@@ -176,7 +195,8 @@ class FlowChecker {
     if (target === undefined) {
       this.report('unknown-node', path, `node "${targetId}" does not exist`, node.id);
     } else if (node.type === 'logic.jump') {
-      if (categoryOf(target.type) === 'trigger') this.report('invalid-target', path, `cannot jump to trigger "${targetId}"; jump to the node after it`, node.id);
+      if (categoryOf(target.type) === 'trigger')
+        this.report('invalid-target', path, `cannot jump to trigger "${targetId}"; jump to the node after it`, node.id);
       else this.successors[graphNode.index]?.push(target.index);
     } else if (!SENDS_MESSAGE.has(target.type)) {
       this.report('invalid-target', path, `"${targetId}" is a ${target.type}, not a node that sends a message`, node.id);
@@ -207,7 +227,12 @@ class FlowChecker {
       if ((variableScopes as readonly string[]).includes(ref.root)) {
         const [variable] = ref.path;
         if (variable === undefined) {
-          this.report('dynamic-variable', path, `name a variable of ${ref.root} (like ${ref.root}.name) at position ${ref.position}`, node.id);
+          this.report(
+            'dynamic-variable',
+            path,
+            `name a variable of ${ref.root} (like ${ref.root}.name) at position ${ref.position}`,
+            node.id,
+          );
         } else {
           this.useVariable(ref.root as VariableScope, variable, path, node.id);
         }
@@ -219,17 +244,25 @@ class FlowChecker {
           ? fieldRoots[ref.root]
           : undefined;
       if (root === undefined) {
-        const hint = Object.prototype.hasOwnProperty.call(fieldRoots, ref.root) ? ' in this field' : `; names start with one of ${ROOT_NAMES}`;
+        const hint = Object.prototype.hasOwnProperty.call(fieldRoots, ref.root)
+          ? ' in this field'
+          : `; names start with one of ${ROOT_NAMES}`;
         this.report('unknown-name', path, `"${ref.root}" cannot be read${hint} (position ${ref.position})`, node.id);
         continue;
       }
       const [member] = ref.path;
       if (root.anyMember !== undefined) {
-        if (member === undefined || ref.path.length > 1) this.report('unknown-name', path, `name one ${ref.root} (like ${ref.root}.NAME) at position ${ref.position}`, node.id);
+        if (member === undefined || ref.path.length > 1)
+          this.report('unknown-name', path, `name one ${ref.root} (like ${ref.root}.NAME) at position ${ref.position}`, node.id);
         continue;
       }
       if (member !== undefined && !Object.prototype.hasOwnProperty.call(root.fields, member)) {
-        this.report('unknown-name', path, `${name} does not exist; ${ref.root} has ${Object.keys(root.fields).join(', ')} (position ${ref.position})`, node.id);
+        this.report(
+          'unknown-name',
+          path,
+          `${name} does not exist; ${ref.root} has ${Object.keys(root.fields).join(', ')} (position ${ref.position})`,
+          node.id,
+        );
       }
     }
   }
@@ -238,7 +271,13 @@ class FlowChecker {
     const key = `${scope}.${name}`;
     this.usedVariables.add(key);
     const declared = this.declared.get(key);
-    if (declared === undefined) this.report('undeclared-variable', path, `variable ${key} is not declared (declare it under "variables" with scope ${scope})`, nodeId);
+    if (declared === undefined)
+      this.report(
+        'undeclared-variable',
+        path,
+        `variable ${key} is not declared (declare it under "variables" with scope ${scope})`,
+        nodeId,
+      );
     return declared;
   }
 
@@ -255,7 +294,12 @@ class FlowChecker {
       const isTrigger = categoryOf(node.type) === 'trigger';
       const path = ['nodes', node.index];
       if (isTrigger ? !hasOutput : !hasOutput && !hasInput) {
-        this.report('orphan-node', path, isTrigger ? `trigger "${node.id}" leads nowhere` : `node "${node.id}" is not connected to anything`, node.id);
+        this.report(
+          'orphan-node',
+          path,
+          isTrigger ? `trigger "${node.id}" leads nowhere` : `node "${node.id}" is not connected to anything`,
+          node.id,
+        );
       } else if (!reached.has(node.index)) {
         this.report('unreachable-node', path, `no trigger leads to node "${node.id}"`, node.id);
       }

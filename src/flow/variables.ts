@@ -47,20 +47,25 @@ export function applyVariableUpdate(type: VariableType, op: 'set' | 'increment' 
       return operand;
     case 'increment': {
       const base = current ?? 0;
-      if (typeof base !== 'number' || typeof operand !== 'number') throw new VariableUpdateError('increment needs a number variable and a number amount');
+      if (typeof base !== 'number' || typeof operand !== 'number')
+        throw new VariableUpdateError('increment needs a number variable and a number amount');
       const sum = base + operand;
       if (!Number.isFinite(sum)) throw new VariableUpdateError('increment result is too large');
       return sum;
     }
     case 'append':
       if (type === 'string') {
-        if (current !== null && typeof current !== 'string') throw new VariableUpdateError('append to a string variable that holds a non-string');
-        if (operand !== null && typeof operand === 'object') throw new VariableUpdateError('append to a string needs a text, number or boolean');
+        if (current !== null && typeof current !== 'string')
+          throw new VariableUpdateError('append to a string variable that holds a non-string');
+        if (operand !== null && typeof operand === 'object')
+          throw new VariableUpdateError('append to a string needs a text, number or boolean');
         const text = (current ?? '') + (operand === null ? '' : String(operand));
-        if (text.length > MAX_STRING_LENGTH) throw new VariableUpdateError(`append would make the string longer than ${MAX_STRING_LENGTH} characters`);
+        if (text.length > MAX_STRING_LENGTH)
+          throw new VariableUpdateError(`append would make the string longer than ${MAX_STRING_LENGTH} characters`);
         return text;
       }
-      if (type !== 'list' || (current !== null && !Array.isArray(current))) throw new VariableUpdateError('append needs a list or string variable');
+      if (type !== 'list' || (current !== null && !Array.isArray(current)))
+        throw new VariableUpdateError('append needs a list or string variable');
       return [...((current as readonly Value[] | null) ?? []), operand].slice(-MAX_LIST_ITEMS);
   }
 }

@@ -63,7 +63,10 @@ export function createAnthropicProvider(options: AnthropicOptions): GenerationPr
           throw new PermanentProviderError(message);
         }
         const body = (await response.json()) as MessagesResponse;
-        const text = (body.content ?? []).filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
+        const text = (body.content ?? [])
+          .filter((block) => block.type === 'text')
+          .map((block) => block.text ?? '')
+          .join('');
         if (!text) throw new PermanentProviderError('Anthropic returned no text content');
         return { text, model: body.model ?? options.model };
       } finally {

@@ -27,7 +27,10 @@ export interface NewJob {
 
 /** Inserts the job row as `pending`; a repeat finds the row already there. */
 export async function createJob(db: Database, job: NewJob): Promise<void> {
-  await db.insert(generationJobs).values({ ...job, status: 'pending' }).onConflictDoNothing();
+  await db
+    .insert(generationJobs)
+    .values({ ...job, status: 'pending' })
+    .onConflictDoNothing();
 }
 
 export type DebitOutcome = 'debited' | 'insufficient-credits' | 'settled';
@@ -50,8 +53,13 @@ export async function debitJob(db: Database, jobId: string): Promise<DebitOutcom
       .where(and(eq(users.id, job.userId), sql`${users.balance} >= ${job.cost}`))
       .returning({ balance: users.balance });
     if (charged.length === 0) return 'insufficient-credits';
-    await tx.insert(creditLedger).values({ userId: job.userId, amount: -job.cost, reason: 'debit', entryKey: ledgerKeys.debit(job.id), jobId: job.id });
-    await tx.update(generationJobs).set({ status: 'processing', updatedAt: sql`now()` }).where(eq(generationJobs.id, job.id));
+    await tx
+      .insert(creditLedger)
+      .values({ userId: job.userId, amount: -job.cost, reason: 'debit', entryKey: ledgerKeys.debit(job.id), jobId: job.id });
+    await tx
+      .update(generationJobs)
+      .set({ status: 'processing', updatedAt: sql`now()` })
+      .where(eq(generationJobs.id, job.id));
     return 'debited';
   });
 }
@@ -83,7 +91,10 @@ export async function refundAndCloseJob(
   return db.transaction(async (tx) => {
     const job = await lockJob(tx, jobId);
     if (job.status === 'completed') return { status: job.status, refunded: false, result: job.result };
-    const [debit] = await tx.select().from(creditLedger).where(eq(creditLedger.entryKey, ledgerKeys.debit(jobId)));
+    const [debit] = await tx
+      .select()
+      .from(creditLedger)
+      .where(eq(creditLedger.entryKey, ledgerKeys.debit(jobId)));
     let refunded = false;
     if (debit) {
       const inserted = await tx
@@ -92,7 +103,11 @@ export async function refundAndCloseJob(
         .onConflictDoNothing()
         .returning({ id: creditLedger.id });
       refunded = inserted.length === 1;
-      if (refunded) await tx.update(users).set({ balance: sql`${users.balance} - ${debit.amount}` }).where(eq(users.id, debit.userId));
+      if (refunded)
+        await tx
+          .update(users)
+          .set({ balance: sql`${users.balance} - ${debit.amount}` })
+          .where(eq(users.id, debit.userId));
     }
     if (job.status === 'pending' || job.status === 'processing') {
       await tx

@@ -18,7 +18,10 @@ export interface GenerationRequestBody {
 }
 
 export class UnknownKindError extends Error {
-  constructor(readonly kind: string, readonly known: string[]) {
+  constructor(
+    readonly kind: string,
+    readonly known: string[],
+  ) {
     super(`unknown generation kind "${kind}" (known: ${known.join(', ')})`);
     this.name = 'UnknownKindError';
   }
@@ -54,7 +57,11 @@ export type JobSnapshot = Pick<Job, 'id' | 'userId' | 'kind' | 'prompt' | 'cost'
  * Nothing is charged here: the workflow debits as its first paid step, so a crash anywhere in
  * this function cannot lose credits. A key reused with a different body is refused.
  */
-export async function requestGeneration(deps: GenerationDeps, body: GenerationRequestBody, idempotencyKey: string): Promise<{ job: JobSnapshot; created: boolean }> {
+export async function requestGeneration(
+  deps: GenerationDeps,
+  body: GenerationRequestBody,
+  idempotencyKey: string,
+): Promise<{ job: JobSnapshot; created: boolean }> {
   const cost = deps.prices[body.kind];
   if (cost === undefined) throw new UnknownKindError(body.kind, Object.keys(deps.prices));
   const requestHash = hashRequest(body);
@@ -95,7 +102,12 @@ export async function requestGeneration(deps: GenerationDeps, body: GenerationRe
       typedSearchAttributes: [
         { key: UserId, value: body.userId },
         { key: JobKind, value: body.kind },
-        ...(body.chat ? [{ key: BotId, value: body.chat.botId }, { key: ChatId, value: body.chat.chatId }] : []),
+        ...(body.chat
+          ? [
+              { key: BotId, value: body.chat.botId },
+              { key: ChatId, value: body.chat.chatId },
+            ]
+          : []),
       ],
     });
   } catch (err) {
@@ -110,7 +122,10 @@ export async function requestGeneration(deps: GenerationDeps, body: GenerationRe
 
 /** Canonical hash of what was asked, independent of JSON key order. */
 function hashRequest(body: GenerationRequestBody): string {
-  return crypto.createHash('sha256').update(canonicalJson([body.userId, body.kind, body.prompt, body.params ?? {}, body.chat ?? null])).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(canonicalJson([body.userId, body.kind, body.prompt, body.params ?? {}, body.chat ?? null]))
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -99,6 +99,9 @@ export function canonicalAddress(address: string): string | undefined {
   const bare = address.replace(/^\[|\]$/g, '');
   const family = net.isIP(bare.replace(/%.*$/, ''));
   if (family === 4) return parseIpv4(bare).join('.');
-  if (family === 6) return parseIpv6(bare).map((b) => b.toString(16).padStart(2, '0')).join('');
+  if (family === 6)
+    return parseIpv6(bare)
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
   return undefined;
 }

@@ -7,7 +7,8 @@ const MASK = '[secret]';
 export function markedSecretNames(request: HttpNodeRequest): string[] {
   if (!request.secrets) return [];
   const names = new Set<string>();
-  for (const text of texts(request)) for (const match of text.matchAll(secretMarkerPattern(request.secrets.nonce))) names.add(match[1] as string);
+  for (const text of texts(request))
+    for (const match of text.matchAll(secretMarkerPattern(request.secrets.nonce))) names.add(match[1] as string);
   return [...names];
 }
 

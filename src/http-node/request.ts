@@ -26,8 +26,7 @@ export interface HttpNodeRequest {
 }
 
 export type HttpNodeResponse =
-  | { ok: true; status: number; headers: Record<string, string>; body: unknown }
-  | { ok: false; status: number | null; error: string };
+  { ok: true; status: number; headers: Record<string, string>; body: unknown } | { ok: false; status: number | null; error: string };
 
 export const MAX_RESPONSE_BYTES = 1_000_000;
 

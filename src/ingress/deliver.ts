@@ -8,7 +8,12 @@ import { inSpan } from '../tracing';
  * workflow, or starts it and is its first input, atomically. Once this returns the update is
  * durable in Temporal (no worker needs to be up), so only then may Telegram be told it arrived.
  */
-export async function deliverUpdate(target: DeliveryTarget, botId: string, update: InboundUpdate, mode: 'polling' | 'webhook'): Promise<void> {
+export async function deliverUpdate(
+  target: DeliveryTarget,
+  botId: string,
+  update: InboundUpdate,
+  mode: 'polling' | 'webhook',
+): Promise<void> {
   // The root of a conversation step's trace: update → chat workflow → activities.
   await inSpan('telegram update', { 'bot.id': botId, 'chat.id': update.chatId, 'telegram.update_id': String(update.updateId) }, () =>
     signalChat(target, { botId, chatId: update.chatId, chatType: update.chatType }, { kind: 'update', update }),

@@ -26,7 +26,14 @@ export class Ingress {
   private readonly loops = new Map<string, PollingLoop[]>();
 
   constructor(
-    private readonly deps: { db: Database; cipher: TokenCipher; config: Config; target: DeliveryTarget; logger: Logger; simulator?: Simulator },
+    private readonly deps: {
+      db: Database;
+      cipher: TokenCipher;
+      config: Config;
+      target: DeliveryTarget;
+      logger: Logger;
+      simulator?: Simulator;
+    },
   ) {}
 
   /** Whether this process runs the chat simulator (so bots may be switched to it). */
@@ -45,10 +52,16 @@ export class Ingress {
       return;
     }
     const secret = config.TELEGRAM_MODE === 'webhook' ? (config.TELEGRAM_WEBHOOK_SECRET ?? newWebhookSecret()) : undefined;
-    const bot = await registerBot(db, cipher, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, { mode: config.TELEGRAM_MODE, webhookSecret: secret });
+    const bot = await registerBot(db, cipher, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, {
+      mode: config.TELEGRAM_MODE,
+      webhookSecret: secret,
+    });
     const file = config.TELEGRAM_BOT_FLOW ? path.resolve(config.TELEGRAM_BOT_FLOW) : exampleFlowFile;
     const published = await publishFlow(db, bot.id, 'main', JSON.parse(fs.readFileSync(file, 'utf8')));
-    logger.info({ botId: bot.id, username: bot.username, flow: file, version: published.version, changed: published.changed }, 'bootstrap bot ready');
+    logger.info(
+      { botId: bot.id, username: bot.username, flow: file, version: published.version, changed: published.changed },
+      'bootstrap bot ready',
+    );
   }
 
   async start(): Promise<void> {

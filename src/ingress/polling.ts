@@ -39,7 +39,11 @@ export class PollingLoop {
     await this.telegram.deleteWebhook().catch((err: unknown) => this.logger.warn({ err, botId: this.botId }, 'deleteWebhook failed'));
     while (!this.stopped) {
       try {
-        const updates = await this.telegram.callApi('getUpdates', { offset, timeout: 25, limit: 100, allowed_updates: subscribedUpdates }, { signal: this.abort.signal as unknown as NonNullable<Parameters<Telegram['callApi']>[2]>['signal'] });
+        const updates = await this.telegram.callApi(
+          'getUpdates',
+          { offset, timeout: 25, limit: 100, allowed_updates: subscribedUpdates },
+          { signal: this.abort.signal as unknown as NonNullable<Parameters<Telegram['callApi']>[2]>['signal'] },
+        );
         await this.deliverBatch(updates as unknown[]);
         const last = (updates as { update_id: number }[]).at(-1);
         if (last) offset = last.update_id + 1;
@@ -48,7 +52,10 @@ export class PollingLoop {
         if (this.stopped) return;
         failures += 1;
         const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
-        this.logger.warn({ err, botId: this.botId, retryInMs: delay }, 'polling failed; updates stay unconfirmed and will be fetched again');
+        this.logger.warn(
+          { err, botId: this.botId, retryInMs: delay },
+          'polling failed; updates stay unconfirmed and will be fetched again',
+        );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -35,7 +35,10 @@ export class WebhookSecretCache {
   async hashOf(botId: string): Promise<string | null> {
     const hit = this.cache.get(botId);
     if (hit && this.now() - hit.at < CACHE_MS) return hit.hash;
-    const [bot] = await this.db.select({ hash: bots.webhookSecretHash }).from(bots).where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
+    const [bot] = await this.db
+      .select({ hash: bots.webhookSecretHash })
+      .from(bots)
+      .where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
     this.cache.delete(botId);
     this.cache.set(botId, { hash: bot?.hash ?? null, at: this.now() });
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
@@ -70,21 +73,35 @@ export function webhookRouter(deps: { db: Database; target: DeliveryTarget; secr
     next();
   };
   route(
-    { method: 'post', path: '/telegram/:botId/webhook', summary: 'Telegram webhook: delivers the update to its chat workflow', tag: 'telegram', auth: 'telegram-secret', params: webhookParams, body: telegramUpdateSchema, responses: { 200: 'durable in Temporal', 400: 'malformed update', 401: 'no secret token, a wrong one, or no webhook for this bot (one answer for all)' } },
+    {
+      method: 'post',
+      path: '/telegram/:botId/webhook',
+      summary: 'Telegram webhook: delivers the update to its chat workflow',
+      tag: 'telegram',
+      auth: 'telegram-secret',
+      params: webhookParams,
+      body: telegramUpdateSchema,
+      responses: {
+        200: 'durable in Temporal',
+        400: 'malformed update',
+        401: 'no secret token, a wrong one, or no webhook for this bot (one answer for all)',
+      },
+    },
     checkSecret,
     express.json({ limit: '1mb' }),
     async (req, res) => {
-    const botId = String(req.params.botId);
-    let update;
-    try {
-      update = normaliseUpdate(req.body, Date.now());
-    } catch (err) {
-      if (!(err instanceof MalformedUpdateError)) throw err;
-      req.log.warn({ botId, error: err.message }, 'malformed update');
-      throw new ApiError(400, 'malformed_update', err.message);
-    }
-    if (update) await deliverUpdate(deps.target, botId, update, 'webhook');
-    res.json({ ok: true });
-  });
+      const botId = String(req.params.botId);
+      let update;
+      try {
+        update = normaliseUpdate(req.body, Date.now());
+      } catch (err) {
+        if (!(err instanceof MalformedUpdateError)) throw err;
+        req.log.warn({ botId, error: err.message }, 'malformed update');
+        throw new ApiError(400, 'malformed_update', err.message);
+      }
+      if (update) await deliverUpdate(deps.target, botId, update, 'webhook');
+      res.json({ ok: true });
+    },
+  );
   return router;
 }

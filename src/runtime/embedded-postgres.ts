@@ -97,12 +97,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     'postgres',
     path.join(binDir, 'postgres'),
     [
-      '-D', clusterDir,
-      '-p', String(options.port),
-      '-c', 'listen_addresses=127.0.0.1',
+      '-D',
+      clusterDir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
       // No Unix socket: its default directory may not exist or be writable here.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=200',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
     ],
     { ...asUser, pidFile: path.resolve(options.dataDir, 'postgres.pid'), logger, stopSignal: 'SIGINT' },
   );

@@ -32,21 +32,29 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
   fs.mkdirSync(options.dataDir, { recursive: true });
   const address = `127.0.0.1:${options.port}`;
   const args = [
-    'server', 'start-dev',
-    '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--ui-ip', '127.0.0.1',
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(options.dataDir, 'temporal.sqlite'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-ip',
+    '127.0.0.1',
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
     // The dev server's SQLite defaults are tuned for safety; these trade a little durability on
     // power loss (not on process crash) for much less fsync time on every history write.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
-      '--dynamic-config-value', `${key}=${JSON.stringify(value)}`,
-    ]),
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   options.logger.info({ cli, address }, 'starting embedded Temporal dev server');
   const server = ManagedProcess.start('temporal', cli, args, {
@@ -83,7 +91,9 @@ async function waitUntilServing(address: string, server: ManagedProcess, timeout
       }
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(err)}\n${server.recentOutput()}`);
+        throw new Error(
+          `Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(err)}\n${server.recentOutput()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -24,10 +24,14 @@ function readLocalSecret(location: string, variable: string, logger?: Pick<Logge
   const stat = fs.lstatSync(location);
   if (!stat.isFile()) throw new LocalSecretError(location, variable, 'is not a regular file (a symbolic link or something else)');
   const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) throw new LocalSecretError(location, variable, `is owned by uid ${stat.uid}, not by this user (${uid})`);
+  if (uid !== undefined && stat.uid !== uid)
+    throw new LocalSecretError(location, variable, `is owned by uid ${stat.uid}, not by this user (${uid})`);
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
     fs.chmodSync(location, 0o600);
-    logger?.warn({ file: location, mode: (stat.mode & 0o777).toString(8) }, 'a generated secret was readable by others; its mode is now 600 (rotate it if others may have read it)');
+    logger?.warn(
+      { file: location, mode: (stat.mode & 0o777).toString(8) },
+      'a generated secret was readable by others; its mode is now 600 (rotate it if others may have read it)',
+    );
   }
   const value = fs.readFileSync(location, 'utf8').trim();
   if (value.length < MIN_LENGTH || /\s/.test(value)) {
@@ -41,7 +45,12 @@ function readLocalSecret(location: string, variable: string, logger?: Pick<Logge
  * stays the same across restarts. Production must configure it: replicas that each invented their
  * own would reject each other's tokens or fail to decrypt each other's data.
  */
-function localSecret(config: Config, variable: 'API_TOKEN' | 'BOT_TOKEN_KEY', file: string, logger?: Pick<Logger, 'warn'>): { value: string; generated: boolean } {
+function localSecret(
+  config: Config,
+  variable: 'API_TOKEN' | 'BOT_TOKEN_KEY',
+  file: string,
+  logger?: Pick<Logger, 'warn'>,
+): { value: string; generated: boolean } {
   const configured = config[variable];
   if (configured) return { value: configured, generated: false };
   if (config.NODE_ENV === 'production') throw new Error(`${variable} must be set in production (at least 16 characters)`);

@@ -107,10 +107,14 @@ export class ManagedProcess {
  */
 function startGuard(pid: number, signal: NodeJS.Signals): ChildProcess | undefined {
   try {
-    const guard = spawn('/bin/sh', ['-c', 'cat >/dev/null; kill -s "$1" "$2" 2>/dev/null', 'guard', signal.replace(/^SIG/, ''), String(pid)], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      detached: true,
-    });
+    const guard = spawn(
+      '/bin/sh',
+      ['-c', 'cat >/dev/null; kill -s "$1" "$2" 2>/dev/null', 'guard', signal.replace(/^SIG/, ''), String(pid)],
+      {
+        stdio: ['pipe', 'ignore', 'ignore'],
+        detached: true,
+      },
+    );
     guard.on('error', () => undefined);
     guard.unref();
     (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();

@@ -46,7 +46,15 @@ export interface Services {
 }
 
 /** The worker's activities, wired as in production (tests pass their own provider). */
-export function activitiesFor(deps: { db: Database; config: Config; logger: Logger; cipher: TokenCipher; temporal?: Client; provider?: GenerationProvider; simulatorApiRoot?: string }) {
+export function activitiesFor(deps: {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  cipher: TokenCipher;
+  temporal?: Client;
+  provider?: GenerationProvider;
+  simulatorApiRoot?: string;
+}) {
   const { db, config, cipher } = deps;
   return createActivities({
     db,
@@ -84,7 +92,13 @@ export function appFor(deps: {
     metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
-    bots: { cipher: deps.cipher, apiRoot: config.TELEGRAM_API_ROOT, publicUrl: config.PUBLIC_URL, ingress: deps.ingress, simulatorRunning: deps.ingress?.hasSimulator ?? false },
+    bots: {
+      cipher: deps.cipher,
+      apiRoot: config.TELEGRAM_API_ROOT,
+      publicUrl: config.PUBLIC_URL,
+      ingress: deps.ingress,
+      simulatorRunning: deps.ingress?.hasSimulator ?? false,
+    },
     simulator: deps.simulator,
   });
 }
@@ -123,7 +137,11 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   const connection = await Connection.connect({ address: options.temporalAddress });
   lifecycle.onStop('temporal client', () => connection.close());
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, ...(tracing ? { interceptors: tracing.clientInterceptors } : {}) });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+  });
 
   if (options.runWorker) {
     const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
@@ -148,7 +166,11 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     });
     if (!options.runApi && config.WORKER_METRICS_PORT !== undefined) {
       // Without an API in this process, nothing else would serve the worker's own metrics.
-      const metrics = await startWorkerMetricsServer(config.WORKER_METRICS_PORT, () => worker.getState() === 'RUNNING', config.METRICS_TOKEN);
+      const metrics = await startWorkerMetricsServer(
+        config.WORKER_METRICS_PORT,
+        () => worker.getState() === 'RUNNING',
+        config.METRICS_TOKEN,
+      );
       lifecycle.onStop('worker metrics', () => metrics.close());
       logger.info({ url: `${metrics.url}/metrics` }, 'worker metrics listening');
     }
@@ -160,7 +182,14 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     // The Telegram ingress lives with the API: its webhook route is served by the same server,
     // and bots registered through the API start receiving at once.
     const { simulator } = options;
-    const ingress = new Ingress({ db, cipher, config, target: deliveryTarget(temporal, config), logger: logger.child({ component: 'ingress' }), simulator });
+    const ingress = new Ingress({
+      db,
+      cipher,
+      config,
+      target: deliveryTarget(temporal, config),
+      logger: logger.child({ component: 'ingress' }),
+      simulator,
+    });
     const app = appFor({
       db,
       temporal,

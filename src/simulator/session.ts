@@ -36,7 +36,14 @@ export class SimulatorSessions {
 
   /** The Set-Cookie value for a new session (`Secure` when the page was served over HTTPS). */
   cookie(secure: boolean): string {
-    return [`${SESSION_COOKIE}=${this.issue()}`, 'HttpOnly', 'SameSite=Strict', 'Path=/simulator', `Max-Age=${Math.floor(this.ttlMs / 1000)}`, ...(secure ? ['Secure'] : [])].join('; ');
+    return [
+      `${SESSION_COOKIE}=${this.issue()}`,
+      'HttpOnly',
+      'SameSite=Strict',
+      'Path=/simulator',
+      `Max-Age=${Math.floor(this.ttlMs / 1000)}`,
+      ...(secure ? ['Secure'] : []),
+    ].join('; ');
   }
 
   /** The session cookie of a Cookie header, if any. */

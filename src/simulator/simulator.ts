@@ -121,13 +121,28 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
   };
 
   route(
-    { method: 'get', path: '/simulator', summary: 'Chat simulator page (try a bot without Telegram)', tag: 'simulator', auth: 'none', responses: { 200: 'HTML page' } },
+    {
+      method: 'get',
+      path: '/simulator',
+      summary: 'Chat simulator page (try a bot without Telegram)',
+      tag: 'simulator',
+      auth: 'none',
+      responses: { 200: 'HTML page' },
+    },
     (_req, res) => {
       sendHtmlPage(res, fs.readFileSync(pagePath, 'utf8'));
     },
   );
   route(
-    { method: 'post', path: '/simulator/session', summary: 'Trade the operator API token for a short-lived simulator session cookie', tag: 'simulator', auth: 'none', body: sessionBody, responses: { 204: 'session cookie set', 401: 'wrong token', 429: 'too many wrong tokens from this client' } },
+    {
+      method: 'post',
+      path: '/simulator/session',
+      summary: 'Trade the operator API token for a short-lived simulator session cookie',
+      tag: 'simulator',
+      auth: 'none',
+      body: sessionBody,
+      responses: { 204: 'session cookie set', 401: 'wrong token', 429: 'too many wrong tokens from this client' },
+    },
     express.json({ limit: '8kb' }),
     (req, res, next) => {
       if (deps.failures.refused(req, res, next)) return;
@@ -142,7 +157,14 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
     },
   );
   route(
-    { method: 'get', path: '/simulator/config', summary: 'Bots and links the simulator page needs', tag: 'simulator', auth: 'simulator-session', responses: { 200: 'settings' } },
+    {
+      method: 'get',
+      path: '/simulator/config',
+      summary: 'Bots and links the simulator page needs',
+      tag: 'simulator',
+      auth: 'simulator-session',
+      responses: { 200: 'settings' },
+    },
     access,
     async (_req, res) => {
       const served = await deps.db
@@ -150,11 +172,25 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
         .from(bots)
         .where(and(inArray(bots.simulator, ['on', 'only']), isNull(bots.disabledAt)))
         .orderBy(bots.createdAt);
-      res.json({ bots: served, demoUserId: DEMO_USER_ID, simulatedIdBase: SIMULATED_ID_BASE, temporalUiUrl: deps.temporalUiUrl ?? null, namespace: deps.namespace });
+      res.json({
+        bots: served,
+        demoUserId: DEMO_USER_ID,
+        simulatedIdBase: SIMULATED_ID_BASE,
+        temporalUiUrl: deps.temporalUiUrl ?? null,
+        namespace: deps.namespace,
+      });
     },
   );
   route(
-    { method: 'get', path: '/simulator/executions/:workflowId', summary: 'A simulated chat: status, current node, variables (the side panel)', tag: 'simulator', auth: 'simulator-session', params: simulatedChatParams, responses: { 200: 'the chat', 404: 'not started yet' } },
+    {
+      method: 'get',
+      path: '/simulator/executions/:workflowId',
+      summary: 'A simulated chat: status, current node, variables (the side panel)',
+      tag: 'simulator',
+      auth: 'simulator-session',
+      params: simulatedChatParams,
+      responses: { 200: 'the chat', 404: 'not started yet' },
+    },
     access,
     async (req, res) => {
       const { workflowId } = parseRequest(simulatedChatParams, req, 'params');

@@ -87,15 +87,7 @@ const inlineButton = z
     return bytes >= 1 && bytes <= 64;
   }, 'BUTTON_DATA_INVALID');
 
-const REPLY_BUTTON_FIELDS = [
-  'text',
-  'request_users',
-  'request_chat',
-  'request_contact',
-  'request_location',
-  'request_poll',
-  'web_app',
-];
+const REPLY_BUTTON_FIELDS = ['text', 'request_users', 'request_chat', 'request_contact', 'request_location', 'request_poll', 'web_app'];
 
 /** Telegram echoes a button with its known fields only; extras such as telegraf's `hide` are dropped. */
 function knownFields<B extends { text: string }>(button: B, fields: readonly string[]): B {
@@ -108,17 +100,14 @@ const inlineKeyboard = z
   .array(z.array(inlineButton), {
     error: 'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays',
   })
-  .transform(
-    (rows) => rows.map((row) => row.map((b) => knownFields(b, ['text', ...INLINE_BUTTON_ACTIONS]))) as InlineKeyboardButton[][],
-  );
+  .transform((rows) => rows.map((row) => row.map((b) => knownFields(b, ['text', ...INLINE_BUTTON_ACTIONS]))) as InlineKeyboardButton[][]);
 
 const replyKeyboard = z
   .array(z.array(z.union([z.string(), z.object({ text: z.string() }).loose()])), {
     error: 'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays',
   })
   .transform(
-    (rows) =>
-      rows.map((row) => row.map((b) => (typeof b === 'string' ? b : knownFields(b, REPLY_BUTTON_FIELDS)))) as KeyboardButton[][],
+    (rows) => rows.map((row) => row.map((b) => (typeof b === 'string' ? b : knownFields(b, REPLY_BUTTON_FIELDS)))) as KeyboardButton[][],
   );
 
 const MARKUP_KINDS = ['inline_keyboard', 'keyboard', 'remove_keyboard', 'force_reply'];
@@ -170,8 +159,7 @@ const replyFields = z.object({
 
 export type ReplyFields = z.output<typeof replyFields>;
 
-const media = (kind: string) =>
-  z.union([z.string().min(1), z.instanceof(UploadedFile)], { error: `there is no ${kind} in the request` });
+const media = (kind: string) => z.union([z.string().min(1), z.instanceof(UploadedFile)], { error: `there is no ${kind} in the request` });
 
 export type MediaInput = string | UploadedFile;
 

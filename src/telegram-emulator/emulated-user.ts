@@ -128,7 +128,13 @@ export class EmulatedUser {
       status === 'kicked' ? { status, user: this.session.bot.profile, until_date: 0 } : { status, user: this.session.bot.profile };
     return this.post({
       update_id: this.session.bot.updates.nextUpdateId(),
-      my_chat_member: { chat, from: this.profile, date: Math.floor(this.session.now() / 1000), old_chat_member: member(from), new_chat_member: member(to) },
+      my_chat_member: {
+        chat,
+        from: this.profile,
+        date: Math.floor(this.session.now() / 1000),
+        old_chat_member: member(from),
+        new_chat_member: member(to),
+      },
     });
   }
 

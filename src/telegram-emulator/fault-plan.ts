@@ -23,9 +23,7 @@ export class FaultPlan {
   /** The fault to answer this call with, if one is planned for it. */
   take(botId: number, method: string, params: ApiParams): Fault | undefined {
     const chatId = chatIdParam(params);
-    const planned = this.planned.find(
-      (p) => p.botId === botId && p.method === method && (p.chatId === undefined || p.chatId === chatId),
-    );
+    const planned = this.planned.find((p) => p.botId === botId && p.method === method && (p.chatId === undefined || p.chatId === chatId));
     if (!planned) return undefined;
     planned.remaining -= 1;
     if (planned.remaining <= 0) this.planned = this.planned.filter((p) => p !== planned);

@@ -6,13 +6,7 @@ export { TelegramEmulator } from './emulator';
 export { EmulatedUser } from './emulated-user';
 export { createEmulatorApp } from './http-app';
 export { UploadedFile } from './multipart';
-export {
-  BotApiError,
-  EmulatorUsageError,
-  NoSuchButtonError,
-  UnknownBotError,
-  WaitTimeoutError,
-} from './errors';
+export { BotApiError, EmulatorUsageError, NoSuchButtonError, UnknownBotError, WaitTimeoutError } from './errors';
 export type {
   ApiParams,
   ApiResponse,

@@ -46,11 +46,7 @@ export function photoSizes(bot: EmulatedBot, input: MediaInput): PhotoSize[] {
   ];
 }
 
-export function videoFile(
-  bot: EmulatedBot,
-  input: MediaInput,
-  dimensions: { width?: number; height?: number; duration?: number },
-): Video {
+export function videoFile(bot: EmulatedBot, input: MediaInput, dimensions: { width?: number; height?: number; duration?: number }): Video {
   const name = fileName(input);
   return {
     ...fileIds(bot, 'video', input),

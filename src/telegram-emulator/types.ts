@@ -47,19 +47,14 @@ export type QueuedUpdate = Update | InjectedUpdate;
 
 /** The kinds of message the emulator builds, for bots and for played users. */
 export type ChatMessage =
-  | Message.TextMessage
-  | Message.PhotoMessage
-  | Message.VideoMessage
-  | Message.DocumentMessage
-  | Message.ContactMessage;
+  Message.TextMessage | Message.PhotoMessage | Message.VideoMessage | Message.DocumentMessage | Message.ContactMessage;
 
 /** Method parameters as they arrived: JSON values, or strings from a form. */
 export type ApiParams = Record<string, unknown>;
 
 /** The Bot API envelope, byte for byte what api.telegram.org answers. */
 export type ApiResponse =
-  | { ok: true; result: unknown }
-  | { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
+  { ok: true; result: unknown } | { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
 
 /** How a call reached the emulator: over HTTP, or in the body of a webhook response. */
 export type CallTransport = 'http' | 'webhook-reply';

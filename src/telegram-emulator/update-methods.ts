@@ -1,10 +1,5 @@
 import type { WebhookInfo } from 'telegraf/types';
-import {
-  deleteWebhookParams,
-  getUpdatesParams,
-  parseParams,
-  setWebhookParams,
-} from './bot-api-params';
+import { deleteWebhookParams, getUpdatesParams, parseParams, setWebhookParams } from './bot-api-params';
 import type { BotApiContext } from './bot-api';
 import { BotApiError } from './errors';
 import type { ApiParams, QueuedUpdate } from './types';
@@ -71,9 +66,7 @@ export function getWebhookInfo(ctx: BotApiContext): WebhookInfo {
     has_custom_certificate: false,
     pending_update_count: updates.pendingCount,
     ...(webhook ? { max_connections: webhook.config.maxConnections, ip_address: '127.0.0.1' } : {}),
-    ...(webhook?.lastError
-      ? { last_error_date: webhook.lastError.date, last_error_message: webhook.lastError.message }
-      : {}),
+    ...(webhook?.lastError ? { last_error_date: webhook.lastError.date, last_error_message: webhook.lastError.message } : {}),
     ...(allowed ? { allowed_updates: allowed } : {}),
   };
 }

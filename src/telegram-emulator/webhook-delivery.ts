@@ -31,8 +31,7 @@ export interface DeliveryResult {
 }
 
 type PostResult =
-  | { ok: true; status: number; reply: { method: string; params: ApiParams } | undefined }
-  | { ok: false; status?: number; error: string };
+  { ok: true; status: number; reply: { method: string; params: ApiParams } | undefined } | { ok: false; status?: number; error: string };
 
 /** At most max_connections requests in flight to one webhook, as Telegram promises. */
 class ConnectionSlots {
@@ -188,9 +187,7 @@ export class WebhookSender {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(this.config.secretToken === undefined
-            ? {}
-            : { 'x-telegram-bot-api-secret-token': this.config.secretToken }),
+          ...(this.config.secretToken === undefined ? {} : { 'x-telegram-bot-api-secret-token': this.config.secretToken }),
         },
         body: JSON.stringify(update),
         signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs)]),

@@ -40,7 +40,9 @@ export class TelegramGateway {
     }
     const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
     if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, 'UnknownBot');
-    const client = new Telegram(this.cipher.decrypt(bot.token, { botId, purpose: 'token' }), { apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot });
+    const client = new Telegram(this.cipher.decrypt(bot.token, { botId, purpose: 'token' }), {
+      apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot,
+    });
     this.clients.set(key, client);
     return client;
   }
@@ -72,14 +74,22 @@ export class TelegramGateway {
       if (waitMs > 0) await attempt.sleep(waitMs);
     }
     try {
-      return await inSpan(`telegram ${call.method}`, 'chatId' in call ? { 'bot.id': botId, 'chat.id': call.chatId } : { 'bot.id': botId }, () => perform(telegram, call));
+      return await inSpan(
+        `telegram ${call.method}`,
+        'chatId' in call ? { 'bot.id': botId, 'chat.id': call.chatId } : { 'bot.id': botId },
+        () => perform(telegram, call),
+      );
     } catch (err) {
       const response = (err as TelegramErrorShape).response;
       const code = response?.error_code;
       const description = response?.description ?? (err as Error).message;
       if (code === 429) {
         const retryAfter = response?.parameters?.retry_after ?? 1;
-        throw ApplicationFailure.create({ message: `Telegram 429: ${description}`, type: 'TelegramTooManyRequests', nextRetryDelay: retryAfter * 1000 });
+        throw ApplicationFailure.create({
+          message: `Telegram 429: ${description}`,
+          type: 'TelegramTooManyRequests',
+          nextRetryDelay: retryAfter * 1000,
+        });
       }
       if (code === 403) throw ApplicationFailure.nonRetryable(`Telegram 403: ${description}`, telegramErrors.blocked);
       if (code === 400 && /message is not modified/.test(description)) return {};

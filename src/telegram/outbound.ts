@@ -13,7 +13,14 @@ export type ParseModeName = 'HTML' | 'MarkdownV2';
 
 export type TelegramCall =
   | { method: 'sendMessage'; chatId: string; text: string; parseMode?: ParseModeName; replyMarkup?: ReplyMarkup }
-  | { method: 'sendPhoto' | 'sendVideo' | 'sendDocument'; chatId: string; media: string; caption?: string; parseMode?: ParseModeName; replyMarkup?: ReplyMarkup }
+  | {
+      method: 'sendPhoto' | 'sendVideo' | 'sendDocument';
+      chatId: string;
+      media: string;
+      caption?: string;
+      parseMode?: ParseModeName;
+      replyMarkup?: ReplyMarkup;
+    }
   | { method: 'editMessageText'; chatId: string; messageId: number; text: string; parseMode?: ParseModeName; replyMarkup?: InlineMarkup }
   | { method: 'deleteMessage'; chatId: string; messageId: number }
   | { method: 'answerCallbackQuery'; callbackQueryId: string; text?: string }

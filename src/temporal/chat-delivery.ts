@@ -28,7 +28,9 @@ export function signalChat(target: DeliveryTarget, chat: ChatRef, message: ChatM
   const common = {
     workflowId: chatWorkflowId(chat.botId, chat.chatId),
     taskQueue: target.taskQueue,
-    args: [{ botId: chat.botId, chatId: chat.chatId, chatType: chat.chatType, floodLimitPerMinute: target.floodLimitPerMinute }] as [ChatInput],
+    args: [{ botId: chat.botId, chatId: chat.chatId, chatType: chat.chatType, floodLimitPerMinute: target.floodLimitPerMinute }] as [
+      ChatInput,
+    ],
     typedSearchAttributes: [
       { key: BotId, value: chat.botId },
       { key: ChatId, value: chat.chatId },
@@ -37,11 +39,23 @@ export function signalChat(target: DeliveryTarget, chat: ChatRef, message: ChatM
   const start = target.temporal.workflow;
   switch (message.kind) {
     case 'update':
-      return start.signalWithStart<typeof chatWorkflow, [InboundUpdate]>('chatWorkflow', { ...common, signal: chatUpdate, signalArgs: [message.update] });
+      return start.signalWithStart<typeof chatWorkflow, [InboundUpdate]>('chatWorkflow', {
+        ...common,
+        signal: chatUpdate,
+        signalArgs: [message.update],
+      });
     case 'event':
-      return start.signalWithStart<typeof chatWorkflow, [ExternalEvent]>('chatWorkflow', { ...common, signal: chatEvent, signalArgs: [message.event] });
+      return start.signalWithStart<typeof chatWorkflow, [ExternalEvent]>('chatWorkflow', {
+        ...common,
+        signal: chatEvent,
+        signalArgs: [message.event],
+      });
     case 'restart':
-      return start.signalWithStart<typeof chatWorkflow, [RestartRequest]>('chatWorkflow', { ...common, signal: chatRestart, signalArgs: [message.restart] });
+      return start.signalWithStart<typeof chatWorkflow, [RestartRequest]>('chatWorkflow', {
+        ...common,
+        signal: chatRestart,
+        signalArgs: [message.restart],
+      });
   }
 }
 

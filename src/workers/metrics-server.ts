@@ -9,12 +9,18 @@ import { registry } from '../metrics';
  * happens, so in a split deployment each worker is scraped on its own port. The port is meant to
  * stay inside the cluster; with METRICS_TOKEN set, /metrics needs it here too.
  */
-export async function startWorkerMetricsServer(port: number, healthy: () => boolean, token?: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startWorkerMetricsServer(
+  port: number,
+  healthy: () => boolean,
+  token?: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   const scraper = bearerMatcher({ scraper: token });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics' && token && !scraper(req.headers.authorization)) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } }));
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } }));
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
@@ -26,10 +32,14 @@ export async function startWorkerMetricsServer(port: number, healthy: () => bool
     }
     if (req.method === 'GET' && path === '/healthz') {
       const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'worker not running' }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'worker not running' }));
       return;
     }
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'GET /metrics or /healthz' } }));
+    res
+      .writeHead(404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { code: 'not_found', message: 'GET /metrics or /healthz' } }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -61,7 +61,13 @@ export const generationFinished = defineSignal<[GenerationOutcome]>('generationF
 export function generationFinishedEvent(outcome: GenerationOutcome): ExternalEvent {
   return {
     name: 'generation_finished',
-    payload: { jobId: outcome.jobId, status: outcome.status, refunded: outcome.refunded, text: outcome.result?.text ?? null, error: outcome.error ?? null },
+    payload: {
+      jobId: outcome.jobId,
+      status: outcome.status,
+      refunded: outcome.refunded,
+      text: outcome.result?.text ?? null,
+      error: outcome.error ?? null,
+    },
     eventId: `generation:${outcome.jobId}`,
   };
 }
@@ -116,7 +122,13 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
     log.warn('generation did not complete; compensating', { jobId: job.id, status, error });
     const closed = await CancellationScope.nonCancellable(() => books.refundAndCloseGenerationJob(job.id, status, error));
     // A job settled before (see debitJob) keeps its outcome, its result included.
-    outcome = { jobId: job.id, status: closed.status as GenerationStatus, error, refunded: closed.refunded, ...(closed.result === undefined ? {} : { result: closed.result as GenerationResult }) };
+    outcome = {
+      jobId: job.id,
+      status: closed.status as GenerationStatus,
+      error,
+      refunded: closed.refunded,
+      ...(closed.result === undefined ? {} : { result: closed.result as GenerationResult }),
+    };
   }
 
   step = 'done';

@@ -12,7 +12,13 @@ describe('API access and secrets', () => {
   let system: ChatSystem;
   beforeAll(async () => {
     system = await startChatSystem({
-      flow: { nodes: [{ id: 'start', type: 'trigger.command', data: { command: '/start' } }, { id: 'hi', type: 'message.text', data: { text: 'hi' } }], edges: [{ id: 'e', source: 'start', target: 'hi' }] },
+      flow: {
+        nodes: [
+          { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+          { id: 'hi', type: 'message.text', data: { text: 'hi' } },
+        ],
+        edges: [{ id: 'e', source: 'start', target: 'hi' }],
+      },
       // Every route is tried with a wrong token: more guesses than a client is normally allowed.
       env: { API_READONLY_TOKEN: readonlyToken, API_AUTH_FAILURES_PER_MINUTE: '10000' },
       logLines,
@@ -21,13 +27,23 @@ describe('API access and secrets', () => {
   afterAll(() => system.stop());
 
   async function operations(): Promise<{ method: string; path: string; auth: boolean }[]> {
-    const doc = (await (await fetch(`${system.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security: unknown[] }>> };
+    const doc = (await (await fetch(`${system.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security: unknown[] }>>;
+    };
     return Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path: path.replace(/\{[^}]+\}/g, '1'), auth: op.security.length > 0 })),
+      Object.entries(methods).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path: path.replace(/\{[^}]+\}/g, '1'),
+        auth: op.security.length > 0,
+      })),
     );
   }
   const call = (method: string, path: string, token?: string) =>
-    fetch(`${system.baseUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: method === 'GET' ? undefined : '{}' });
+    fetch(`${system.baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: method === 'GET' ? undefined : '{}',
+    });
 
   it('every /api route answers 401 without a token and with a wrong one', async () => {
     const ops = (await operations()).filter((op) => op.auth);
@@ -59,7 +75,13 @@ describe('API access and secrets', () => {
     ];
     const user = system.emulator.user(Number(id));
     await system.api('PATCH', `/api/bots/${id}`, { mode: 'polling' });
-    await system.api('PUT', `/api/bots/${id}/flows/main/draft`, { nodes: [{ id: 'start', type: 'trigger.command', data: { command: '/start' } }, { id: 'hi', type: 'message.text', data: { text: 'hello' } }], edges: [{ id: 'e', source: 'start', target: 'hi' }] });
+    await system.api('PUT', `/api/bots/${id}/flows/main/draft`, {
+      nodes: [
+        { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+        { id: 'hi', type: 'message.text', data: { text: 'hello' } },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'hi' }],
+    });
     await system.api('POST', `/api/bots/${id}/flows/main/publish`);
     user.sendText('/start');
     for (let i = 0; i < 100 && user.messages().length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));

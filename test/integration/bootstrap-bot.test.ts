@@ -36,7 +36,11 @@ describe('npm start with a bot token', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const botTexts = (chatId: number) => emulator.messages(chatId).filter((m) => m.from?.is_bot).map((m) => ('text' in m ? m.text : ''));
+  const botTexts = (chatId: number) =>
+    emulator
+      .messages(chatId)
+      .filter((m) => m.from?.is_bot)
+      .map((m) => ('text' in m ? m.text : ''));
   async function until(chatId: number, done: (texts: string[]) => boolean): Promise<string[]> {
     for (let i = 0; i < 300; i++) {
       if (done(botTexts(chatId))) return botTexts(chatId);

@@ -55,7 +55,8 @@ describe('bots and flows through the API', () => {
     const first = system.user();
     first.sendText('/start');
     await system.until(first.chatId, (t) => t.includes('first bot'));
-    for (let i = 0; i < 100 && !second.messages().some((m) => 'text' in m && m.text === 'second bot v1'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !second.messages().some((m) => 'text' in m && m.text === 'second bot v1'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(second.messages().map((m) => ('text' in m ? m.text : ''))).toEqual(['/start', 'second bot v1']);
   });
 
@@ -67,12 +68,21 @@ describe('bots and flows through the API', () => {
     // A version's problems under today's rules: none for a valid one.
     expect((await system.api('GET', `/api/bots/${botId}/flows/main/versions/2`)).body).toMatchObject({ version: 2, problems: [] });
     const versions = await system.api('GET', `/api/bots/${botId}/flows/main/versions`);
-    expect(versions.body.items.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([[2, true], [1, false]]);
+    expect(versions.body.items.map((v: { version: number; active: boolean }) => [v.version, v.active])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
 
     const diff = await system.api('GET', `/api/bots/${botId}/flows/main/diff?from=1&to=2`);
-    expect(diff.body).toMatchObject({ nodes: { added: ['extra'], removed: [], changed: ['hi'] }, edges: { added: ['e2'], removed: [], changed: [] } });
+    expect(diff.body).toMatchObject({
+      nodes: { added: ['extra'], removed: [], changed: ['hi'] },
+      edges: { added: ['e2'], removed: [], changed: [] },
+    });
 
-    expect((await system.api('POST', `/api/bots/${botId}/flows/main/versions/1/activate`)).body).toMatchObject({ version: 1, active: true });
+    expect((await system.api('POST', `/api/bots/${botId}/flows/main/versions/1/activate`)).body).toMatchObject({
+      version: 1,
+      active: true,
+    });
     const user = system.emulator.user(Number(botId));
     user.sendText('/start');
     for (let i = 0; i < 100 && user.messages().length < 2; i++) await new Promise((r) => setTimeout(r, 100));

@@ -18,8 +18,21 @@ const groupFlow = flow(
     { id: 'read', type: 'action.credits', data: { variable: 'run.credits' } },
     { id: 'tell', type: 'message.text', data: { text: 'balance {{ run.credits }}' } },
   ],
-  [edge('ask', 'question'), edge('question', 'answer'), edge('answer', 'thanks'), edge('later', 'pause'), edge('pause', 'remind'), edge('balance', 'read'), edge('read', 'tell')],
-  { variables: [{ name: 'nick', scope: 'run', type: 'string' }, { name: 'credits', scope: 'run', type: 'number' }] },
+  [
+    edge('ask', 'question'),
+    edge('question', 'answer'),
+    edge('answer', 'thanks'),
+    edge('later', 'pause'),
+    edge('pause', 'remind'),
+    edge('balance', 'read'),
+    edge('read', 'tell'),
+  ],
+  {
+    variables: [
+      { name: 'nick', scope: 'run', type: 'string' },
+      { name: 'credits', scope: 'run', type: 'number' },
+    ],
+  },
 );
 
 describe('a group chat', () => {
@@ -43,7 +56,12 @@ describe('a group chat', () => {
     bob.sendText('Bobby');
     await system.until(group, (t) => t.includes('Thanks Bobby (Bob)'));
     ann.sendText('Annie');
-    expect(await system.until(group, (t) => t.length === 4)).toEqual(['Ann, your nickname?', 'Bob, your nickname?', 'Thanks Bobby (Bob)', 'Thanks Annie (Ann)']);
+    expect(await system.until(group, (t) => t.length === 4)).toEqual([
+      'Ann, your nickname?',
+      'Bob, your nickname?',
+      'Thanks Bobby (Bob)',
+      'Thanks Annie (Ann)',
+    ]);
   });
 
   it('lets only the member a wait waits for answer it', async () => {

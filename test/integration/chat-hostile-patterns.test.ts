@@ -45,7 +45,11 @@ describe('a hostile message to a bot whose flow has a backtracking pattern', () 
     expect(await system.until(other.chatId, (t) => t.length === 2)).toEqual(['Send me numbers', 'numbers: 12.5,7']);
     // The hostile texts matched nothing (no "numbers:" reply; the wait asked again), and the
     // chat answered what came after them.
-    expect(await system.until(attacker.chatId, (t) => t.includes('Only a, please'))).toEqual(['Send me numbers', 'Say aaa', 'Only a, please']);
+    expect(await system.until(attacker.chatId, (t) => t.includes('Only a, please'))).toEqual([
+      'Send me numbers',
+      'Say aaa',
+      'Only a, please',
+    ]);
     attacker.sendText('aaa');
     await system.until(attacker.chatId, (t) => t.at(-1) === 'thanks for aaa');
     attacker.sendText('/start');
@@ -72,10 +76,20 @@ describe('a version published before patterns moved to RE2', () => {
         .insert(flowVersions)
         .values({ botId: system.botId, flowId: 'main', version: 2, definition: stale, checksum: 'published-before-re2' })
         .returning({ id: flowVersions.id });
-      await system.db.update(flows).set({ activeVersionId: row?.id, updatedAt: sql`now()` }).where(and(eq(flows.botId, system.botId), eq(flows.id, 'main')));
+      await system.db
+        .update(flows)
+        .set({ activeVersionId: row?.id, updatedAt: sql`now()` })
+        .where(and(eq(flows.botId, system.botId), eq(flows.id, 'main')));
 
       const outdated = (await outdatedActiveVersions(system.db)).filter((v) => v.botId === system.botId);
-      expect(outdated).toEqual([{ botId: system.botId, flowId: 'main', version: 2, problems: [expect.objectContaining({ code: 'invalid-regex', nodeId: 'greeting' })] }]);
+      expect(outdated).toEqual([
+        {
+          botId: system.botId,
+          flowId: 'main',
+          version: 2,
+          problems: [expect.objectContaining({ code: 'invalid-regex', nodeId: 'greeting' })],
+        },
+      ]);
 
       const user = system.user();
       user.sendText('/start');
@@ -84,7 +98,9 @@ describe('a version published before patterns moved to RE2', () => {
       user.sendText('/start');
       expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['Hi', 'Hi']);
       const steps = await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).query(chatSteps, 0);
-      expect(steps).toContainEqual(expect.objectContaining({ kind: 'error', nodeId: 'greeting', detail: expect.stringMatching(/cannot be used/) }));
+      expect(steps).toContainEqual(
+        expect.objectContaining({ kind: 'error', nodeId: 'greeting', detail: expect.stringMatching(/cannot be used/) }),
+      );
     } finally {
       await system.stop();
     }

@@ -62,7 +62,13 @@ describe('blocked and back', () => {
 
   it('a user whose block was only learnt from a 403 is answered again when they write', async () => {
     const user = system.user({ firstName: 'Cid' });
-    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    system.emulator.failNext(
+      Number(system.botId),
+      'sendMessage',
+      { errorCode: 403, description: 'Forbidden: bot was blocked by the user' },
+      1,
+      { chatId: user.chatId },
+    );
     user.sendText('/start');
     const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
     await system.emulator.waitFor({ method: 'sendMessage', chatId: user.chatId });
@@ -98,8 +104,18 @@ describe('blocked and back', () => {
     await system.until(user.chatId, (t) => t.length === 1);
     const workflowId = chatWorkflowId(system.botId, user.chatId);
     // One send refused with 403 (the user blocked the bot, and has unblocked it since without writing).
-    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
-    await system.api('POST', `/api/bots/${system.botId}/chats/${user.chatId}/events`, { name: 'order_shipped', payload: { order: 'Z' }, eventId: 'z' });
+    system.emulator.failNext(
+      Number(system.botId),
+      'sendMessage',
+      { errorCode: 403, description: 'Forbidden: bot was blocked by the user' },
+      1,
+      { chatId: user.chatId },
+    );
+    await system.api('POST', `/api/bots/${system.botId}/chats/${user.chatId}/events`, {
+      name: 'order_shipped',
+      payload: { order: 'Z' },
+      eventId: 'z',
+    });
     await system.client.workflow.getHandle(workflowId).result();
     expect(await blockedAt(system, user.chatId)).toBeInstanceOf(Date);
 
@@ -129,10 +145,18 @@ describe('events into chats through the API', () => {
     expect((await system.api('POST', path, event)).status).toBe(202);
     await system.until(user.chatId, (t) => t.includes('Order A-17 shipped'));
     expect((await system.api('POST', path, { ...event, payload: { order: 'B-2' }, eventId: 'ship-B-2' })).status).toBe(202);
-    expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual([`Hello ${user.profile.first_name}`, 'Order A-17 shipped', 'Order B-2 shipped']);
+    expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual([
+      `Hello ${user.profile.first_name}`,
+      'Order A-17 shipped',
+      'Order B-2 shipped',
+    ]);
 
     const silent = system.user();
-    const accepted = await system.api('POST', `/api/bots/${system.botId}/chats/${silent.chatId}/events`, { name: 'order_shipped', payload: { order: 'C-3' }, eventId: 'ship-C-3' });
+    const accepted = await system.api('POST', `/api/bots/${system.botId}/chats/${silent.chatId}/events`, {
+      name: 'order_shipped',
+      payload: { order: 'C-3' },
+      eventId: 'ship-C-3',
+    });
     expect(accepted.body).toEqual({ workflowId: chatWorkflowId(system.botId, silent.chatId), name: 'order_shipped', eventId: 'ship-C-3' });
     expect(await system.until(silent.chatId, (t) => t.length === 1)).toEqual(['Order C-3 shipped']);
   });
@@ -144,7 +168,11 @@ describe('events into chats through the API', () => {
     expect(badName.body.error.details[0].field).toBe('body.name');
     const noId = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, { name: 'order_shipped' });
     expect(noId.body.error.details[0].field).toBe('body.eventId');
-    const huge = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, { name: 'order_shipped', eventId: 'big', payload: { text: 'x'.repeat(20_000) } });
+    const huge = await system.api('POST', `/api/bots/${system.botId}/chats/1/events`, {
+      name: 'order_shipped',
+      eventId: 'big',
+      payload: { text: 'x'.repeat(20_000) },
+    });
     expect(huge.body.error.details[0].field).toBe('body.payload');
     const badChat = await system.api('POST', `/api/bots/${system.botId}/chats/abc/events`, { name: 'order_shipped', eventId: 'x' });
     expect(badChat.body.error.details[0].field).toBe('params.chatId');
@@ -203,7 +231,22 @@ describe('presses while the chat is busy', () => {
     const busy = flow(
       [
         { id: 'start', type: 'trigger.command', data: { command: '/start' } },
-        { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Slow', callbackData: 'slow' }, { text: 'Ping', callbackData: 'ping' }]] } } },
+        {
+          id: 'menu',
+          type: 'message.text',
+          data: {
+            text: 'Menu',
+            keyboard: {
+              type: 'inline',
+              rows: [
+                [
+                  { text: 'Slow', callbackData: 'slow' },
+                  { text: 'Ping', callbackData: 'ping' },
+                ],
+              ],
+            },
+          },
+        },
         { id: 'slow', type: 'trigger.callback', data: { data: 'slow' } },
         { id: 'call', type: 'action.http', data: { method: 'GET', url, timeoutMs: 30_000 } },
         { id: 'done', type: 'message.text', data: { text: 'slow work done' } },
@@ -222,7 +265,8 @@ describe('presses while the chat is busy', () => {
       expect(held).toHaveLength(1);
 
       const presses = [user.pressButton('ping'), user.pressButton('ping')].map((u) => u.callback_query.id);
-      const answered = (id: string) => (call: { method: string; params: Record<string, unknown> }) => call.method === 'answerCallbackQuery' && call.params['callback_query_id'] === id;
+      const answered = (id: string) => (call: { method: string; params: Record<string, unknown> }) =>
+        call.method === 'answerCallbackQuery' && call.params['callback_query_id'] === id;
       // Both answered while the HTTP request is still held: the order, not a clock, proves it.
       const answers = await Promise.all(presses.map((id) => system.emulator.waitFor(answered(id), 30_000)));
       expect(held).toHaveLength(1);
@@ -285,7 +329,8 @@ describe('many chats notifying one chat', () => {
       worker.child.kill('SIGKILL');
       await worker.exited;
       worker = await runWorkerProcess(system);
-      for (let i = 0; i < 900 && new Set(noticesIn(system, admin.chatId)).size < users.length; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 900 && new Set(noticesIn(system, admin.chatId)).size < users.length; i++)
+        await new Promise((r) => setTimeout(r, 100));
       const notices = noticesIn(system, admin.chatId);
       expect(new Set(notices)).toEqual(new Set(users.map((u) => `order from ${u.id}`)));
       expect(notices.length).toBeLessThanOrEqual(users.length + 1);
@@ -304,7 +349,11 @@ describe('paid generations reached again without a new message', () => {
         { id: 'start', type: 'trigger.command', data: { command: '/start' } },
         { id: 'hi', type: 'message.text', data: { text: 'hi' } },
         { id: 'make', type: 'trigger.event', data: { name: 'make_story' } },
-        { id: 'story', type: 'action.generation', data: { kind: 'story', prompt: 'a story about {{ event.payload.topic }}', resultVariable: 'run.story' } },
+        {
+          id: 'story',
+          type: 'action.generation',
+          data: { kind: 'story', prompt: 'a story about {{ event.payload.topic }}', resultVariable: 'run.story' },
+        },
         { id: 'done', type: 'message.text', data: { text: 'story ready' } },
         { id: 'no', type: 'message.text', data: { text: 'no story' } },
       ],
@@ -327,7 +376,10 @@ describe('paid generations reached again without a new message', () => {
       const jobs = await system.db.select().from(generationJobs).where(eq(generationJobs.userId, userId));
       expect(jobs.map((j) => j.status)).toEqual(['completed', 'completed']);
       expect(new Set(jobs.map((j) => j.id)).size).toBe(2);
-      const debits = await system.db.select().from(creditLedger).where(and(eq(creditLedger.userId, userId), eq(creditLedger.reason, 'debit')));
+      const debits = await system.db
+        .select()
+        .from(creditLedger)
+        .where(and(eq(creditLedger.userId, userId), eq(creditLedger.reason, 'debit')));
       expect(debits).toHaveLength(2);
 
       // The same key started again once its workflow id is free (retention): settled, not paid twice.
@@ -336,7 +388,21 @@ describe('paid generations reached again without a new message', () => {
       const again = await system.client.workflow.execute('generationWorkflow', {
         workflowId: `${first!.id}`,
         taskQueue: system.taskQueue,
-        args: [{ job: { id: first!.id, userId, kind: 'story', prompt: first!.prompt, params: {}, cost: first!.cost, idempotencyKey: first!.idempotencyKey, requestHash: first!.requestHash }, policy: { attemptTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, maxAttempts: 1 } }],
+        args: [
+          {
+            job: {
+              id: first!.id,
+              userId,
+              kind: 'story',
+              prompt: first!.prompt,
+              params: {},
+              cost: first!.cost,
+              idempotencyKey: first!.idempotencyKey,
+              requestHash: first!.requestHash,
+            },
+            policy: { attemptTimeoutMs: 10_000, heartbeatTimeoutMs: 5_000, maxAttempts: 1 },
+          },
+        ],
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
       expect(again).toMatchObject({ status: 'completed', refunded: false, result: first!.result });
@@ -355,7 +421,16 @@ describe('state within Temporal’s limits', () => {
         { id: 'start', type: 'trigger.command', data: { command: '/start' } },
         { id: 'hi', type: 'message.text', data: { text: 'hi' } },
         { id: 'text', type: 'trigger.text', data: { pattern: '^x+$' } },
-        { id: 'keep', type: 'action.set', data: { variable: 'chat.notes', op: 'set', value: 'message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text' } },
+        {
+          id: 'keep',
+          type: 'action.set',
+          data: {
+            variable: 'chat.notes',
+            op: 'set',
+            value:
+              'message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text + message.text',
+          },
+        },
         { id: 'kept', type: 'message.text', data: { text: 'kept' } },
       ],
       [edge('start', 'hi'), edge('text', 'keep'), edge('keep', 'kept')],
@@ -371,7 +446,13 @@ describe('state within Temporal’s limits', () => {
       expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual(['kept', 'hi']);
       const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
       const steps = await handle.query(chatSteps, 0);
-      expect(steps).toContainEqual(expect.objectContaining({ kind: 'error', nodeId: 'keep', detail: expect.stringMatching(/variable chat\.notes would be 36\d{3} bytes \(at most 32768 per value\)/) }));
+      expect(steps).toContainEqual(
+        expect.objectContaining({
+          kind: 'error',
+          nodeId: 'keep',
+          detail: expect.stringMatching(/variable chat\.notes would be 36\d{3} bytes \(at most 32768 per value\)/),
+        }),
+      );
       // The value that fitted is still there; the one over the cap was never stored.
       expect((await handle.query(chatState)).variables.chat['notes']).toBe('x'.repeat(900));
       const { raw } = await handle.describe();
@@ -401,7 +482,12 @@ describe('jobs started through the API for a chat', () => {
       const userId = `tg:${system.botId}:${user.id}`;
       await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 100 }, { 'Idempotency-Key': 'gift' });
       const chat = { botId: system.botId, chatId: String(user.chatId) };
-      const started = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'a fox', chat }, { 'Idempotency-Key': 'job-1' });
+      const started = await system.api(
+        'POST',
+        '/api/generations',
+        { userId, kind: 'story', prompt: 'a fox', chat },
+        { 'Idempotency-Key': 'job-1' },
+      );
       expect(started.status).toBe(202);
       await system.until(user.chatId, (t) => t.includes('job completed, refunded: false'));
 
@@ -409,9 +495,18 @@ describe('jobs started through the API for a chat', () => {
       const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
       await handle.terminate('test: the chat is at rest');
       await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'a [fail] fox', chat }, { 'Idempotency-Key': 'job-2' });
-      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['hi', 'job completed, refunded: false', 'job failed, refunded: true']);
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual([
+        'hi',
+        'job completed, refunded: false',
+        'job failed, refunded: true',
+      ]);
 
-      const bad = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'x', chat: { botId: 'x', chatId: '1' } }, { 'Idempotency-Key': 'job-3' });
+      const bad = await system.api(
+        'POST',
+        '/api/generations',
+        { userId, kind: 'story', prompt: 'x', chat: { botId: 'x', chatId: '1' } },
+        { 'Idempotency-Key': 'job-3' },
+      );
       expect(bad.body.error.details[0].field).toBe('body.chat.botId');
     } finally {
       await system.stop();
@@ -424,14 +519,35 @@ describe('a paid generation that the user cancels', () => {
     const story = flow(
       [
         { id: 'start', type: 'trigger.command', data: { command: '/story' } },
-        { id: 'wait', type: 'message.text', data: { text: 'Writing…', keyboard: { type: 'inline', rows: [[{ text: 'Cancel', callbackData: 'cancel' }, { text: 'Ping', callbackData: 'ping' }]] } } },
+        {
+          id: 'wait',
+          type: 'message.text',
+          data: {
+            text: 'Writing…',
+            keyboard: {
+              type: 'inline',
+              rows: [
+                [
+                  { text: 'Cancel', callbackData: 'cancel' },
+                  { text: 'Ping', callbackData: 'ping' },
+                ],
+              ],
+            },
+          },
+        },
         { id: 'ping', type: 'trigger.callback', data: { data: 'ping', toast: 'still writing' } },
         { id: 'pong', type: 'message.text', data: { text: 'pong' } },
         { id: 'write', type: 'action.generation', data: { kind: 'story', prompt: 'a long story', cancelData: 'cancel' } },
         { id: 'done', type: 'message.text', data: { text: 'story ready' } },
         { id: 'gone', type: 'message.text', data: { text: 'cancelled, credits back' } },
       ],
-      [edge('start', 'wait'), edge('wait', 'write'), edge('write', 'done', 'success'), edge('write', 'gone', 'refunded'), edge('ping', 'pong')],
+      [
+        edge('start', 'wait'),
+        edge('wait', 'write'),
+        edge('write', 'done', 'success'),
+        edge('write', 'gone', 'refunded'),
+        edge('ping', 'pong'),
+      ],
     );
     const system = await startChatSystem({ flow: story, provider: createFakeProvider({ latencyMs: 60_000, failureRate: 0 }) });
     try {
@@ -442,7 +558,7 @@ describe('a paid generation that the user cancels', () => {
       user.sendText('/story');
       await system.until(user.chatId, (t) => t.includes('Writing…'));
       // Once the job has debited and is generating:
-      let job: (typeof generationJobs.$inferSelect) | undefined;
+      let job: typeof generationJobs.$inferSelect | undefined;
       for (let i = 0; i < 200 && job?.status !== 'processing'; i++) {
         [job] = await system.db.select().from(generationJobs).where(eq(generationJobs.userId, userId));
         await new Promise((r) => setTimeout(r, 50));

@@ -14,7 +14,11 @@ import { edge, flow } from '../support/flow-json';
 const counterFlow = flow(
   [
     { id: 'start', type: 'trigger.command', data: { command: '/start' } },
-    { id: 'menu', type: 'message.text', data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } } },
+    {
+      id: 'menu',
+      type: 'message.text',
+      data: { text: 'Menu', keyboard: { type: 'inline', rows: [[{ text: 'Count', callbackData: 'count' }]] } },
+    },
     { id: 'pressed', type: 'trigger.callback', data: { data: 'count', toast: 'Counted' } },
     { id: 'add', type: 'action.set', data: { variable: 'chat.clicks', op: 'increment', value: '1' } },
     { id: 'say', type: 'message.text', data: { text: 'click {{ chat.clicks }}' } },
@@ -81,13 +85,25 @@ describe('no context is lost', () => {
         { id: 'start', type: 'trigger.command', data: { command: '/book' } },
         { id: 'ask', type: 'message.text', data: { text: 'Which service?' } },
         { id: 'service', type: 'wait.text', data: { variable: 'run.service' } },
-        { id: 'lookup', type: 'action.http', data: { url: stubUrl, saveResponse: [{ variable: 'run.slot', value: 'response.body.slot' }] } },
+        {
+          id: 'lookup',
+          type: 'action.http',
+          data: { url: stubUrl, saveResponse: [{ variable: 'run.slot', value: 'response.body.slot' }] },
+        },
         { id: 'offer', type: 'message.text', data: { text: '{{ run.service }} at {{ run.slot }}. Your name?' } },
         { id: 'name', type: 'wait.text', data: { variable: 'run.name' } },
         { id: 'done', type: 'message.text', data: { text: 'Booked {{ run.service }} at {{ run.slot }} for {{ run.name }}' } },
         { id: 'failed', type: 'message.text', data: { text: 'Booking system unavailable' } },
       ],
-      [edge('start', 'ask'), edge('ask', 'service'), edge('service', 'lookup'), edge('lookup', 'offer', 'success'), edge('lookup', 'failed', 'error'), edge('offer', 'name'), edge('name', 'done')],
+      [
+        edge('start', 'ask'),
+        edge('ask', 'service'),
+        edge('service', 'lookup'),
+        edge('lookup', 'offer', 'success'),
+        edge('lookup', 'failed', 'error'),
+        edge('offer', 'name'),
+        edge('name', 'done'),
+      ],
       {
         variables: [
           { name: 'service', scope: 'run', type: 'string' },
@@ -171,7 +187,11 @@ describe('the webhook', () => {
   afterAll(() => system.stop());
 
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(`${system.baseUrl}/telegram/${system.botId}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${system.baseUrl}/telegram/${system.botId}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   it('is registered with Telegram with its secret, and handles an update delivered twice once', async () => {
     const registration = system.emulator.calls({ method: 'setWebhook' })[0];
@@ -187,10 +207,23 @@ describe('the webhook', () => {
   });
 
   it('refuses a forged update with one answer for no secret, a wrong one and an unknown bot, and starts nothing', async () => {
-    const update = JSON.stringify({ update_id: 999_001, message: { message_id: 1, date: 0, chat: { id: 4242, type: 'private' }, from: { id: 4242, is_bot: false, first_name: 'Eve' }, text: '/start' } });
+    const update = JSON.stringify({
+      update_id: 999_001,
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: 4242, type: 'private' },
+        from: { id: 4242, is_bot: false, first_name: 'Eve' },
+        text: '/start',
+      },
+    });
     const answer = async (response: Response) => ({ status: response.status, body: await response.text() });
     const unknownBot = (headers: Record<string, string>) =>
-      fetch(`${system.baseUrl}/telegram/999999999/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: update });
+      fetch(`${system.baseUrl}/telegram/999999999/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: update,
+      });
     const wrongSecret = await answer(await post(update, { 'x-telegram-bot-api-secret-token': 'guess' }));
     expect(wrongSecret.status).toBe(401);
     expect(await answer(await post(update, {}))).toEqual(wrongSecret);
@@ -245,7 +278,13 @@ describe('Telegram refusing sends', () => {
 
   it('a 403 (blocked by the user) marks the chat blocked and ends its workflow', async () => {
     const user = system.user();
-    system.emulator.failNext(Number(system.botId), 'sendMessage', { errorCode: 403, description: 'Forbidden: bot was blocked by the user' }, 1, { chatId: user.chatId });
+    system.emulator.failNext(
+      Number(system.botId),
+      'sendMessage',
+      { errorCode: 403, description: 'Forbidden: bot was blocked by the user' },
+      1,
+      { chatId: user.chatId },
+    );
     user.sendText('/start');
     await system.emulator.waitFor({ method: 'sendMessage', chatId: user.chatId });
     const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId));
@@ -297,8 +336,17 @@ describe('flood control', () => {
       await system.until(flooder.chatId, (t) => t.includes('Menu'));
       const presses = Array.from({ length: 10 }, () => flooder.pressButton('count'));
       const texts = await system.until(flooder.chatId, (t) => t.includes('You are sending messages too fast. Please wait a minute.'));
-      await system.emulator.waitFor((call) => call.method === 'answerCallbackQuery' && call.params.callback_query_id === presses[9]!.callback_query.id);
-      expect(system.botTexts(flooder.chatId)).toEqual(['Menu', 'click 1', 'click 2', 'click 3', 'click 4', 'You are sending messages too fast. Please wait a minute.']);
+      await system.emulator.waitFor(
+        (call) => call.method === 'answerCallbackQuery' && call.params.callback_query_id === presses[9]!.callback_query.id,
+      );
+      expect(system.botTexts(flooder.chatId)).toEqual([
+        'Menu',
+        'click 1',
+        'click 2',
+        'click 3',
+        'click 4',
+        'You are sending messages too fast. Please wait a minute.',
+      ]);
       expect(texts.filter((t) => t.startsWith('You are sending')).length).toBe(1);
       for (const press of presses) expect(system.emulator.callbackAnswers(press.callback_query.id)).toHaveLength(1);
 
@@ -309,7 +357,9 @@ describe('flood control', () => {
       expect(await system.until(calm.chatId, (t) => t.length === 2)).toEqual(['Menu', 'click 1']);
       const metrics = await (await fetch(`${system.baseUrl}/metrics`, { headers: { authorization: `Bearer ${testApiToken}` } })).text();
       expect(metrics).toMatch(/chat_events_total\{event="flood_dropped"\} 6/);
-      expect(metrics).toMatch(new RegExp(`flow_node_executions_total\\{bot="${system.botId}",node_type="message.text",result="ok"\\} \\d+`));
+      expect(metrics).toMatch(
+        new RegExp(`flow_node_executions_total\\{bot="${system.botId}",node_type="message.text",result="ok"\\} \\d+`),
+      );
     } finally {
       await system.stop();
     }
@@ -328,7 +378,12 @@ describe('a worker killed in the middle of a conversation', () => {
         { id: 'done', type: 'message.text', data: { text: '{{ run.name }} from {{ run.city }}' } },
       ],
       [edge('start', 'ask-name'), edge('ask-name', 'name'), edge('name', 'ask-city'), edge('ask-city', 'city'), edge('city', 'done')],
-      { variables: [{ name: 'name', scope: 'run', type: 'string' }, { name: 'city', scope: 'run', type: 'string' }] },
+      {
+        variables: [
+          { name: 'name', scope: 'run', type: 'string' },
+          { name: 'city', scope: 'run', type: 'string' },
+        ],
+      },
     );
     const system = await startChatSystem({ flow: dialogue, worker: false });
     const startWorker = () => runWorkerProcess(system);

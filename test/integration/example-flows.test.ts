@@ -9,12 +9,15 @@ import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import { chatEvent } from '../../src/workflows/chat/messages';
 import { startChatSystem } from '../support/chat-system';
 
-const example = (name: string) => JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'flows', `${name}.json`), 'utf8')) as {
-  nodes: { id: string; data: Record<string, unknown> }[];
-};
+const example = (name: string) =>
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'examples', 'flows', `${name}.json`), 'utf8')) as {
+    nodes: { id: string; data: Record<string, unknown> }[];
+  };
 
 /** The example APIs live on example.com; the tests point those nodes at a local stub instead. */
-async function stubServer(handler: (body: Record<string, unknown>) => unknown): Promise<{ url: string; received: Record<string, unknown>[]; close(): Promise<void> }> {
+async function stubServer(
+  handler: (body: Record<string, unknown>) => unknown,
+): Promise<{ url: string; received: Record<string, unknown>[]; close(): Promise<void> }> {
   const received: Record<string, unknown>[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -26,7 +29,11 @@ async function stubServer(handler: (body: Record<string, unknown>) => unknown): 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 function pointAt(flow: ReturnType<typeof example>, nodeId: string, url: string) {
@@ -54,7 +61,11 @@ describe('the example flows, end to end', () => {
       user.pressButton('story');
       await system.until(user.chatId, (t) => t.at(-1) === 'What should the story be about? (3 to 200 characters)');
       user.sendText('a dragon [fail]');
-      texts = await system.until(user.chatId, (t) => t.filter((x) => x.startsWith('Sorry, the story could not be written')).length === 1 && t.at(-1)?.includes('credits.') === true);
+      texts = await system.until(
+        user.chatId,
+        (t) =>
+          t.filter((x) => x.startsWith('Sorry, the story could not be written')).length === 1 && t.at(-1)?.includes('credits.') === true,
+      );
       expect(texts.at(-1)).toBe('Hi, Ann! Your balance: 50 credits.');
 
       user.pressButton('history');
@@ -101,7 +112,9 @@ describe('the example flows, end to end', () => {
       const notice = await system.until(admin.chatId, (t) => t.length === 1);
       expect(notice[0]).toContain('Where is my parcel?');
 
-      await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).signal(chatEvent, { name: 'admin_reply', payload: { text: 'It ships today.' }, eventId: 'reply-1' });
+      await system.client.workflow
+        .getHandle(chatWorkflowId(system.botId, user.chatId))
+        .signal(chatEvent, { name: 'admin_reply', payload: { text: 'It ships today.' }, eventId: 'reply-1' });
       await system.until(user.chatId, (t) => t.at(-1) === 'Reply from our team:\nIt ships today.');
     } finally {
       await system.stop();

@@ -87,7 +87,10 @@ describe('executions through the API', () => {
     expect(first.body.items).toHaveLength(1);
     expect(first.body.items[0]).toMatchObject({ type: 'chat', status: 'running', botId: system.botId });
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await system.api('GET', `/api/executions?type=chat&bot=${system.botId}&status=running&limit=1&cursor=${first.body.nextCursor}`);
+    const second = await system.api(
+      'GET',
+      `/api/executions?type=chat&bot=${system.botId}&status=running&limit=1&cursor=${first.body.nextCursor}`,
+    );
     expect(second.body.items).toHaveLength(1);
     expect(new Set([first.body.items[0].workflowId, second.body.items[0].workflowId])).toEqual(new Set(ids));
   });
@@ -105,7 +108,12 @@ describe('executions through the API', () => {
     const detail = await system.api('GET', `/api/executions/${chatWorkflowId(system.botId, user.chatId)}`);
     expect(detail.body).toMatchObject({ type: 'chatWorkflow', status: 'running', chat: { status: 'waiting', currentNode: 'name' } });
     expect(detail.body.chat.variables.chat).toEqual({ apiToken: '[redacted]' });
-    expect(detail.body.steps.map((s: { kind: string; nodeId: string | null }) => `${s.kind}:${s.nodeId ?? ''}`)).toEqual(['input:', 'node:set-token', 'node:ask', 'node:name']);
+    expect(detail.body.steps.map((s: { kind: string; nodeId: string | null }) => `${s.kind}:${s.nodeId ?? ''}`)).toEqual([
+      'input:',
+      'node:set-token',
+      'node:ask',
+      'node:name',
+    ]);
     expect(JSON.stringify(detail.body)).not.toContain('sk-very-secret');
   });
 
@@ -131,7 +139,10 @@ describe('executions through the API', () => {
     const url = `${system.baseUrl}/api/executions/${chatWorkflowId(system.botId, user.chatId)}/stream`;
     const open = () => {
       const controller = new AbortController();
-      return fetch(url, { headers: { authorization: `Bearer ${testApiToken}` }, signal: controller.signal }).then((response) => ({ response, close: () => controller.abort() }));
+      return fetch(url, { headers: { authorization: `Bearer ${testApiToken}` }, signal: controller.signal }).then((response) => ({
+        response,
+        close: () => controller.abort(),
+      }));
     };
     const first = await open();
     const second = await open();
@@ -177,11 +188,24 @@ describe('executions through the API', () => {
 
   it('shows a failed generation with its timeline, and restarts it as a new job', async () => {
     const userId = await system.userWith(200);
-    const job = await system.api('POST', '/api/generations', { userId, kind: 'story', prompt: 'sometimes [fail]' }, { 'idempotency-key': 'gen-1' });
+    const job = await system.api(
+      'POST',
+      '/api/generations',
+      { userId, kind: 'story', prompt: 'sometimes [fail]' },
+      { 'idempotency-key': 'gen-1' },
+    );
     await system.settled(job.body.id);
     const detail = await system.api('GET', `/api/executions/${encodeURIComponent(job.body.id)}`);
-    expect(detail.body).toMatchObject({ type: 'generationWorkflow', status: 'completed', userId, kind: 'story', job: { status: 'failed' } });
-    expect(detail.body.steps.map((s: { kind: string }) => s.kind)).toEqual(expect.arrayContaining(['activity-scheduled', 'activity-failed', 'completed']));
+    expect(detail.body).toMatchObject({
+      type: 'generationWorkflow',
+      status: 'completed',
+      userId,
+      kind: 'story',
+      job: { status: 'failed' },
+    });
+    expect(detail.body.steps.map((s: { kind: string }) => s.kind)).toEqual(
+      expect.arrayContaining(['activity-scheduled', 'activity-failed', 'completed']),
+    );
     const restarted = await system.api('POST', `/api/executions/${encodeURIComponent(job.body.id)}/restart`, {});
     expect(restarted.status).toBe(202);
     expect(restarted.body.job.id).not.toBe(job.body.id);

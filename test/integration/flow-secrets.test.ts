@@ -61,7 +61,9 @@ describe('flow secrets', () => {
 
   it('is written through the API, sent by the worker, and found in no flow, answer or history', async () => {
     const secrets = `/api/bots/${system.botId}/secrets`;
-    expect((await system.api('PUT', `${secrets}/API_KEY`, { value: apiKey }, { authorization: `Bearer ${readonlyToken}` })).status).toBe(403);
+    expect((await system.api('PUT', `${secrets}/API_KEY`, { value: apiKey }, { authorization: `Bearer ${readonlyToken}` })).status).toBe(
+      403,
+    );
     expect((await system.api('PUT', `${secrets}/API_KEY`, { value: apiKey })).status).toBe(204);
     expect((await system.api('PUT', `${secrets}/not-a-name`, { value: apiKey })).body.error.details[0].field).toBe('params.name');
 
@@ -103,11 +105,19 @@ describe('flow secrets', () => {
       ],
       edges: [{ id: 'e', source: 'start', target: 'say' }],
     };
-    expect(checkFlow(leaky).problems).toContainEqual(expect.objectContaining({ code: 'unknown-name', nodeId: 'say', message: expect.stringMatching(/"secret" cannot be read in this field/) }));
+    expect(checkFlow(leaky).problems).toContainEqual(
+      expect.objectContaining({
+        code: 'unknown-name',
+        nodeId: 'say',
+        message: expect.stringMatching(/"secret" cannot be read in this field/),
+      }),
+    );
   });
 });
 
 /** The history's payloads (base64 JSON) decoded, so that a value inside them is found too. */
 function decodePayloads(history: string): string {
-  return [...history.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1] as string, 'base64').toString('utf8')).join('\n');
+  return [...history.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)]
+    .map((m) => Buffer.from(m[1] as string, 'base64').toString('utf8'))
+    .join('\n');
 }

@@ -30,13 +30,20 @@ describe('paid generations', () => {
     system.api('POST', '/api/generations', { userId, kind: 'story', prompt }, { 'idempotency-key': `key-${++keys}` });
   const balance = async (userId: string) => (await system.api('GET', `/api/users/${userId}`)).body.balance as number;
   const ledger = async (userId: string) =>
-    ((await system.api('GET', `/api/users/${userId}/ledger`)).body.items as { reason: string; amount: number }[]).map((e) => `${e.reason} ${e.amount}`);
+    ((await system.api('GET', `/api/users/${userId}/ledger`)).body.items as { reason: string; amount: number }[]).map(
+      (e) => `${e.reason} ${e.amount}`,
+    );
 
   it('charges once and stores the result when the generation succeeds', async () => {
     const user = await system.userWith(120);
     const started = await story(user);
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ status: 'pending', cost: 50, kind: 'story', links: { self: expect.stringContaining('/api/generations/') } });
+    expect(started.body).toMatchObject({
+      status: 'pending',
+      cost: 50,
+      kind: 'story',
+      links: { self: expect.stringContaining('/api/generations/') },
+    });
 
     const job = await system.settled(started.body.id);
     expect(job.status).toBe('completed');
@@ -79,8 +86,18 @@ describe('paid generations', () => {
 
   it('refuses a reused Idempotency-Key with a different body and charges nothing for it', async () => {
     const user = await system.userWith(100);
-    const first = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'one' }, { 'idempotency-key': 'reused' });
-    const second = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'two' }, { 'idempotency-key': 'reused' });
+    const first = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: user, kind: 'story', prompt: 'one' },
+      { 'idempotency-key': 'reused' },
+    );
+    const second = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: user, kind: 'story', prompt: 'two' },
+      { 'idempotency-key': 'reused' },
+    );
     expect(second.status).toBe(409);
     expect(second.body.error.code).toBe('idempotency_key_reused');
     await system.settled(first.body.id);
@@ -92,13 +109,28 @@ describe('paid generations', () => {
     const noKey = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'x' });
     expect(noKey.status).toBe(400);
     expect(noKey.body.error.details[0].field).toBe('headers.idempotency-key');
-    const badBody = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 42 }, { 'idempotency-key': 'k-bad' });
+    const badBody = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: user, kind: 'story', prompt: 42 },
+      { 'idempotency-key': 'k-bad' },
+    );
     expect(badBody.status).toBe(400);
     expect(badBody.body.error.details.map((d: { field: string }) => d.field)).toEqual(['body.prompt']);
-    const unknownKind = await system.api('POST', '/api/generations', { userId: user, kind: 'poem', prompt: 'x' }, { 'idempotency-key': 'k-poem' });
+    const unknownKind = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: user, kind: 'poem', prompt: 'x' },
+      { 'idempotency-key': 'k-poem' },
+    );
     expect(unknownKind.status).toBe(400);
     expect(unknownKind.body.error.details[0].field).toBe('body.kind');
-    const nobody = await system.api('POST', '/api/generations', { userId: 'nobody', kind: 'story', prompt: 'x' }, { 'idempotency-key': 'k-nobody' });
+    const nobody = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: 'nobody', kind: 'story', prompt: 'x' },
+      { 'idempotency-key': 'k-nobody' },
+    );
     expect(nobody.status).toBe(404);
     expect(await ledger(user)).toEqual(['topup 100']);
   });
@@ -134,12 +166,19 @@ describe('paid generations under faults', () => {
   });
 
   const start = async (user: string, prompt: string) =>
-    (await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt }, { 'idempotency-key': 'fault' })).body.id as string;
+    (await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt }, { 'idempotency-key': 'fault' })).body
+      .id as string;
   const trail = async (jobId: string) => (await system.api('GET', `/api/generations/${encodeURIComponent(jobId)}`)).body.money;
 
   it('a crash right after the debit commits charges once and still refunds the failed job', async () => {
     // The debit commits, then the worker "dies" before reporting it: Temporal runs the debit again.
-    const activities = activitiesFor({ db: system.db, config: system.config, cipher: system.cipher, logger: silent, provider: createFakeProvider({ latencyMs: 0, failureRate: 0 }) });
+    const activities = activitiesFor({
+      db: system.db,
+      config: system.config,
+      cipher: system.cipher,
+      logger: silent,
+      provider: createFakeProvider({ latencyMs: 0, failureRate: 0 }),
+    });
     let crashed = false;
     const temporal = await connectTestTemporal();
     const worker = await Worker.create({
@@ -253,7 +292,12 @@ describe('generation metrics', () => {
     try {
       const user = await system.userWith(100);
       const ok = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'fine' }, { 'idempotency-key': 'm1' });
-      const bad = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: '[fail]' }, { 'idempotency-key': 'm2' });
+      const bad = await system.api(
+        'POST',
+        '/api/generations',
+        { userId: user, kind: 'story', prompt: '[fail]' },
+        { 'idempotency-key': 'm2' },
+      );
       await system.settled(ok.body.id);
       await system.settled(bad.body.id);
       const text = await (await fetch(`${system.baseUrl}/metrics`, { headers: { authorization: `Bearer ${testApiToken}` } })).text();

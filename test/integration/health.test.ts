@@ -29,7 +29,14 @@ describe('readiness', () => {
   });
 
   async function serve(db: Database): Promise<string> {
-    const app = appFor({ db, temporal, config: loadConfig({}, '/nonexistent/.env'), logger: createLogger('silent'), apiToken: 'a-test-token-of-enough-length', cipher: new TokenCipher('a-test-key-of-enough-length') });
+    const app = appFor({
+      db,
+      temporal,
+      config: loadConfig({}, '/nonexistent/.env'),
+      logger: createLogger('silent'),
+      apiToken: 'a-test-token-of-enough-length',
+      cipher: new TokenCipher('a-test-key-of-enough-length'),
+    });
     const server = http.createServer(app).listen(0);
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
@@ -55,7 +62,9 @@ describe('readiness', () => {
     expect(body.checks.postgres.ok).toBe(false);
     // No raw error for anonymous callers: it names the database host and port.
     expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|\d+\.\d+\.\d+\.\d+|:\d{2,5}\b/);
-    const detailed = (await (await fetch(`${url}/readyz`, { headers: { authorization: 'Bearer a-test-token-of-enough-length' } })).json()) as typeof body;
+    const detailed = (await (
+      await fetch(`${url}/readyz`, { headers: { authorization: 'Bearer a-test-token-of-enough-length' } })
+    ).json()) as typeof body;
     expect(detailed.checks.postgres.error).toMatch(/ECONNREFUSED/);
     await unreachable.$client.end();
   });

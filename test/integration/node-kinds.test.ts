@@ -15,7 +15,8 @@ const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: 
 describe('every node kind in a conversation', () => {
   it('messages, waits, logic and actions do what the user expects, and together run every node kind', async () => {
     const histories = [];
-    for (const name of ['messages', 'waits', 'logic', 'actions'] as const) histories.push(...(await (recordings[name] as () => ReturnType<(typeof recordings)['messages']>)()));
+    for (const name of ['messages', 'waits', 'logic', 'actions'] as const)
+      histories.push(...(await (recordings[name] as () => ReturnType<(typeof recordings)['messages']>)()));
 
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),

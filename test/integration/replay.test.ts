@@ -50,7 +50,9 @@ describe('replaying recorded histories', () => {
     const exported = new InMemorySpanExporter();
     const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })) };
     for (const file of historyFiles()) {
-      await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, readHistory(file))).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, readHistory(file)),
+      ).resolves.toBeUndefined();
     }
   });
 
@@ -96,7 +98,10 @@ describe('replaying recorded histories', () => {
 
       const chat = await system.client.workflow.getHandle(chatWorkflowId(system.botId, user.chatId)).fetchHistory();
       // The job's id is its workflow id (visibility lists are only eventually consistent).
-      const [job] = await system.db.select({ id: generationJobs.id }).from(generationJobs).where(eq(generationJobs.userId, `tg:${system.botId}:${user.id}`));
+      const [job] = await system.db
+        .select({ id: generationJobs.id })
+        .from(generationJobs)
+        .where(eq(generationJobs.userId, `tg:${system.botId}:${user.id}`));
       const histories = [
         { name: 'chat-loyalty', workflowId: chatWorkflowId(system.botId, user.chatId), history: chat },
         { name: 'generation-completed', workflowId: job!.id, history: await system.client.workflow.getHandle(job!.id).fetchHistory() },
@@ -107,7 +112,11 @@ describe('replaying recorded histories', () => {
         await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: name }, history)).resolves.toBeUndefined();
         // The CLI writes the canonical JSON that historyFromJSON reads back.
         if (process.env.RECORD_HISTORIES === '1') {
-          const shown = spawnSync(resolveTemporalCli(), ['workflow', 'show', '--workflow-id', workflowId, '--address', temporalAddress(), '--output', 'json'], { encoding: 'utf8' });
+          const shown = spawnSync(
+            resolveTemporalCli(),
+            ['workflow', 'show', '--workflow-id', workflowId, '--address', temporalAddress(), '--output', 'json'],
+            { encoding: 'utf8' },
+          );
           if (shown.status !== 0) throw new Error(shown.stderr);
           fs.writeFileSync(path.join(fixtures, `${name}.json`), shown.stdout);
         }

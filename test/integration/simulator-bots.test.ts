@@ -20,7 +20,10 @@ describe('the simulator for a registered bot', () => {
     telegram = new TelegramEmulator();
     const running = await telegram.start({ port: 0 });
     closeTelegram = running.close;
-    const bot = telegram.createBot({ username: 'real_loyalty_bot', token: `${crypto.randomInt(100_000_000, 999_999_999)}:${crypto.randomBytes(27).toString('base64url')}` });
+    const bot = telegram.createBot({
+      username: 'real_loyalty_bot',
+      token: `${crypto.randomInt(100_000_000, 999_999_999)}:${crypto.randomBytes(27).toString('base64url')}`,
+    });
     botNumber = bot.id;
     telegramToken = bot.token;
     botId = String(bot.id);
@@ -44,13 +47,16 @@ describe('the simulator for a registered bot', () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
-  const simulator = (route: string, body?: unknown) => call(body === undefined ? 'GET' : 'POST', `/simulator/telegram/emulator${route}`, body);
+  const simulator = (route: string, body?: unknown) =>
+    call(body === undefined ? 'GET' : 'POST', `/simulator/telegram/emulator${route}`, body);
 
   /** The bot's texts in a simulated chat, as the simulator page shows them. */
   async function simulatedTexts(until: (texts: string[]) => boolean): Promise<string[]> {
     for (let i = 0; i < 300; i++) {
       const chat = await simulator(`/bots/${botId}/chats/${simulatedUser}`);
-      const texts = (chat.body.messages as { from?: { is_bot: boolean }; text?: string }[]).filter((m) => m.from?.is_bot).map((m) => m.text ?? '');
+      const texts = (chat.body.messages as { from?: { is_bot: boolean }; text?: string }[])
+        .filter((m) => m.from?.is_bot)
+        .map((m) => m.text ?? '');
       if (until(texts)) return texts;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -59,7 +65,10 @@ describe('the simulator for a registered bot', () => {
 
   async function realTexts(chatId: number, until: (texts: string[]) => boolean): Promise<string[]> {
     for (let i = 0; i < 300; i++) {
-      const texts = telegram.messages(chatId, botNumber).filter((m) => m.from?.is_bot).map((m) => ('text' in m ? m.text : ''));
+      const texts = telegram
+        .messages(chatId, botNumber)
+        .filter((m) => m.from?.is_bot)
+        .map((m) => ('text' in m ? m.text : ''));
       if (until(texts)) return texts;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -105,7 +114,10 @@ describe('the simulator for a registered bot', () => {
   it('never answers with a bot token: not in the bot list, chats, records or the event stream', async () => {
     const secret = telegramToken.split(':')[1]!;
     const abort = new AbortController();
-    const stream = await fetch(`${system.apiUrl}/simulator/telegram/emulator/events`, { headers: { authorization: `Bearer ${system.apiToken}` }, signal: abort.signal });
+    const stream = await fetch(`${system.apiUrl}/simulator/telegram/emulator/events`, {
+      headers: { authorization: `Bearer ${system.apiToken}` },
+      signal: abort.signal,
+    });
     expect(stream.status).toBe(200);
     const before = (await simulatedTexts(() => true)).length;
     await simulator(`/bots/${botId}/users/${simulatedUser}/text`, { text: '/start', firstName: 'Sim' });
@@ -127,7 +139,13 @@ describe('the simulator for a registered bot', () => {
     abort.abort();
     // The list, the records and the Bot API itself are not reachable through the simulator, and a bot is named by id only.
     expect(bodies.slice(2).map((b) => b.status)).toEqual([404, 200, 404, 404, 400, 200, 200]);
-    expect((await fetch(`${system.apiUrl}/simulator/telegram/bot${telegramToken}/getMe`, { headers: { authorization: `Bearer ${system.apiToken}` } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${system.apiUrl}/simulator/telegram/bot${telegramToken}/getMe`, {
+          headers: { authorization: `Bearer ${system.apiToken}` },
+        })
+      ).status,
+    ).toBe(404);
     expect(JSON.stringify(bodies)).not.toContain(secret);
     expect(events).not.toContain(secret);
     expect(bodies[1]!.body).toMatchObject({ status: 'running', chat: { botId, status: expect.any(String) } });
@@ -135,7 +153,12 @@ describe('the simulator for a registered bot', () => {
 
   it('trades the API token for a short-lived HttpOnly session cookie, and never takes it from a URL', async () => {
     expect((await fetch(`${system.apiUrl}/simulator/config?token=${system.apiToken}`)).status).toBe(401);
-    const session = (token: string) => fetch(`${system.apiUrl}/simulator/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const session = (token: string) =>
+      fetch(`${system.apiUrl}/simulator/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
     expect((await session('not-the-api-token-at-all')).status).toBe(401);
     const signedIn = await session(system.apiToken);
     expect(signedIn.status).toBe(204);
@@ -146,7 +169,13 @@ describe('the simulator for a registered bot', () => {
     expect((await fetch(`${system.apiUrl}/simulator/config`, { headers: { cookie: sessionCookie } })).status).toBe(200);
     // The session opens the simulator, not the API.
     expect((await fetch(`${system.apiUrl}/api/bots`, { headers: { cookie: sessionCookie } })).status).toBe(401);
-    expect((await fetch(`${system.apiUrl}/simulator/config`, { headers: { cookie: 'simulator_session=v1.99999999999999.forged-signature-forged-signature-forged-sig' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${system.apiUrl}/simulator/config`, {
+          headers: { cookie: 'simulator_session=v1.99999999999999.forged-signature-forged-signature-forged-sig' },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('switches the bot back: the simulator no longer serves it, its real chat still does', async () => {
@@ -157,6 +186,8 @@ describe('the simulator for a registered bot', () => {
     real.sendText('/start');
     expect(await realTexts(real.chatId, (t) => t.length === 1)).toEqual(['Hi, Later! Your balance: 0 credits.']);
     const audit = await call('GET', `/api/audit?target=bot:${botId}`);
-    expect(audit.body.items.map((e: { details: unknown }) => e.details)).toEqual(expect.arrayContaining([{ simulator: true }, { simulator: false }]));
+    expect(audit.body.items.map((e: { details: unknown }) => e.details)).toEqual(
+      expect.arrayContaining([{ simulator: true }, { simulator: false }]),
+    );
   });
 });

@@ -32,7 +32,16 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     });
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     // A content security policy that blocked the page's own script or style would show here.
@@ -58,7 +67,9 @@ describeInBrowser('the chat simulator, in Chromium', () => {
 
   it('serves its page and /docs with security headers under which both still work', async () => {
     const simulatorPage = await fetch(`${system.apiUrl}/simulator`);
-    expect(simulatorPage.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/);
+    expect(simulatorPage.headers.get('content-security-policy')).toMatch(
+      /default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/,
+    );
     expect(simulatorPage.headers.get('x-content-type-options')).toBe('nosniff');
     expect(simulatorPage.headers.get('referrer-policy')).toBe('no-referrer');
     await page.goto(`${system.apiUrl}/docs`);

@@ -120,7 +120,8 @@ describe('the embedded stack (npm start)', () => {
     expect(await system!.stop('SIGKILL')).toBeNull();
     system = undefined;
     // No exit hook runs on SIGKILL: only the guards can stop the servers. Wait for them (bounded).
-    for (let i = 0; i < 300 && (pidAlive(temporalPid) || pidAlive(postgresPid)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 300 && (pidAlive(temporalPid) || pidAlive(postgresPid)); i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pidAlive(temporalPid)).toBe(false);
     expect(pidAlive(postgresPid)).toBe(false);
   });

@@ -17,7 +17,12 @@ describe('re-encryption of stored bot secrets', () => {
       const newToken = '222222222:BBHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
       const current = cipher.encrypt(newToken, { botId: '222222222', purpose: 'token' });
       await database.db.insert(bots).values([
-        { id: '111111111', tokenCiphertext: legacyV1Ciphertext(material, oldToken), webhookSecretCiphertext: legacyV1Ciphertext(material, 'hook-secret'), webhookSecretHash: 'x' },
+        {
+          id: '111111111',
+          tokenCiphertext: legacyV1Ciphertext(material, oldToken),
+          webhookSecretCiphertext: legacyV1Ciphertext(material, 'hook-secret'),
+          webhookSecretHash: 'x',
+        },
         { id: '222222222', tokenCiphertext: current },
       ]);
 

@@ -21,7 +21,9 @@ async function startCollector() {
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
-        const payload = JSON.parse(body) as { resourceSpans: { resource: { attributes: ExportedSpan['attributes'] }; scopeSpans: { spans: ExportedSpan[] }[] }[] };
+        const payload = JSON.parse(body) as {
+          resourceSpans: { resource: { attributes: ExportedSpan['attributes'] }; scopeSpans: { spans: ExportedSpan[] }[] }[];
+        };
         for (const resourceSpans of payload.resourceSpans) {
           const name = resourceSpans.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
           if (name) services.add(name);
@@ -89,10 +91,18 @@ describe('OpenTelemetry tracing', () => {
 
     const traceId = crypto.randomBytes(16).toString('hex');
     const callerSpanId = crypto.randomBytes(8).toString('hex');
-    const started = await api('POST', '/api/generations', { userId, kind: 'story', prompt: 'a traced story' }, { 'idempotency-key': 'traced', traceparent: `00-${traceId}-${callerSpanId}-01` });
+    const started = await api(
+      'POST',
+      '/api/generations',
+      { userId, kind: 'story', prompt: 'a traced story' },
+      { 'idempotency-key': 'traced', traceparent: `00-${traceId}-${callerSpanId}-01` },
+    );
     expect(started.status).toBe(202);
 
-    const spans = await spansOf(traceId, (s) => s.some((span) => span.name === 'RunActivity:generate') && s.some((span) => span.name === 'RunWorkflow:generationWorkflow'));
+    const spans = await spansOf(
+      traceId,
+      (s) => s.some((span) => span.name === 'RunActivity:generate') && s.some((span) => span.name === 'RunWorkflow:generationWorkflow'),
+    );
     const named = (name: string) => {
       const span = spans.find((s) => s.name === name);
       if (!span) throw new Error(`no span ${name} among ${spans.map((s) => s.name).join(', ')}`);
@@ -125,7 +135,9 @@ describe('OpenTelemetry tracing', () => {
       body: JSON.stringify({ text: '/start', firstName: 'Tracy' }),
     });
     expect(sent.status).toBe(201);
-    const root = (await spansOf(undefined, (spans) => spans.some((s) => s.name === 'telegram update'))).find((s) => s.name === 'telegram update')!;
+    const root = (await spansOf(undefined, (spans) => spans.some((s) => s.name === 'telegram update'))).find(
+      (s) => s.name === 'telegram update',
+    )!;
     const spans = await spansOf(root.traceId, (s) => s.some((span) => span.name === 'telegram sendMessage'));
     const named = (name: string) => spans.find((s) => s.name === name);
     const signal = named('SignalWithStartWorkflow:chatWorkflow');

@@ -25,7 +25,10 @@ function migrationsBefore(tag: string): string {
   fs.cpSync(migrationsFolder, dir, { recursive: true });
   const journalFile = path.join(dir, 'meta', '_journal.json');
   const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === tag));
+  journal.entries = journal.entries.slice(
+    0,
+    journal.entries.findIndex((e) => e.tag === tag),
+  );
   fs.writeFileSync(journalFile, JSON.stringify(journal));
   return dir;
 }
@@ -53,11 +56,10 @@ describe('webhook secrets stored in plain text before', () => {
     let ingress: Ingress | undefined;
     try {
       await migrate(database.db, { migrationsFolder: migrationsBefore('0004_webhook_secret_hash') });
-      await database.db.$client.query(`insert into bots (id, username, token_ciphertext, mode, webhook_secret) values ($1, 'legacy_bot', $2, 'webhook', $3)`, [
-        String(botNumber),
-        cipher.encrypt(token, { botId: String(botNumber), purpose: 'token' }),
-        legacySecret,
-      ]);
+      await database.db.$client.query(
+        `insert into bots (id, username, token_ciphertext, mode, webhook_secret) values ($1, 'legacy_bot', $2, 'webhook', $3)`,
+        [String(botNumber), cipher.encrypt(token, { botId: String(botNumber), purpose: 'token' }), legacySecret],
+      );
       await applyMigrations(database.db);
 
       const [row] = (await database.db.$client.query('select * from bots where id = $1', [String(botNumber)])).rows;
@@ -67,12 +69,20 @@ describe('webhook secrets stored in plain text before', () => {
 
       // Telegram still has the old secret, and is admitted with it (a malformed body gets past the check: 400).
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/telegram/${botNumber}/webhook`;
-      const post = (secret: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: '{"hello":"world"}' });
+      const post = (secret: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+          body: '{"hello":"world"}',
+        });
       expect((await post(legacySecret)).status).toBe(400);
       expect((await post('another-secret')).status).toBe(401);
 
       // The next registration cannot repeat a secret it only has the hash of: it sets a new one.
-      const config = loadConfig({ TELEGRAM_API_ROOT: telegram.apiRoot, PUBLIC_URL: 'http://127.0.0.1:1', BOT_TOKEN_KEY: 'test-bot-token-key-0123456789' }, '/nonexistent/.env');
+      const config = loadConfig(
+        { TELEGRAM_API_ROOT: telegram.apiRoot, PUBLIC_URL: 'http://127.0.0.1:1', BOT_TOKEN_KEY: 'test-bot-token-key-0123456789' },
+        '/nonexistent/.env',
+      );
       ingress = new Ingress({ db: database.db, cipher, config, target: {} as DeliveryTarget, logger: createLogger('silent') });
       await ingress.start();
       const registered = emulator.calls({ method: 'setWebhook' });

@@ -19,7 +19,12 @@ describe('a worker killed mid-generation', () => {
   it('is replaced by a new worker that finishes the job, charging once', async () => {
     const first = await startWorker();
     const user = await system.userWith(100);
-    const started = await system.api('POST', '/api/generations', { userId: user, kind: 'story', prompt: 'survive a crash' }, { 'idempotency-key': 'crash' });
+    const started = await system.api(
+      'POST',
+      '/api/generations',
+      { userId: user, kind: 'story', prompt: 'survive a crash' },
+      { 'idempotency-key': 'crash' },
+    );
     const jobId = started.body.id as string;
 
     // Wait until the job is paid for and generating, then kill the worker without warning.

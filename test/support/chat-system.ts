@@ -45,7 +45,10 @@ export async function startChatSystem(options: {
   });
   // A bot id of its own: chat workflow ids contain it, and the Temporal server is shared by all tests.
   const botNumber = crypto.randomInt(100_000_000, 999_999_999);
-  const identity = emulator.createBot({ username: 'test_bot', token: `${botNumber}:${crypto.randomBytes(27).toString('base64url').slice(0, 35)}` });
+  const identity = emulator.createBot({
+    username: 'test_bot',
+    token: `${botNumber}:${crypto.randomBytes(27).toString('base64url').slice(0, 35)}`,
+  });
   const publish = (flow: unknown) => publishFlow(base.db, identity.id.toString(), 'main', flow);
   let bot: { id: string };
   try {

@@ -27,7 +27,9 @@ export function localActivities(history: HistoryJson): { type: string; result: u
  */
 export async function replayedSteps(bundle: WorkflowBundleWithSourceMap, name: string, history: HistoryJson): Promise<ChatStep[][]> {
   const inputs: ChatStep[][] = [];
-  const sinks: InjectedSinks<ExecutedNodesSinks> = { executedNodes: { steps: { fn: (_info, steps) => void inputs.push(steps), callDuringReplay: true } } };
+  const sinks: InjectedSinks<ExecutedNodesSinks> = {
+    executedNodes: { steps: { fn: (_info, steps) => void inputs.push(steps), callDuringReplay: true } },
+  };
   await Worker.runReplayHistory({ workflowBundle: bundle, replayName: name, sinks }, history);
   return inputs;
 }

@@ -9,4 +9,8 @@ export const edge = (source: string, target: string, sourceHandle?: string) => (
   ...(sourceHandle ? { sourceHandle } : {}),
 });
 
-export const flow = (nodes: NodeJson[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({ nodes, edges, ...extra });
+export const flow = (nodes: NodeJson[], edges: ReturnType<typeof edge>[], extra: Record<string, unknown> = {}) => ({
+  nodes,
+  edges,
+  ...extra,
+});

@@ -90,7 +90,11 @@ export async function startGenerationSystem(
     async api(method, route, body, headers = {}) {
       const response = await fetch(`${baseUrl}${route}`, {
         method,
-        headers: { authorization: `Bearer ${testApiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${testApiToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();

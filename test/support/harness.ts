@@ -16,7 +16,9 @@ function required(name: string): string {
 export const temporalAddress = () => required('TEST_TEMPORAL_ADDRESS');
 
 /** A fresh database on the shared test server (migrated unless told not to), dropped by `drop()`. */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  options: { migrate?: boolean } = {},
+): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
   const serverUrl = new URL(required('TEST_DATABASE_URL'));
   const name = `t_${crypto.randomBytes(6).toString('hex')}`;
   const adminUrl = new URL(serverUrl);

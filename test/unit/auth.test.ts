@@ -19,7 +19,9 @@ describe('API access', () => {
       req.log = createLogger('silent');
       next();
     });
-    app.use(requireBearerToken({ operator, readonly }, { perMinute: 3, failures: new FailedAuthLimiter(5, 100, () => now), now: () => now }));
+    app.use(
+      requireBearerToken({ operator, readonly }, { perMinute: 3, failures: new FailedAuthLimiter(5, 100, () => now), now: () => now }),
+    );
     app.get('/thing', (req, res) => void res.json({ role: req.role }));
     app.post('/thing', (req, res) => void res.status(201).json({ role: req.role }));
     app.use(errorHandler);
@@ -78,7 +80,11 @@ describe('limiter memory', () => {
     const res = { setHeader() {} } as unknown as Response;
     for (let i = 0; i < 100_000; i++) {
       const headers: Record<string, string> = { authorization: `Bearer junk-${i}` };
-      const req = { ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, method: 'GET', get: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
+      const req = {
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        method: 'GET',
+        get: (name: string) => headers[name.toLowerCase()],
+      } as unknown as Request;
       guard(req, res, (err?: unknown) => {
         const status = (err as { status?: number } | undefined)?.status ?? 200;
         statuses.set(status, (statuses.get(status) ?? 0) + 1);

@@ -1,16 +1,30 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isGlobalUnicast } from '../../src/http-node/address-policy';
-import { assertAllowedHost, ForbiddenAddressError, MAX_RESPONSE_BYTES, performHttpNodeRequest, type Resolver } from '../../src/http-node/request';
+import {
+  assertAllowedHost,
+  ForbiddenAddressError,
+  MAX_RESPONSE_BYTES,
+  performHttpNodeRequest,
+  type Resolver,
+} from '../../src/http-node/request';
 
 /** Flow authors choose URLs; they must not reach this machine, the private network or metadata. */
 describe('HTTP request node safety', () => {
-  it.each(['127.0.0.1', 'localhost', '10.1.2.3', '172.16.0.9', '192.168.1.1', '169.254.169.254', '0.0.0.0', '[::1]', '::ffff:127.0.0.1', 'fe80::1'])(
-    'refuses %s unless allowlisted',
-    async (host) => {
-      await expect(assertAllowedHost(host, [])).rejects.toBeInstanceOf(ForbiddenAddressError);
-    },
-  );
+  it.each([
+    '127.0.0.1',
+    'localhost',
+    '10.1.2.3',
+    '172.16.0.9',
+    '192.168.1.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '[::1]',
+    '::ffff:127.0.0.1',
+    'fe80::1',
+  ])('refuses %s unless allowlisted', async (host) => {
+    await expect(assertAllowedHost(host, [])).rejects.toBeInstanceOf(ForbiddenAddressError);
+  });
 
   // IPv4 hidden in IPv6 is judged by the IPv4 address; everything not global unicast is refused.
   it.each([
@@ -47,12 +61,17 @@ describe('HTTP request node safety', () => {
     await expect(assertAllowedHost(address, [])).rejects.toBeInstanceOf(ForbiddenAddressError);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '2606:2800:220:1:248:1893:25c8:1946', '2a00:1450:4001:80b::200e', '64:ff9b::5db8:d822', '2002:5db8:d822::1', '::ffff:8.8.8.8'])(
-    'allows the global unicast address %s',
-    (address) => {
-      expect(isGlobalUnicast(address)).toBe(true);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '2606:2800:220:1:248:1893:25c8:1946',
+    '2a00:1450:4001:80b::200e',
+    '64:ff9b::5db8:d822',
+    '2002:5db8:d822::1',
+    '::ffff:8.8.8.8',
+  ])('allows the global unicast address %s', (address) => {
+    expect(isGlobalUnicast(address)).toBe(true);
+  });
 
   it('allows a public address, and a private one the operator allowlisted (in any spelling)', async () => {
     await expect(assertAllowedHost('93.184.216.34', [])).resolves.toBeUndefined();
@@ -61,7 +80,10 @@ describe('HTTP request node safety', () => {
   });
 
   it('refuses a name when any of its addresses is forbidden', async () => {
-    const resolve: Resolver = async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.1', family: 4 }];
+    const resolve: Resolver = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.1', family: 4 },
+    ];
     await expect(assertAllowedHost('mixed.example', [], resolve)).rejects.toBeInstanceOf(ForbiddenAddressError);
   });
 
@@ -93,13 +115,20 @@ describe('HTTP request node safety', () => {
       expect(await request('/ok')).toMatchObject({ ok: true, status: 200, body: { answer: 42 } });
     });
     it('sends the body', async () => {
-      const response = await performHttpNodeRequest({ method: 'POST', url: `${base}/echo`, headers: { 'content-type': 'text/plain' }, body: 'héllo', timeoutMs: 5_000 }, ['127.0.0.1']);
+      const response = await performHttpNodeRequest(
+        { method: 'POST', url: `${base}/echo`, headers: { 'content-type': 'text/plain' }, body: 'héllo', timeoutMs: 5_000 },
+        ['127.0.0.1'],
+      );
       expect(response).toMatchObject({ ok: true, body: 'héllo' });
     });
     it('reaches an allowlisted host name', async () => {
-      const response = await performHttpNodeRequest({ method: 'GET', url: `http://localhost:${port}/ok`, headers: {}, timeoutMs: 5_000 }, ['localhost'], {
-        resolve: async () => [{ address: '127.0.0.1', family: 4 }],
-      });
+      const response = await performHttpNodeRequest(
+        { method: 'GET', url: `http://localhost:${port}/ok`, headers: {}, timeoutMs: 5_000 },
+        ['localhost'],
+        {
+          resolve: async () => [{ address: '127.0.0.1', family: 4 }],
+        },
+      );
       expect(response).toMatchObject({ ok: true, status: 200 });
     });
     it('refuses the same host when it is not allowlisted', async () => {
@@ -116,7 +145,11 @@ describe('HTTP request node safety', () => {
     });
     it('times out while the name is still resolving', async () => {
       const never: Resolver = () => new Promise(() => undefined);
-      const response = await performHttpNodeRequest({ method: 'GET', url: `http://slow-dns.example:${port}/ok`, headers: {}, timeoutMs: 100 }, [], { resolve: never });
+      const response = await performHttpNodeRequest(
+        { method: 'GET', url: `http://slow-dns.example:${port}/ok`, headers: {}, timeoutMs: 100 },
+        [],
+        { resolve: never },
+      );
       expect(response).toEqual({ ok: false, status: null, error: 'timed out after 100 ms' });
     });
     it('reports a non-2xx status as an error', async () => {
@@ -126,10 +159,15 @@ describe('HTTP request node safety', () => {
     it('a rebinding name (public first, loopback next) never reaches the loopback server', async () => {
       let calls = 0;
       // The first answer is what a separate pre-check would see; every later one points inside.
-      const rebinding: Resolver = async () => (calls++ === 0 ? [{ address: '93.184.216.34', family: 4 }] : [{ address: '127.0.0.1', family: 4 }]);
+      const rebinding: Resolver = async () =>
+        calls++ === 0 ? [{ address: '93.184.216.34', family: 4 }] : [{ address: '127.0.0.1', family: 4 }];
       const before = seen.length;
       for (let i = 0; i < 3; i++) {
-        const response = await performHttpNodeRequest({ method: 'GET', url: `http://rebind.example:${port}/rebound`, headers: {}, timeoutMs: 300 }, [], { resolve: rebinding });
+        const response = await performHttpNodeRequest(
+          { method: 'GET', url: `http://rebind.example:${port}/rebound`, headers: {}, timeoutMs: 300 },
+          [],
+          { resolve: rebinding },
+        );
         expect(response.ok).toBe(false);
       }
       expect(seen.slice(before)).not.toContain('/rebound');
@@ -139,7 +177,11 @@ describe('HTTP request node safety', () => {
 
     it('a name resolving to loopback is refused at connection time', async () => {
       const loopback: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
-      const response = await performHttpNodeRequest({ method: 'GET', url: `http://inside.example:${port}/inside`, headers: {}, timeoutMs: 2_000 }, [], { resolve: loopback });
+      const response = await performHttpNodeRequest(
+        { method: 'GET', url: `http://inside.example:${port}/inside`, headers: {}, timeoutMs: 2_000 },
+        [],
+        { resolve: loopback },
+      );
       expect(response).toMatchObject({ ok: false, error: expect.stringContaining('not allowed') });
       expect(seen).not.toContain('/inside');
     });

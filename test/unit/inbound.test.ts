@@ -4,18 +4,33 @@ const from = { id: 7, is_bot: false, first_name: 'Ann', language_code: 'ru' };
 
 describe('reading Telegram updates', () => {
   it('reads a command with its arguments', () => {
-    const update = normaliseUpdate({ update_id: 1, message: { message_id: 5, date: 0, chat: { id: 7, type: 'private' }, from, text: '/start ref_42' } }, 1000);
-    expect(update).toMatchObject({ updateId: 1, chatId: '7', command: { name: '/start', args: 'ref_42' }, text: '/start ref_42', receivedAt: 1000 });
+    const update = normaliseUpdate(
+      { update_id: 1, message: { message_id: 5, date: 0, chat: { id: 7, type: 'private' }, from, text: '/start ref_42' } },
+      1000,
+    );
+    expect(update).toMatchObject({
+      updateId: 1,
+      chatId: '7',
+      command: { name: '/start', args: 'ref_42' },
+      text: '/start ref_42',
+      receivedAt: 1000,
+    });
     expect(update?.from).toEqual({ id: 7, firstName: 'Ann', lastName: null, username: null, languageCode: 'ru' });
   });
 
   it('reads a button press with the message it was on', () => {
-    const update = normaliseUpdate({ update_id: 2, callback_query: { id: 'q1', from, data: 'balance', message: { message_id: 9, chat: { id: 7, type: 'private' } } } }, 0);
+    const update = normaliseUpdate(
+      { update_id: 2, callback_query: { id: 'q1', from, data: 'balance', message: { message_id: 9, chat: { id: 7, type: 'private' } } } },
+      0,
+    );
     expect(update).toMatchObject({ chatId: '7', callback: { id: 'q1', data: 'balance', messageId: 9 }, text: null, command: null });
   });
 
   it('reads a shared contact', () => {
-    const update = normaliseUpdate({ update_id: 3, message: { message_id: 5, chat: { id: 7, type: 'private' }, from, contact: { phone_number: '+100' } } }, 0);
+    const update = normaliseUpdate(
+      { update_id: 3, message: { message_id: 5, chat: { id: 7, type: 'private' }, from, contact: { phone_number: '+100' } } },
+      0,
+    );
     expect(update?.contact).toEqual({ phone: '+100' });
   });
 

@@ -41,7 +41,9 @@ describe('generated local secrets', () => {
       fs.writeFileSync(file(), content, { mode: 0o600 });
       expect(() => resolveApiToken(config(), logger)).toThrow(LocalSecretError);
     }
-    expect(() => resolveApiToken(config(), logger)).toThrow(/api-token does not hold a secret of at least 16 characters.*Delete it to have a new one generated, or set API_TOKEN/);
+    expect(() => resolveApiToken(config(), logger)).toThrow(
+      /api-token does not hold a secret of at least 16 characters.*Delete it to have a new one generated, or set API_TOKEN/,
+    );
   });
 
   it('refuse a symbolic link in place of the file', () => {

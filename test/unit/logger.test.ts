@@ -22,7 +22,9 @@ describe('log redaction', () => {
     for (const secret of secrets) expect(lines.filter((l) => l.includes(secret))).toEqual([]);
     const first = JSON.parse(lines[0]!) as { err: { type: string; message: string; stack: string } };
     expect(first.err.type).toBe('Error');
-    expect(first.err.message).toBe('request to https://api.telegram.org/bot[REDACTED]/sendMessage failed: connect to postgres://bots:[REDACTED]@db:5432/bots refused');
+    expect(first.err.message).toBe(
+      'request to https://api.telegram.org/bot[REDACTED]/sendMessage failed: connect to postgres://bots:[REDACTED]@db:5432/bots refused',
+    );
     expect(first.err.stack).toContain('bot[REDACTED]/sendMessage');
     expect(lines[1]).toContain('"botId":"123456789"');
   });
@@ -31,7 +33,18 @@ describe('log redaction', () => {
     const { lines, logger } = capture();
     logger.info(
       {
-        a: { b: { c: { d: { e: { token: 'short-demo-token', headers: { 'X-Telegram-Bot-Api-Secret-Token': 'hook-secret-value', 'x-api-key': 'sk-ant-key-value' } } } } } },
+        a: {
+          b: {
+            c: {
+              d: {
+                e: {
+                  token: 'short-demo-token',
+                  headers: { 'X-Telegram-Bot-Api-Secret-Token': 'hook-secret-value', 'x-api-key': 'sk-ant-key-value' },
+                },
+              },
+            },
+          },
+        },
         list: [{ webhookSecret: 'hook-secret-value' }, { password: 'p4ssw0rd' }],
         maxTokens: 1024,
       },
@@ -44,7 +57,10 @@ describe('log redaction', () => {
   it('scrubs URLs, bearer credentials and bot tokens in free text and bindings', () => {
     const { lines, logger } = capture();
     const child = logger.child({ upstream: `https://api.telegram.org/bot${botToken}/getUpdates` });
-    child.info({ url: 'https://example.com/hook?token=short-demo-token&page=2' }, `Authorization: Bearer s3cr3t-bearer-value for ${botToken}`);
+    child.info(
+      { url: 'https://example.com/hook?token=short-demo-token&page=2' },
+      `Authorization: Bearer s3cr3t-bearer-value for ${botToken}`,
+    );
     for (const secret of secrets) expect(lines[0]).not.toContain(secret);
     expect(lines[0]).toContain('page=2');
   });

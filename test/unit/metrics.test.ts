@@ -26,7 +26,14 @@ describe('/metrics', () => {
       },
     } as unknown as Database;
     const app = express();
-    app.use(metricsRouter({ db, requireScraper: requireAnyBearerToken([scrapeToken], new FailedAuthLimiter(30)), databaseRefreshMs: 15_000, now: () => now }));
+    app.use(
+      metricsRouter({
+        db,
+        requireScraper: requireAnyBearerToken([scrapeToken], new FailedAuthLimiter(30)),
+        databaseRefreshMs: 15_000,
+        now: () => now,
+      }),
+    );
     app.use(errorHandler);
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -17,7 +17,9 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Source files under `dir`, recursively. */
 function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 describe('the OpenAPI document', () => {
@@ -50,13 +52,28 @@ describe('the OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-')), 'openapi.json');
     fs.writeFileSync(file, JSON.stringify(doc));
-    const result = spawnSync(process.execPath, [path.join(root, 'node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js'), file], { encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/@seriousme/openapi-schema-validator/bin/validate-api-cli.js'), file],
+      { encoding: 'utf8' },
+    );
     expect(`${result.stdout}${result.stderr}`).toContain('"valid": true');
     expect(result.status).toBe(0);
   });
 
   it('lists every route the app serves, with the fields its zod schemas validate', async () => {
-    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters: { name: string }[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            parameters: { name: string }[];
+            requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+          }
+        >
+      >;
+    };
     const routes = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
     expect(routes).toEqual(
       expect.arrayContaining([
@@ -78,7 +95,13 @@ describe('the OpenAPI document', () => {
       ]),
     );
     const create = doc.paths['/api/generations']!.post!;
-    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual(['userId', 'kind', 'prompt', 'params', 'chat']);
+    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties ?? {})).toEqual([
+      'userId',
+      'kind',
+      'prompt',
+      'params',
+      'chat',
+    ]);
     expect(create.parameters.map((p) => p.name)).toContain('Idempotency-Key');
     expect(doc.paths['/api/executions']!.get!.parameters.map((p) => p.name)).toEqual(
       expect.arrayContaining(['bot', 'chat', 'user', 'kind', 'status', 'startedAfter', 'limit', 'cursor']),

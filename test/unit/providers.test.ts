@@ -66,7 +66,14 @@ describe('the Anthropic provider, against a local stub of the Messages API', () 
   };
 
   it('sends the prompt with key, version and limits, and returns the text blocks', async () => {
-    reply = (_req, _body, res) => json(res, 200, { model: 'claude-test', content: [{ type: 'text', text: 'Once ' }, { type: 'text', text: 'upon a time' }] });
+    reply = (_req, _body, res) =>
+      json(res, 200, {
+        model: 'claude-test',
+        content: [
+          { type: 'text', text: 'Once ' },
+          { type: 'text', text: 'upon a time' },
+        ],
+      });
     const result = await provider().generate(request, context());
     expect(result).toEqual({ text: 'Once upon a time', model: 'claude-test' });
     const last = seen[seen.length - 1]!;
@@ -77,7 +84,9 @@ describe('the Anthropic provider, against a local stub of the Messages API', () 
 
   it('treats 429 as transient and honours retry-after', async () => {
     reply = (_req, _body, res) => json(res, 429, { error: { type: 'rate_limit_error' } }, { 'retry-after': '7' });
-    const error = await provider().generate(request, context()).catch((e: unknown) => e);
+    const error = await provider()
+      .generate(request, context())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientProviderError);
     expect((error as TransientProviderError).retryAfterMs).toBe(7000);
   });
@@ -91,7 +100,9 @@ describe('the Anthropic provider, against a local stub of the Messages API', () 
 
   it('treats other 4xx as a permanent refusal', async () => {
     reply = (_req, _body, res) => json(res, 400, { error: { type: 'invalid_request_error', message: 'prompt too long' } });
-    const error = await provider().generate(request, context()).catch((e: unknown) => e);
+    const error = await provider()
+      .generate(request, context())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentProviderError);
     expect((error as Error).message).toContain('prompt too long');
   });

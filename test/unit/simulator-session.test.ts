@@ -5,7 +5,9 @@ describe('simulator sessions', () => {
     let now = 1_000_000;
     const sessions = new SimulatorSessions(60_000, () => now);
     const cookie = sessions.cookie(false);
-    expect(cookie).toMatch(new RegExp(`^${SESSION_COOKIE}=v1\\.1060000\\.[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/simulator; Max-Age=60$`));
+    expect(cookie).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=v1\\.1060000\\.[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/simulator; Max-Age=60$`),
+    );
     expect(sessions.cookie(true)).toMatch(/; Secure$/);
     const value = SimulatorSessions.fromCookieHeader(`other=1; ${cookie.split(';')[0]}`);
     expect(sessions.valid(value)).toBe(true);

@@ -66,7 +66,8 @@ function typeOf(s: JsonSchema): string {
     return REF_LINKS[name] ?? name;
   }
   const kind = s['x-flow-kind'];
-  if (kind !== undefined) return (KIND_NAMES[kind] ?? kind) + (kind === 'template' || kind === 'expression' ? range(undefined, s.maxLength, ' chars') : '');
+  if (kind !== undefined)
+    return (KIND_NAMES[kind] ?? kind) + (kind === 'template' || kind === 'expression' ? range(undefined, s.maxLength, ' chars') : '');
   if (s.const !== undefined) return code(s.const);
   if (s.enum !== undefined) return s.enum.map(code).join(' or ');
   const options = s.oneOf ?? s.anyOf;
@@ -81,7 +82,9 @@ function typeOf(s: JsonSchema): string {
     case 'array':
       return `list${range(s.minItems, s.maxItems, ' items')} of ${s.items === undefined ? 'values' : typeOf(s.items)}`;
     case 'object':
-      return s.properties === undefined && typeof s.additionalProperties === 'object' ? `map of name → ${typeOf(s.additionalProperties)}` : 'object';
+      return s.properties === undefined && typeof s.additionalProperties === 'object'
+        ? `map of name → ${typeOf(s.additionalProperties)}`
+        : 'object';
     default:
       return typeof s.type === 'string' ? s.type : 'any';
   }
@@ -124,7 +127,9 @@ function fieldTable(s: JsonSchema, { skip = [], nested = true }: TableOptions = 
   if (rows.length === 0) return 'No fields.';
   for (const { name, schema, required } of rows) {
     const fallback = schema.default === undefined ? '' : code(schema.default);
-    lines.push(`| ${cell(code(name))} | ${cell(typeOf(schema))} | ${required ? 'yes' : ''} | ${cell(fallback)} | ${cell(schema.description ?? '')} |`);
+    lines.push(
+      `| ${cell(code(name))} | ${cell(typeOf(schema))} | ${required ? 'yes' : ''} | ${cell(fallback)} | ${cell(schema.description ?? '')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -134,7 +139,11 @@ function json(value: unknown): string {
 }
 
 const CATEGORIES: readonly { category: NodeCategory; title: string; intro: string }[] = [
-  { category: 'trigger', title: 'Triggers', intro: 'A trigger starts a new run of the flow when an update matches it. Triggers have no input.' },
+  {
+    category: 'trigger',
+    title: 'Triggers',
+    intro: 'A trigger starts a new run of the flow when an update matches it. Triggers have no input.',
+  },
   { category: 'message', title: 'Messages', intro: 'Message nodes send, edit or delete messages in the current chat.' },
   {
     category: 'wait',
@@ -169,7 +178,14 @@ function keyboardSection(): string {
     '',
     'Message nodes take an optional `keyboard`; its `type` selects one of these. message.edit takes only an inline keyboard.',
     '',
-    ...variants.flatMap((variant) => [`### ${code(variant.properties?.['type']?.const)} keyboard`, '', variant.description ?? '', '', fieldTable(variant, { skip: ['type'] }), '']),
+    ...variants.flatMap((variant) => [
+      `### ${code(variant.properties?.['type']?.const)} keyboard`,
+      '',
+      variant.description ?? '',
+      '',
+      fieldTable(variant, { skip: ['type'] }),
+      '',
+    ]),
   ].join('\n');
 }
 
@@ -232,7 +248,9 @@ function expressionSection(): string {
     '',
     '| Name | What it holds |',
     '|---|---|',
-    ...variableScopes.map((scope) => `| ${code(`${scope}.<name>`)} | ${cell(`A declared ${scope} variable. ${scopeDescriptions[scope]}`)} |`),
+    ...variableScopes.map(
+      (scope) => `| ${code(`${scope}.<name>`)} | ${cell(`A declared ${scope} variable. ${scopeDescriptions[scope]}`)} |`,
+    ),
     ...rootRows(contextRoots),
     '',
     'Only in some fields:',
@@ -259,7 +277,7 @@ function expressionSection(): string {
     '',
     '### Regular expressions',
     '',
-    'Patterns are written in JavaScript syntax and run on RE2 (the `re2js` engine), which never backtracks: a hostile message cannot make a pattern run for long. What differs from JavaScript\'s `RegExp`:',
+    "Patterns are written in JavaScript syntax and run on RE2 (the `re2js` engine), which never backtracks: a hostile message cannot make a pattern run for long. What differs from JavaScript's `RegExp`:",
     '',
     '- lookarounds (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) and backreferences (`\\1`, `\\k<name>`) are refused;',
     '- `\\s` is ASCII white space only (space, tab, line breaks, form feed); use `[\\s\\p{Z}]` for other spaces such as the no-break space;',
@@ -267,7 +285,7 @@ function expressionSection(): string {
     '- a repetition count is at most 1000 (`x{1,1000}`), and a pattern whose compiled program is too large is refused;',
     '- `\\uXXXX`, `\\u{…}` and named groups `(?<name>…)` are accepted and translated.',
     '',
-    'Patterns match case-insensitively unless the node says `caseSensitive` (the validator checks both ways). Versions published before patterns moved to RE2 were re-checked: `GET /api/bots/{botId}/flows/{flowId}/versions/{version}` lists a version\'s `problems` under the current rules, and `npm start` logs every active version that no longer passes. In such a version a text trigger whose pattern RE2 refuses never matches and a `wait.text` with one stops its run; both are recorded in the chat\'s timeline. Running conversations go on: inputs a chat handled before the change replay with the old engine, every new input is matched with RE2.',
+    "Patterns match case-insensitively unless the node says `caseSensitive` (the validator checks both ways). Versions published before patterns moved to RE2 were re-checked: `GET /api/bots/{botId}/flows/{flowId}/versions/{version}` lists a version's `problems` under the current rules, and `npm start` logs every active version that no longer passes. In such a version a text trigger whose pattern RE2 refuses never matches and a `wait.text` with one stops its run; both are recorded in the chat's timeline. Running conversations go on: inputs a chat handled before the change replay with the old engine, every new input is matched with RE2.",
   ].join('\n');
 }
 

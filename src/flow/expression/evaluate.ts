@@ -1,17 +1,7 @@
 import type { ArithmeticOperator, ComparisonOperator, Expr } from './ast';
 import { ExpressionRuntimeError } from './errors';
 import { expressionFunctions } from './functions';
-import {
-  type Budget,
-  checkString,
-  displayString,
-  isTruthy,
-  lookup,
-  type ScopeInput,
-  typeName,
-  type Value,
-  valuesEqual,
-} from './values';
+import { type Budget, checkString, displayString, isTruthy, lookup, type ScopeInput, typeName, type Value, valuesEqual } from './values';
 
 /**
  * Evaluates a parsed expression over `scope`. Pure: reads only `scope`, never throws anything

@@ -1,14 +1,5 @@
 import { ExpressionRuntimeError } from './errors';
-import {
-  type Budget,
-  checkString,
-  displayString,
-  toJson,
-  toValue,
-  typeName,
-  type Value,
-  valuesEqual,
-} from './values';
+import { type Budget, checkString, displayString, toJson, toValue, typeName, type Value, valuesEqual } from './values';
 
 export interface CallContext {
   /** Position of the call in the source, for errors. */
@@ -78,8 +69,7 @@ function textTest(fn: string, description: string, test: (s: string, part: strin
     description,
     minArgs: 2,
     maxArgs: 2,
-    call: ([s = null, part = null], ctx) =>
-      s === null || part === null ? false : test(stringArg(ctx, fn, s), stringArg(ctx, fn, part)),
+    call: ([s = null, part = null], ctx) => (s === null || part === null ? false : test(stringArg(ctx, fn, s), stringArg(ctx, fn, part))),
   };
 }
 

@@ -55,7 +55,12 @@ function collectChain(expr: Expr, out: NameReference[]): void {
     const path: string[] = [];
     let dynamic = false;
     for (const link of chain) {
-      const name = link.kind === 'member' ? link.name : link.kind === 'index' && link.index.kind === 'literal' && typeof link.index.value === 'string' ? link.index.value : undefined;
+      const name =
+        link.kind === 'member'
+          ? link.name
+          : link.kind === 'index' && link.index.kind === 'literal' && typeof link.index.value === 'string'
+            ? link.index.value
+            : undefined;
       if (name === undefined) {
         dynamic = path.length === 0;
         break;

@@ -130,7 +130,9 @@ export function valuesEqual(a: Value, b: Value, budget: Budget, position: number
     const keys = Object.keys(a).filter((k) => !FORBIDDEN_NAMES.has(k));
     if (keys.length !== Object.keys(b).filter((k) => !FORBIDDEN_NAMES.has(k)).length) return false;
     checkDepth(depth + 1, position);
-    return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && valuesEqual(lookup(a, k), lookup(b, k), budget, position, depth + 1));
+    return keys.every(
+      (k) => Object.prototype.hasOwnProperty.call(b, k) && valuesEqual(lookup(a, k), lookup(b, k), budget, position, depth + 1),
+    );
   }
   return false;
 }

@@ -1,4 +1,13 @@
-import { allHandlersFinished, CancellationScope, condition, continueAsNew, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
 import { ChatSession } from './session';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
@@ -25,7 +34,10 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   });
   setHandler(chatEvent, (event) => void inbox.push({ kind: 'event', event }));
   // A paid generation started through the API on behalf of this chat reports back as an event.
-  setHandler(generationFinished, (outcome: GenerationOutcome) => void inbox.push({ kind: 'event', event: generationFinishedEvent(outcome) }));
+  setHandler(
+    generationFinished,
+    (outcome: GenerationOutcome) => void inbox.push({ kind: 'event', event: generationFinishedEvent(outcome) }),
+  );
   setHandler(chatState, () => session.snapshot(inbox.length));
   setHandler(chatSteps, (afterSeq) => session.stepsAfter(afterSeq));
   setHandler(chatRestart, (restart) => void inbox.push({ kind: 'restart', restart }));
@@ -95,7 +107,11 @@ function comesBack(message: ChatMessage): boolean {
  * With a debounce window, plain text messages that follow each other within it are merged into
  * one input (a user who types three short lines gets one answer). Anything else ends the merge.
  */
-async function debounced(inbox: ChatMessage[], first: InboundUpdate, session: ChatSession): Promise<{ update: InboundUpdate; mergedIds: number[] }> {
+async function debounced(
+  inbox: ChatMessage[],
+  first: InboundUpdate,
+  session: ChatSession,
+): Promise<{ update: InboundUpdate; mergedIds: number[] }> {
   const windowMs = session.debounceMs();
   const mergedIds: number[] = [];
   if (windowMs <= 0 || !isPlainText(first) || session.seen(first.updateId)) return { update: first, mergedIds };

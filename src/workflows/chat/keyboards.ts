@@ -13,7 +13,9 @@ export function replyMarkup(keyboard: Keyboard | undefined, scope: Record<string
       return inlineMarkup(keyboard, scope);
     case 'reply':
       return {
-        keyboard: keyboard.rows.map((row) => row.map((button) => ({ text: button.text, ...(button.requestContact ? { request_contact: true } : {}) }))),
+        keyboard: keyboard.rows.map((row) =>
+          row.map((button) => ({ text: button.text, ...(button.requestContact ? { request_contact: true } : {}) })),
+        ),
         resize_keyboard: keyboard.resize,
         one_time_keyboard: keyboard.oneTime,
       };

@@ -3,13 +3,32 @@ import type { ScopedVariable } from '../../activities/chat';
 import { renderTemplate } from '../../flow/expression';
 import { NEXT } from '../../flow/nodes';
 import type { FlowNode, FlowVersion, VariableDeclaration } from '../../flow/schema';
-import { applyVariableUpdate, jsonBytes, MAX_CHAT_VARIABLES_BYTES, MAX_KNOWN_USERS, MAX_RUN_VARIABLES_BYTES, MAX_VALUE_BYTES } from '../../flow/variables';
+import {
+  applyVariableUpdate,
+  jsonBytes,
+  MAX_CHAT_VARIABLES_BYTES,
+  MAX_KNOWN_USERS,
+  MAX_RUN_VARIABLES_BYTES,
+  MAX_VALUE_BYTES,
+} from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
 import { describe, failureType, local } from './activities';
 import { dueParkedMember, earliestUntil, switchToMember } from './member-runs';
 import { handlerOf, type NodeRuntime, type Outcome, type TriggerMatch } from './nodes';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
-import type { ChatInput, ChatSnapshot, ChatState, ChatStep, ExternalEvent, InboundUpdate, InputContext, RestartRequest, RunFrame, RunState, Value } from './types';
+import type {
+  ChatInput,
+  ChatSnapshot,
+  ChatState,
+  ChatStep,
+  ExternalEvent,
+  InboundUpdate,
+  InputContext,
+  RestartRequest,
+  RunFrame,
+  RunState,
+  Value,
+} from './types';
 
 /** Nodes one input may run before the run is stopped; the validator already forbids busy loops. */
 const MAX_STEPS_PER_INPUT = 500;
@@ -262,7 +281,13 @@ export class ChatSession implements NodeRuntime {
    */
   private async namedUser(telegramUserId: number | undefined): Promise<string | undefined> {
     if (telegramUserId === undefined) return undefined;
-    const userId = await this.userFor({ id: telegramUserId, firstName: `user ${telegramUserId}`, lastName: null, username: null, languageCode: null });
+    const userId = await this.userFor({
+      id: telegramUserId,
+      firstName: `user ${telegramUserId}`,
+      lastName: null,
+      username: null,
+      languageCode: null,
+    });
     if (this.isGroup) switchToMember(this.state, userId);
     return userId;
   }
@@ -331,7 +356,9 @@ export class ChatSession implements NodeRuntime {
       this.record('input', node, `restart from ${node.id}`);
       const context = this.state.run?.context ?? emptyContext(this.chatId, active.flow);
       this.state.run = {
-        frames: [{ flowVersionId: active.versionId, run: initialRunValues(active.flow), event: { name: null, payload: null }, returnTo: null }],
+        frames: [
+          { flowVersionId: active.versionId, run: initialRunValues(active.flow), event: { name: null, payload: null }, returnTo: null },
+        ],
         suspended: { nodeId: node.id, kind: 'wait', until: null },
         context,
         userId,
@@ -396,7 +423,12 @@ export class ChatSession implements NodeRuntime {
     log.info('update matched no trigger and no wait', { updateId: update.updateId });
   }
 
-  private async tryTrigger(active: { versionId: string; flow: FlowVersion }, update: InboundUpdate, context: InputContext, userId: string): Promise<boolean> {
+  private async tryTrigger(
+    active: { versionId: string; flow: FlowVersion },
+    update: InboundUpdate,
+    context: InputContext,
+    userId: string,
+  ): Promise<boolean> {
     for (const node of active.flow.nodes) {
       let match: ReturnType<typeof triggerMatch>;
       try {
@@ -415,7 +447,14 @@ export class ChatSession implements NodeRuntime {
     return false;
   }
 
-  private async startRun(versionId: string, flow: FlowVersion, triggerId: string, context: InputContext, userId: string, event: RunFrame['event']): Promise<void> {
+  private async startRun(
+    versionId: string,
+    flow: FlowVersion,
+    triggerId: string,
+    context: InputContext,
+    userId: string,
+    event: RunFrame['event'],
+  ): Promise<void> {
     this.idleMs = flow.settings.idleTimeoutMs;
     this.state.run = {
       frames: [{ flowVersionId: versionId, run: initialRunValues(flow), event, returnTo: null }],
@@ -707,7 +746,12 @@ export class ChatSession implements NodeRuntime {
     if (callback.answeredEarly) return;
     const callbackQueryId = callback.id;
     try {
-      await local.sendTelegram(this.botId, { method: 'answerCallbackQuery', callbackQueryId, ...(text ? { text } : {}) }, this.isGroup, receivedAt);
+      await local.sendTelegram(
+        this.botId,
+        { method: 'answerCallbackQuery', callbackQueryId, ...(text ? { text } : {}) },
+        this.isGroup,
+        receivedAt,
+      );
     } catch (err) {
       // An answer can come too late (Telegram's deadline is undocumented); the run goes on.
       log.info('callback answer refused', { error: describe(err) });
@@ -779,8 +823,6 @@ function splitRef(ref: string): [VariableDeclaration['scope'], string] {
 function scopedVariable(v: VariableDeclaration): ScopedVariable {
   return { scope: v.scope as 'user' | 'bot', name: v.name, type: v.type, default: (v.default ?? null) as Value };
 }
-
-
 
 /** Errors the SDK uses to steer the workflow (cancellation, continue-as-new) pass through. */
 function isTemporalControl(err: unknown): boolean {

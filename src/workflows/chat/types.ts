@@ -111,9 +111,7 @@ export interface ExternalEvent {
 }
 
 export type ChatMessage =
-  | { kind: 'update'; update: InboundUpdate }
-  | { kind: 'event'; event: ExternalEvent }
-  | { kind: 'restart'; restart: RestartRequest };
+  { kind: 'update'; update: InboundUpdate } | { kind: 'event'; event: ExternalEvent } | { kind: 'restart'; restart: RestartRequest };
 
 /** An operator's restart of the conversation: from a chosen node, or from the flow's first command. */
 export interface RestartRequest {

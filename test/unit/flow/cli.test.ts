@@ -9,7 +9,9 @@ describe('flow:validate', () => {
   it('prints each problem as "file: node: path: message"', () => {
     const json = JSON.stringify(flow({ nodes: [node('bye', 'message.text', { text: '{{ user.x }}' })], edges: [edge('hello', 'bye')] }));
     expect(checkFlowFile('bot.json', () => json)).toEqual({
-      lines: ['bot.json: bye: nodes[2].data.text: error undeclared-variable: variable user.x is not declared (declare it under "variables" with scope user)'],
+      lines: [
+        'bot.json: bye: nodes[2].data.text: error undeclared-variable: variable user.x is not declared (declare it under "variables" with scope user)',
+      ],
       errors: 1,
       warnings: 0,
     });

@@ -224,13 +224,19 @@ describe('hostile input', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
-  it.each(['user.__proto__', 'user.constructor', 'user.prototype', '__proto__', 'constructor.name', '"abc".constructor'])('refuses %s when compiled', (source) => {
-    expect(errorOf(() => compileExpression(source)).code).toBe('forbidden-name');
-  });
+  it.each(['user.__proto__', 'user.constructor', 'user.prototype', '__proto__', 'constructor.name', '"abc".constructor'])(
+    'refuses %s when compiled',
+    (source) => {
+      expect(errorOf(() => compileExpression(source)).code).toBe('forbidden-name');
+    },
+  );
 
-  it.each(['user["__proto__"]', 'user["constructor"]', 'user.tags["constructor"]', 'run.list["length"]', 'user.name["length"]'])('reads %s as null', (source) => {
-    expect(evaluate(source)).toBeNull();
-  });
+  it.each(['user["__proto__"]', 'user["constructor"]', 'user.tags["constructor"]', 'run.list["length"]', 'user.name["length"]'])(
+    'reads %s as null',
+    (source) => {
+      expect(evaluate(source)).toBeNull();
+    },
+  );
 
   it('never calls a value: calls exist only for whitelisted function names', () => {
     expect(errorOf(() => compileExpression('constructor.constructor("return process")()')).code).toBe('forbidden-name');
@@ -278,7 +284,13 @@ describe('hostile input', () => {
       balance = 5;
     }
     const over = new Map<string, unknown>([
-      ['user', new Map<string, unknown>([['balance', 7], ['__proto__', 1]])],
+      [
+        'user',
+        new Map<string, unknown>([
+          ['balance', 7],
+          ['__proto__', 1],
+        ]),
+      ],
       ['run', { account: new Account(), when: new Date(0), sym: Symbol('s'), big: BigInt(1) }],
     ]);
     expect(evaluate('user.balance', over)).toBe(7);
@@ -310,7 +322,12 @@ describe('hostile input', () => {
   });
 
   it('rejects a 100 KB expression by its length, without reading it', () => {
-    for (const source of ['a'.repeat(100_000), `"${'x'.repeat(100_000)}"`, `${'('.repeat(50_000)}${')'.repeat(50_000)}`, '1+'.repeat(50_000)]) {
+    for (const source of [
+      'a'.repeat(100_000),
+      `"${'x'.repeat(100_000)}"`,
+      `${'('.repeat(50_000)}${')'.repeat(50_000)}`,
+      '1+'.repeat(50_000),
+    ]) {
       const error = errorOf(() => compileExpression(source));
       expect([error.code, error.position]).toEqual(['too-long', 1_000]);
     }

@@ -14,7 +14,12 @@ export function edge(source: string, target: string, sourceHandle?: string): Edg
   return sourceHandle === undefined ? { id, source, target } : { id, source, sourceHandle, target };
 }
 
-export function variable(scope: 'run' | 'chat' | 'user' | 'bot', name: string, type: 'string' | 'number' | 'boolean' | 'list' | 'object', extra: Record<string, unknown> = {}): VariableInput {
+export function variable(
+  scope: 'run' | 'chat' | 'user' | 'bot',
+  name: string,
+  type: 'string' | 'number' | 'boolean' | 'list' | 'object',
+  extra: Record<string, unknown> = {},
+): VariableInput {
   return { name, scope, type, ...extra } as VariableInput;
 }
 

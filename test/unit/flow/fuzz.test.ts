@@ -32,7 +32,8 @@ const nodeArb = fc
   .map(({ id, type, useExample, junk, target, openHandles }) => {
     const example = isNodeType(type) ? (nodeCatalogue[type].example as Record<string, unknown>) : undefined;
     // Point jumps and message references at random nodes, so they join the random graph.
-    const data = useExample && example !== undefined ? ('target' in example || type === 'logic.jump' ? { ...example, target } : example) : junk;
+    const data =
+      useExample && example !== undefined ? ('target' in example || type === 'logic.jump' ? { ...example, target } : example) : junk;
     return openHandles === undefined ? { id, type, data } : { id, type, data, openHandles };
   });
 
@@ -44,7 +45,10 @@ const edgeArb = fc.record({
 });
 
 const variableArb = fc.record({
-  name: fc.oneof({ weight: 20, arbitrary: fc.constantFrom('balance', 'date', 'service', 'phone', 'topic') }, fc.constantFrom('__proto__', 'bad name')),
+  name: fc.oneof(
+    { weight: 20, arbitrary: fc.constantFrom('balance', 'date', 'service', 'phone', 'topic') },
+    fc.constantFrom('__proto__', 'bad name'),
+  ),
   scope: fc.oneof({ weight: 20, arbitrary: fc.constantFrom('run', 'chat', 'user', 'bot') }, fc.constant('global')),
   type: fc.constantFrom('string', 'number', 'boolean', 'list', 'object'),
 });
@@ -57,7 +61,9 @@ const graphArb = fc.record({
 
 function expectWellFormedProblems(json: unknown): void {
   const result = checkFlow(json);
-  const malformed = result.problems.filter((p) => problemCodes[p.code].severity !== p.severity || !Array.isArray(p.path) || typeof p.message !== 'string');
+  const malformed = result.problems.filter(
+    (p) => problemCodes[p.code].severity !== p.severity || !Array.isArray(p.path) || typeof p.message !== 'string',
+  );
   expect(malformed).toEqual([]);
   expect(result.publishable).toBe(result.problems.every((p) => p.severity !== 'error'));
   if (result.flow !== undefined) expect(validateFlow(result.flow)).toEqual(result.problems);
@@ -76,34 +82,112 @@ function expressionOutcome(run: () => unknown): 'value' | 'error' {
 }
 
 const TOKENS = [
-  'user', 'run', 'chat', 'message', 'globalThis', 'x', '.', 'balance', 'text', 'tags', '(', ')', '[', ']', ',',
-  '1', '0', '-1.5e3', '"a"', "'b'", '"\\u{1F600}"', '"\\q"', '"', '+', '-', '*', '/', '%', '==', '!=', '<', '<=',
-  '>', '>=', '=', '!', '&&', 'and', 'or', 'not', 'true', 'false', 'null', 'default', 'length', 'upper', 'join',
-  'format', 'contains', 'max', '__proto__', 'constructor', '{{', '}}', '\n', '?',
+  'user',
+  'run',
+  'chat',
+  'message',
+  'globalThis',
+  'x',
+  '.',
+  'balance',
+  'text',
+  'tags',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '1',
+  '0',
+  '-1.5e3',
+  '"a"',
+  "'b'",
+  '"\\u{1F600}"',
+  '"\\q"',
+  '"',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=',
+  '!',
+  '&&',
+  'and',
+  'or',
+  'not',
+  'true',
+  'false',
+  'null',
+  'default',
+  'length',
+  'upper',
+  'join',
+  'format',
+  'contains',
+  'max',
+  '__proto__',
+  'constructor',
+  '{{',
+  '}}',
+  '\n',
+  '?',
 ];
 
-const tokenSourceArb = fc.array(fc.constantFrom(...TOKENS), { maxLength: 40 }).chain((tokens) =>
-  fc.array(fc.constantFrom(' ', ''), { minLength: tokens.length, maxLength: tokens.length }).map((gaps) => tokens.map((t, i) => t + (gaps[i] ?? '')).join('')),
-);
+const tokenSourceArb = fc
+  .array(fc.constantFrom(...TOKENS), { maxLength: 40 })
+  .chain((tokens) =>
+    fc
+      .array(fc.constantFrom(' ', ''), { minLength: tokens.length, maxLength: tokens.length })
+      .map((gaps) => tokens.map((t, i) => t + (gaps[i] ?? '')).join('')),
+  );
 
 // Well-formed expressions, to reach deep into evaluation rather than stop at the parser.
 const { expr: exprArb } = fc.letrec<{ expr: string }>((tie) => ({
   expr: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom('1', '2.5', '0', '"abc"', '""', 'true', 'null', '[1, "x"]', 'user.balance', 'user.tags', 'run.items[0]', 'user.name', 'chat.missing'),
-    fc.tuple(tie('expr'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '>=', 'and', 'or'), tie('expr')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.constantFrom(
+      '1',
+      '2.5',
+      '0',
+      '"abc"',
+      '""',
+      'true',
+      'null',
+      '[1, "x"]',
+      'user.balance',
+      'user.tags',
+      'run.items[0]',
+      'user.name',
+      'chat.missing',
+    ),
+    fc
+      .tuple(tie('expr'), fc.constantFrom('+', '-', '*', '/', '%', '==', '!=', '<', '>=', 'and', 'or'), tie('expr'))
+      .map(([a, op, b]) => `(${a} ${op} ${b})`),
     tie('expr').map((a) => `not ${a}`),
     tie('expr').map((a) => `-(${a})`),
     fc.tuple(tie('expr'), tie('expr')).map(([a, b]) => `${a}[${b}]`),
     fc
       .tuple(fc.constantFrom('default', 'contains', 'join', 'format', 'round', 'max', 'min', 'startsWith'), tie('expr'), tie('expr'))
       .map(([fn, a, b]) => `${fn}(${a}, ${b})`),
-    fc.tuple(fc.constantFrom('length', 'upper', 'lower', 'trim', 'string', 'number', 'json', 'abs', 'floor'), tie('expr')).map(([fn, a]) => `${fn}(${a})`),
+    fc
+      .tuple(fc.constantFrom('length', 'upper', 'lower', 'trim', 'string', 'number', 'json', 'abs', 'floor'), tie('expr'))
+      .map(([fn, a]) => `${fn}(${a})`),
   ),
 }));
 
 const scopeArb = fc.record({
-  user: fc.record({ balance: fc.oneof(fc.integer(), fc.double(), fc.constant(null)), name: fc.string(), tags: fc.array(fc.string(), { maxLength: 5 }) }),
+  user: fc.record({
+    balance: fc.oneof(fc.integer(), fc.double(), fc.constant(null)),
+    name: fc.string(),
+    tags: fc.array(fc.string(), { maxLength: 5 }),
+  }),
   run: fc.record({ items: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }) }),
   chat: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
 });

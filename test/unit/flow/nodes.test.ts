@@ -49,7 +49,9 @@ describe('node catalogue', () => {
 
     it('rejects unknown fields in data, so a typo is never silently dropped', () => {
       const result = parseFlow(flow({ nodes: [node('typo', type, { ...spec.example, labell: 'x' })] }));
-      expect(result.ok ? [] : result.problems).toContainEqual(expect.objectContaining({ code: 'unknown-field', nodeId: 'typo', message: 'unknown field "labell"' }));
+      expect(result.ok ? [] : result.problems).toContainEqual(
+        expect.objectContaining({ code: 'unknown-field', nodeId: 'typo', message: 'unknown field "labell"' }),
+      );
     });
 
     it('documents every output handle it has', () => {
@@ -76,21 +78,35 @@ describe('node catalogue', () => {
   it('reports an unknown node type by name', () => {
     const result = parseFlow(flow({ nodes: [node('x', 'message.sticker', {})] }));
     expect(result.ok ? [] : result.problems).toEqual([
-      expect.objectContaining({ code: 'unknown-node-type', nodeId: 'x', path: ['nodes', 2, 'type'], message: expect.stringContaining('"message.sticker"') }),
+      expect.objectContaining({
+        code: 'unknown-node-type',
+        nodeId: 'x',
+        path: ['nodes', 2, 'type'],
+        message: expect.stringContaining('"message.sticker"'),
+      }),
     ]);
   });
 
   it('reports a missing required field as missing', () => {
     const result = parseFlow(flow({ nodes: [node('cond', 'logic.condition', {})] }));
     expect(result.ok ? [] : result.problems).toEqual([
-      { code: 'missing-field', severity: 'error', nodeId: 'cond', path: ['nodes', 2, 'data', 'condition'], message: 'missing required field "condition"' },
+      {
+        code: 'missing-field',
+        severity: 'error',
+        nodeId: 'cond',
+        path: ['nodes', 2, 'data', 'condition'],
+        message: 'missing required field "condition"',
+      },
     ]);
   });
 
   it('applies defaults: settings, http method and timeout, set operation', () => {
     const result = parseFlow(
       flow({
-        nodes: [node('call', 'action.http', { url: 'https://api.example.com' }), node('inc', 'action.set', { variable: 'run.x', value: '1' })],
+        nodes: [
+          node('call', 'action.http', { url: 'https://api.example.com' }),
+          node('inc', 'action.set', { variable: 'run.x', value: '1' }),
+        ],
       }),
     );
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -100,16 +116,28 @@ describe('node catalogue', () => {
   });
 
   it('gives a switch one handle per case plus default, and a wait a timeout handle only with a timeout', () => {
-    const switchNode = flowNodeSchema.parse({ id: 's', type: 'logic.switch', data: { value: 'message.text', cases: [{ id: 'a', equals: 'a' }, { id: 'b', equals: 1 }] } });
+    const switchNode = flowNodeSchema.parse({
+      id: 's',
+      type: 'logic.switch',
+      data: {
+        value: 'message.text',
+        cases: [
+          { id: 'a', equals: 'a' },
+          { id: 'b', equals: 1 },
+        ],
+      },
+    });
     expect(outputHandles(switchNode)).toEqual(['a', 'b', 'default']);
     expect(outputHandles(flowNodeSchema.parse({ id: 'w', type: 'wait.text', data: {} }))).toEqual(['next']);
     expect(outputHandles(flowNodeSchema.parse({ id: 'w', type: 'wait.text', data: { timeoutMs: 1_000 } }))).toEqual(['next', 'timeout']);
   });
 
-  it('checks callback data against Telegram\'s 64-byte limit in UTF-8, not characters', () => {
+  it("checks callback data against Telegram's 64-byte limit in UTF-8, not characters", () => {
     const cyrillic = 'д'.repeat(33); // 33 characters, 66 bytes
     const result = parseFlow(flow({ nodes: [node('cb', 'trigger.callback', { data: cyrillic })] }));
-    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual(['"data": must be at most 64 bytes of UTF-8 (a Telegram limit)']);
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([
+      '"data": must be at most 64 bytes of UTF-8 (a Telegram limit)',
+    ]);
   });
 
   it('refuses variable names that reach JavaScript prototypes', () => {

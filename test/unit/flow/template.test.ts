@@ -12,7 +12,9 @@ describe('templates', () => {
   });
 
   it('renders null as nothing, booleans as words, lists and objects as JSON', () => {
-    expect(renderTemplate('[{{ user.nothing }}][{{ user.missing }}][{{ 1 == 1 }}][{{ user.tags }}][{{ user.tags == null }}]', scope)).toBe('[][][true][["a","b"]][false]');
+    expect(renderTemplate('[{{ user.nothing }}][{{ user.missing }}][{{ 1 == 1 }}][{{ user.tags }}][{{ user.tags == null }}]', scope)).toBe(
+      '[][][true][["a","b"]][false]',
+    );
   });
 
   it('leaves text without placeholders, and a lone "}}", as written', () => {
@@ -48,11 +50,9 @@ describe('templates', () => {
   });
 
   it('lists the names every placeholder reads', () => {
-    expect(referencedVariables(compileTemplate('{{ user.name }} {{ default(chat.x, run.y) }}')).map((r) => `${r.root}.${r.path.join('.')}`)).toEqual([
-      'user.name',
-      'chat.x',
-      'run.y',
-    ]);
+    expect(
+      referencedVariables(compileTemplate('{{ user.name }} {{ default(chat.x, run.y) }}')).map((r) => `${r.root}.${r.path.join('.')}`),
+    ).toEqual(['user.name', 'chat.x', 'run.y']);
   });
 
   it('rejects a 100 KB template and a template with too many placeholders', () => {

@@ -39,8 +39,16 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
     good: flow({ nodes: [bye], edges: [helloToBye] }),
   },
   'duplicate-variable': {
-    bad: flow({ variables: [variable('user', 'name', 'string'), variable('user', 'name', 'string')], nodes: [node('bye', 'message.text', { text: 'Bye {{ user.name }}' })], edges: [helloToBye] }),
-    good: flow({ variables: [variable('user', 'name', 'string'), variable('chat', 'name', 'string')], nodes: [node('bye', 'message.text', { text: 'Bye {{ user.name }} {{ chat.name }}' })], edges: [helloToBye] }),
+    bad: flow({
+      variables: [variable('user', 'name', 'string'), variable('user', 'name', 'string')],
+      nodes: [node('bye', 'message.text', { text: 'Bye {{ user.name }}' })],
+      edges: [helloToBye],
+    }),
+    good: flow({
+      variables: [variable('user', 'name', 'string'), variable('chat', 'name', 'string')],
+      nodes: [node('bye', 'message.text', { text: 'Bye {{ user.name }} {{ chat.name }}' })],
+      edges: [helloToBye],
+    }),
   },
   'duplicate-trigger': {
     bad: flow({ nodes: [node('again', 'trigger.command', { command: '/start' })], edges: [edge('again', 'hello')] }),
@@ -63,7 +71,10 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
     good: flow({ nodes: [bye, node('also', 'message.text', { text: 'Also' })], edges: [helloToBye, edge('bye', 'also')] }),
   },
   'unconnected-handle': {
-    bad: flow({ nodes: [node('check', 'logic.condition', { condition: 'true' }), bye], edges: [edge('hello', 'check'), edge('check', 'bye', 'true')] }),
+    bad: flow({
+      nodes: [node('check', 'logic.condition', { condition: 'true' }), bye],
+      edges: [edge('hello', 'check'), edge('check', 'bye', 'true')],
+    }),
     good: flow({
       nodes: [node('check', 'logic.condition', { condition: 'true' }, { openHandles: ['false'] }), bye],
       edges: [edge('hello', 'check'), edge('check', 'bye', 'true')],
@@ -74,7 +85,10 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
       nodes: [node('check', 'logic.condition', { condition: 'true' }, { openHandles: ['false'] }), bye],
       edges: [edge('hello', 'check'), edge('check', 'bye', 'true'), edge('check', 'bye', 'false')],
     }),
-    good: flow({ nodes: [node('check', 'logic.condition', { condition: 'true' }), bye], edges: [edge('hello', 'check'), edge('check', 'bye', 'true'), edge('check', 'bye', 'false')] }),
+    good: flow({
+      nodes: [node('check', 'logic.condition', { condition: 'true' }), bye],
+      edges: [edge('hello', 'check'), edge('check', 'bye', 'true'), edge('check', 'bye', 'false')],
+    }),
   },
   'orphan-node': {
     bad: flow({ nodes: [bye] }),
@@ -86,7 +100,10 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
   },
   'infinite-loop': {
     bad: flow({ nodes: [bye], edges: [helloToBye, edge('bye', 'hello')] }),
-    good: flow({ nodes: [node('answer', 'wait.text', {}), bye], edges: [edge('hello', 'answer'), edge('answer', 'bye'), edge('bye', 'answer')] }),
+    good: flow({
+      nodes: [node('answer', 'wait.text', {}), bye],
+      edges: [edge('hello', 'answer'), edge('answer', 'bye'), edge('bye', 'answer')],
+    }),
   },
   'invalid-expression': {
     bad: flow({ nodes: [node('bye', 'message.text', { text: 'Bye {{ from.firstName + }}' })], edges: [helloToBye] }),
@@ -98,19 +115,43 @@ const rules: Record<Exclude<ProblemCode, 'invalid-json'>, { readonly bad: FlowVe
   },
   'undeclared-variable': {
     bad: flow({ nodes: [node('bye', 'message.text', { text: 'Balance: {{ user.balance }}' })], edges: [helloToBye] }),
-    good: flow({ variables: [variable('user', 'balance', 'number')], nodes: [node('bye', 'message.text', { text: 'Balance: {{ user.balance }}' })], edges: [helloToBye] }),
+    good: flow({
+      variables: [variable('user', 'balance', 'number')],
+      nodes: [node('bye', 'message.text', { text: 'Balance: {{ user.balance }}' })],
+      edges: [helloToBye],
+    }),
   },
   'dynamic-variable': {
-    bad: flow({ variables: [variable('user', 'tags', 'list')], nodes: [node('bye', 'message.text', { text: '{{ user[message.text] }} {{ user.tags }}' })], edges: [helloToBye] }),
-    good: flow({ variables: [variable('user', 'tags', 'list')], nodes: [node('bye', 'message.text', { text: '{{ user.tags[0] }}' })], edges: [helloToBye] }),
+    bad: flow({
+      variables: [variable('user', 'tags', 'list')],
+      nodes: [node('bye', 'message.text', { text: '{{ user[message.text] }} {{ user.tags }}' })],
+      edges: [helloToBye],
+    }),
+    good: flow({
+      variables: [variable('user', 'tags', 'list')],
+      nodes: [node('bye', 'message.text', { text: '{{ user.tags[0] }}' })],
+      edges: [helloToBye],
+    }),
   },
   'variable-type': {
-    bad: flow({ variables: [variable('user', 'visits', 'string')], nodes: [node('count', 'action.set', { variable: 'user.visits', op: 'increment', value: '1' })], edges: [edge('hello', 'count')] }),
-    good: flow({ variables: [variable('user', 'visits', 'number')], nodes: [node('count', 'action.set', { variable: 'user.visits', op: 'increment', value: '1' })], edges: [edge('hello', 'count')] }),
+    bad: flow({
+      variables: [variable('user', 'visits', 'string')],
+      nodes: [node('count', 'action.set', { variable: 'user.visits', op: 'increment', value: '1' })],
+      edges: [edge('hello', 'count')],
+    }),
+    good: flow({
+      variables: [variable('user', 'visits', 'number')],
+      nodes: [node('count', 'action.set', { variable: 'user.visits', op: 'increment', value: '1' })],
+      edges: [edge('hello', 'count')],
+    }),
   },
   'unused-variable': {
     bad: flow({ variables: [variable('run', 'spare', 'string')] }),
-    good: flow({ variables: [variable('run', 'spare', 'string')], nodes: [node('bye', 'message.text', { text: '{{ run.spare }}' })], edges: [helloToBye] }),
+    good: flow({
+      variables: [variable('run', 'spare', 'string')],
+      nodes: [node('bye', 'message.text', { text: '{{ run.spare }}' })],
+      edges: [helloToBye],
+    }),
   },
 };
 
@@ -135,7 +176,11 @@ describe('flow validator', () => {
   it('reports schema problems and graph problems of the same flow at once', () => {
     const problems = problemsOf(
       flow({
-        nodes: [node('bye', 'message.text', { text: 42 }), node('lost', 'message.text', { text: 'Nobody reaches me' }), node('check', 'logic.condition', { condition: 'true' })],
+        nodes: [
+          node('bye', 'message.text', { text: 42 }),
+          node('lost', 'message.text', { text: 'Nobody reaches me' }),
+          node('check', 'logic.condition', { condition: 'true' }),
+        ],
         edges: [edge('hello', 'bye'), edge('hello', 'check')],
       }),
     );
@@ -160,17 +205,33 @@ describe('flow validator', () => {
   });
 
   it('names the position of an expression error', () => {
-    const [problem] = problemsOf(flow({ nodes: [node('check', 'logic.condition', { condition: 'run.x >' }, { openHandles: ['true', 'false'] })], edges: [edge('hello', 'check')] }));
+    const [problem] = problemsOf(
+      flow({
+        nodes: [node('check', 'logic.condition', { condition: 'run.x >' }, { openHandles: ['true', 'false'] })],
+        edges: [edge('hello', 'check')],
+      }),
+    );
     expect(problem?.message).toBe('expression error at position 7: expression ends too early');
   });
 
   it('refuses a variable declared in another scope than the one read', () => {
-    const problems = problemsOf(flow({ variables: [variable('chat', 'lang', 'string')], nodes: [node('bye', 'message.text', { text: '{{ user.lang }} {{ chat.lang }}' })], edges: [helloToBye] }));
+    const problems = problemsOf(
+      flow({
+        variables: [variable('chat', 'lang', 'string')],
+        nodes: [node('bye', 'message.text', { text: '{{ user.lang }} {{ chat.lang }}' })],
+        edges: [helloToBye],
+      }),
+    );
     expect(problems.map((p) => p.message)).toEqual(['variable user.lang is not declared (declare it under "variables" with scope user)']);
   });
 
   it('checks the variables nodes write, not only those they read', () => {
-    const problems = problemsOf(flow({ nodes: [node('ask', 'wait.text', { variable: 'run.answer' }), node('balance', 'action.credits', { variable: 'run.balance' })], edges: [edge('hello', 'ask'), edge('ask', 'balance')] }));
+    const problems = problemsOf(
+      flow({
+        nodes: [node('ask', 'wait.text', { variable: 'run.answer' }), node('balance', 'action.credits', { variable: 'run.balance' })],
+        edges: [edge('hello', 'ask'), edge('ask', 'balance')],
+      }),
+    );
     expect(problems.map((p) => [p.code, p.path.join('.')])).toEqual([
       ['undeclared-variable', 'nodes.2.data.variable'],
       ['undeclared-variable', 'nodes.3.data.variable'],
@@ -178,29 +239,47 @@ describe('flow validator', () => {
   });
 
   it('lets only saveResponse expressions of action.http read the response', () => {
-    const http = node('call', 'action.http', {
-      url: 'https://api.example.com/x?q={{ response.status }}',
-      saveResponse: [{ variable: 'run.status', value: 'response.status' }],
-    }, { openHandles: ['success', 'error'] });
+    const http = node(
+      'call',
+      'action.http',
+      {
+        url: 'https://api.example.com/x?q={{ response.status }}',
+        saveResponse: [{ variable: 'run.status', value: 'response.status' }],
+      },
+      { openHandles: ['success', 'error'] },
+    );
     const problems = problemsOf(flow({ variables: [variable('run', 'status', 'number')], nodes: [http], edges: [edge('hello', 'call')] }));
     expect(problems.map((p) => [p.code, p.path.join('.')])).toEqual([['unknown-name', 'nodes.2.data.url']]);
   });
 
   it('knows the fields of context roots and reports typos in them', () => {
-    const problems = problemsOf(flow({ nodes: [node('bye', 'message.text', { text: '{{ message.txt }} {{ event.payload.anything.deep }}' })], edges: [helloToBye] }));
+    const problems = problemsOf(
+      flow({ nodes: [node('bye', 'message.text', { text: '{{ message.txt }} {{ event.payload.anything.deep }}' })], edges: [helloToBye] }),
+    );
     expect(problems.map((p) => p.code)).toEqual(['unknown-name']);
     expect(problems[0]?.message).toContain('message.txt does not exist');
   });
 
   it('requires a wait with a timeout to connect or open its timeout handle', () => {
     const wait = node('ask', 'wait.text', { timeoutMs: 60_000 });
-    expect(codesOf(flow({ nodes: [wait, bye], edges: [edge('hello', 'ask'), edge('ask', 'bye', 'next')] }))).toEqual(['unconnected-handle']);
-    expect(codesOf(flow({ nodes: [wait, bye], edges: [edge('hello', 'ask'), edge('ask', 'bye', 'next'), edge('ask', 'bye', 'timeout')] }))).toEqual([]);
+    expect(codesOf(flow({ nodes: [wait, bye], edges: [edge('hello', 'ask'), edge('ask', 'bye', 'next')] }))).toEqual([
+      'unconnected-handle',
+    ]);
+    expect(
+      codesOf(flow({ nodes: [wait, bye], edges: [edge('hello', 'ask'), edge('ask', 'bye', 'next'), edge('ask', 'bye', 'timeout')] })),
+    ).toEqual([]);
   });
 
   it('asks an edge leaving a branching node to name its handle', () => {
-    const problems = problemsOf(flow({ nodes: [node('check', 'logic.condition', { condition: 'true' }, { openHandles: ['false'] }), bye], edges: [edge('hello', 'check'), edge('check', 'bye')] }));
-    expect(problems.map((p) => p.message)).toContainEqual('edge "check->bye" must name which handle of logic.condition "check" it leaves from: "true", "false"');
+    const problems = problemsOf(
+      flow({
+        nodes: [node('check', 'logic.condition', { condition: 'true' }, { openHandles: ['false'] }), bye],
+        edges: [edge('hello', 'check'), edge('check', 'bye')],
+      }),
+    );
+    expect(problems.map((p) => p.message)).toContainEqual(
+      'edge "check->bye" must name which handle of logic.condition "check" it leaves from: "true", "false"',
+    );
   });
 
   it('follows jumps for reachability and loops', () => {
@@ -212,13 +291,28 @@ describe('flow validator', () => {
 
   it('does not count HTTP calls or sub-flows as pauses in a loop', () => {
     const poll = node('poll', 'action.http', { url: 'https://api.example.com/status' });
-    const problems = problemsOf(flow({ nodes: [poll], edges: [edge('hello', 'poll'), edge('poll', 'hello', 'success'), edge('poll', 'hello', 'error')] }));
-    expect(problems.map((p) => p.message)).toEqual(['nodes "hello", "poll" form a loop with no wait or logic.delay, so a run would never stop']);
+    const problems = problemsOf(
+      flow({ nodes: [poll], edges: [edge('hello', 'poll'), edge('poll', 'hello', 'success'), edge('poll', 'hello', 'error')] }),
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      'nodes "hello", "poll" form a loop with no wait or logic.delay, so a run would never stop',
+    ]);
   });
 
   it('reports a switch case handle without an edge, unless the switch marks it open', () => {
     const switchNode = (open: string[]) =>
-      node('pick', 'logic.switch', { value: 'message.text', cases: [{ id: 'yes', equals: 'yes' }, { id: 'no', equals: 'no' }] }, { openHandles: open });
+      node(
+        'pick',
+        'logic.switch',
+        {
+          value: 'message.text',
+          cases: [
+            { id: 'yes', equals: 'yes' },
+            { id: 'no', equals: 'no' },
+          ],
+        },
+        { openHandles: open },
+      );
     const edges = [edge('hello', 'pick'), edge('pick', 'bye', 'yes')];
     expect(problemsOf(flow({ nodes: [switchNode([]), bye], edges })).map((p) => p.message)).toEqual([
       'handle "no" has no edge; connect it, or list it in openHandles to end the run there',
@@ -229,11 +323,17 @@ describe('flow validator', () => {
 
   it('reports a duplicate edge id', () => {
     const twice = { ...helloToBye };
-    expect(codesOf(flow({ nodes: [bye, node('b2', 'message.text', { text: 'x' })], edges: [helloToBye, { ...twice, source: 'bye', target: 'b2' }] }))).toEqual(['duplicate-id']);
+    expect(
+      codesOf(
+        flow({ nodes: [bye, node('b2', 'message.text', { text: 'x' })], edges: [helloToBye, { ...twice, source: 'bye', target: 'b2' }] }),
+      ),
+    ).toEqual(['duplicate-id']);
   });
 
   it('does not run author text: a hostile template is a validation error and nothing else', () => {
-    const problems = problemsOf(flow({ nodes: [node('bye', 'message.text', { text: '{{ constructor.constructor("return process")() }}' })], edges: [helloToBye] }));
+    const problems = problemsOf(
+      flow({ nodes: [node('bye', 'message.text', { text: '{{ constructor.constructor("return process")() }}' })], edges: [helloToBye] }),
+    );
     expect(problems.map((p) => p.code)).toEqual(['invalid-expression']);
   });
 

@@ -76,7 +76,7 @@ describe('telegram emulator: Bot API methods', () => {
     expect([second.message_id, elsewhere.message_id]).toEqual([2, 1]);
   });
 
-  it('rejects an empty text and a missing chat with Telegram\'s own descriptions', async () => {
+  it("rejects an empty text and a missing chat with Telegram's own descriptions", async () => {
     await expect(telegram.sendMessage(5, '  ')).rejects.toMatchObject({
       code: 400,
       description: 'Bad Request: message text is empty',
@@ -102,11 +102,22 @@ describe('telegram emulator: Bot API methods', () => {
   });
 
   it('keeps the inline keyboard on the message and refuses callback data over 64 bytes', async () => {
-    const sent = await telegram.sendMessage(5, 'Pick', Markup.inlineKeyboard([Markup.button.callback('A', 'a'), Markup.button.url('Site', 'https://example.test')]));
+    const sent = await telegram.sendMessage(
+      5,
+      'Pick',
+      Markup.inlineKeyboard([Markup.button.callback('A', 'a'), Markup.button.url('Site', 'https://example.test')]),
+    );
     expect(sent.reply_markup).toEqual({
-      inline_keyboard: [[{ text: 'A', callback_data: 'a' }, { text: 'Site', url: 'https://example.test' }]],
+      inline_keyboard: [
+        [
+          { text: 'A', callback_data: 'a' },
+          { text: 'Site', url: 'https://example.test' },
+        ],
+      ],
     });
-    await expect(telegram.sendMessage(5, 'Pick', Markup.inlineKeyboard([Markup.button.callback('Long', 'x'.repeat(65))]))).rejects.toMatchObject({
+    await expect(
+      telegram.sendMessage(5, 'Pick', Markup.inlineKeyboard([Markup.button.callback('Long', 'x'.repeat(65))])),
+    ).rejects.toMatchObject({
       description: 'Bad Request: BUTTON_DATA_INVALID',
     });
   });
@@ -158,7 +169,12 @@ describe('telegram emulator: Bot API methods', () => {
 
   it('editMessageReplyMarkup swaps or removes the keyboard without marking the message edited', async () => {
     const menu = await telegram.sendMessage(5, 'Menu', Markup.inlineKeyboard([Markup.button.callback('One', '1')]));
-    const swapped = await telegram.editMessageReplyMarkup(5, menu.message_id, undefined, Markup.inlineKeyboard([Markup.button.callback('Two', '2')]).reply_markup);
+    const swapped = await telegram.editMessageReplyMarkup(
+      5,
+      menu.message_id,
+      undefined,
+      Markup.inlineKeyboard([Markup.button.callback('Two', '2')]).reply_markup,
+    );
     expect(swapped).toMatchObject({ reply_markup: { inline_keyboard: [[{ text: 'Two', callback_data: '2' }]] } });
     expect(swapped).not.toHaveProperty('edit_date');
 
@@ -186,10 +202,14 @@ describe('telegram emulator: Bot API methods', () => {
   });
 
   it('accepts an upload sent as multipart form data', async () => {
-    const sent = await telegram.sendPhoto(5, { source: Buffer.from('not really a jpeg'), filename: 'cat.jpg' }, {
-      caption: 'Uploaded',
-      ...Markup.inlineKeyboard([Markup.button.callback('Like', 'like')]),
-    });
+    const sent = await telegram.sendPhoto(
+      5,
+      { source: Buffer.from('not really a jpeg'), filename: 'cat.jpg' },
+      {
+        caption: 'Uploaded',
+        ...Markup.inlineKeyboard([Markup.button.callback('Like', 'like')]),
+      },
+    );
     expect(sent).toMatchObject({ caption: 'Uploaded', reply_markup: { inline_keyboard: [[{ callback_data: 'like' }]] } });
     expect(sent.photo.at(-1)).toMatchObject({ file_size: 'not really a jpeg'.length });
     const call = emulator.calls({ method: 'sendPhoto' })[0];
@@ -214,9 +234,7 @@ describe('telegram emulator: Bot API methods', () => {
     await expect(second).rejects.toMatchObject({
       description: 'Bad Request: query is too old and response timeout expired or query ID is invalid',
     });
-    expect(emulator.callbackAnswers(query.id)).toEqual([
-      { callbackQueryId: query.id, text: 'Thanks!', showAlert: true, at: NOW },
-    ]);
+    expect(emulator.callbackAnswers(query.id)).toEqual([{ callbackQueryId: query.id, text: 'Thanks!', showAlert: true, at: NOW }]);
   });
 
   it('records every call with its bot, params, time and response', async () => {

@@ -43,7 +43,9 @@ describe('telegram emulator: control API over HTTP', () => {
 
     const chat = await control('GET', `/bots/${id}/chats/55`);
     expect(chat).toMatchObject({ status: 200, body: { messages: [{ text: '/start' }, { text: 'Welcome' }], replyKeyboard: null } });
-    expect((await control('GET', `/calls?method=sendMessage&chatId=55`)).body).toEqual([expect.objectContaining({ method: 'sendMessage' })]);
+    expect((await control('GET', `/calls?method=sendMessage&chatId=55`)).body).toEqual([
+      expect.objectContaining({ method: 'sendMessage' }),
+    ]);
   });
 
   it('plans faults and reports usage errors with a status', async () => {
@@ -75,7 +77,11 @@ describe('telegram emulator: control API over HTTP', () => {
       const telegram = new Telegram(token, { apiRoot: server.apiRoot });
       await telegram.setWebhook('http://127.0.0.1:1/hook', { secret_token: 'webhook-secret-value' });
       await telegram.deleteWebhook();
-      const sent = await fetch(`${base}/bots/${id}/users/7/text`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'hi' }) });
+      const sent = await fetch(`${base}/bots/${id}/users/7/text`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'hi' }),
+      });
       expect(sent.status).toBe(201);
       await telegram.sendMessage(7, 'hello');
       let events = '';

@@ -35,10 +35,7 @@ describe('telegram emulator: long polling', () => {
       expect(emulator.callbackAnswers(press.callback_query.id)).toEqual([
         expect.objectContaining({ text: 'Good choice', showAlert: false }),
       ]);
-      expect(emulator.messages(alice.chatId).map((m) => ('text' in m ? m.text : undefined))).toEqual([
-        '/start',
-        'You picked tea',
-      ]);
+      expect(emulator.messages(alice.chatId).map((m) => ('text' in m ? m.text : undefined))).toEqual(['/start', 'You picked tea']);
       expect(emulator.messages(alice.chatId)[1]?.reply_markup).toBeUndefined();
     } finally {
       bot.stop('test over');

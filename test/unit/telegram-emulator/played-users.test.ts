@@ -85,7 +85,7 @@ describe('telegram emulator: played users', () => {
     expect(() => user.pressButton('buy', { messageId: 999 })).toThrow(NoSuchButtonError);
   });
 
-  it('sharing a contact sends the user\'s own contact card', () => {
+  it("sharing a contact sends the user's own contact card", () => {
     const user = emulator.user(token, { id: 321, firstName: 'Carol', lastName: 'Jones' });
     expect(user.shareContact('+15550001111').message.contact).toEqual({
       phone_number: '+15550001111',

@@ -48,8 +48,7 @@ export async function startWebhookReceiver(answer: (request: ReceivedRequest) =>
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
-    received: (count) =>
-      requests.length >= count ? Promise.resolve() : new Promise((resolve) => waiting.push({ count, resolve })),
+    received: (count) => (requests.length >= count ? Promise.resolve() : new Promise((resolve) => waiting.push({ count, resolve }))),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

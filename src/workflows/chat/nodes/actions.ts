@@ -36,7 +36,17 @@ export const actionHandlers: Handlers<ActionKind> = {
   'action.notify': {
     async execute(node, rt) {
       try {
-        await local.sendTelegram(rt.botId, { method: 'sendMessage', chatId: rt.render(node.data.chatId), text: rt.render(node.data.text, node.data.parseMode), parseMode: node.data.parseMode }, true, null);
+        await local.sendTelegram(
+          rt.botId,
+          {
+            method: 'sendMessage',
+            chatId: rt.render(node.data.chatId),
+            text: rt.render(node.data.text, node.data.parseMode),
+            parseMode: node.data.parseMode,
+          },
+          true,
+          null,
+        );
       } catch (err) {
         // The other chat's trouble (blocked, wrong id) is not this conversation's.
         log.warn('notify failed', { node: node.id, error: describe(err) });
@@ -46,9 +56,18 @@ export const actionHandlers: Handlers<ActionKind> = {
   },
   'action.analytics': {
     async execute(node, rt) {
-      const properties = Object.fromEntries(Object.entries(node.data.properties ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, rt.scope())]));
+      const properties = Object.fromEntries(
+        Object.entries(node.data.properties ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, rt.scope())]),
+      );
       const run = rt.run();
-      await local.recordAnalytics({ botId: rt.botId, chatId: rt.chatId, userId: run.userId, event: node.data.event, properties, step: `${run.context.message.chatId}:${Date.now()}:${node.id}:${rt.stepCount}` });
+      await local.recordAnalytics({
+        botId: rt.botId,
+        chatId: rt.chatId,
+        userId: run.userId,
+        event: node.data.event,
+        properties,
+        step: `${run.context.message.chatId}:${Date.now()}:${node.id}:${rt.stepCount}`,
+      });
       return { handle: NEXT };
     },
   },
@@ -69,7 +88,9 @@ async function httpRequest(node: NodeOf<'action.http'>, rt: NodeRuntime): Promis
   // Flow secrets are not known here: they are rendered as markers the activity fills in.
   const names = secretNamesIn([data.url, ...Object.values(data.headers ?? {}), ...(data.body === undefined ? [] : [data.body])]);
   const nonce = names.length > 0 ? uuid4() : undefined;
-  const scope = rt.scope(nonce === undefined ? undefined : { secret: Object.fromEntries(names.map((name) => [name, secretMarker(nonce, name)])) });
+  const scope = rt.scope(
+    nonce === undefined ? undefined : { secret: Object.fromEntries(names.map((name) => [name, secretMarker(nonce, name)])) },
+  );
   const render = (template: string) => renderTemplate(template, scope);
   let response: Awaited<ReturnType<ChatActivities['httpRequest']>>;
   try {
@@ -128,20 +149,22 @@ async function generate(node: NodeOf<'action.generation'>, rt: NodeRuntime): Pro
           job.cancel();
         });
   try {
-    outcome = await job.run(() => executeChild('generationWorkflow', {
-      workflowId: prepared.workflowId,
-      taskQueue: prepared.taskQueue,
-      args: [prepared.input],
-      // The job settles its money on its own, even if this chat moves on or goes idle.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: UserId, value: run.userId },
-        { key: JobKind, value: node.data.kind },
-        { key: BotId, value: rt.botId },
-        { key: ChatId, value: rt.chatId },
-      ],
-    }));
+    outcome = await job.run(() =>
+      executeChild('generationWorkflow', {
+        workflowId: prepared.workflowId,
+        taskQueue: prepared.taskQueue,
+        args: [prepared.input],
+        // The job settles its money on its own, even if this chat moves on or goes idle.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: UserId, value: run.userId },
+          { key: JobKind, value: node.data.kind },
+          { key: BotId, value: rt.botId },
+          { key: ChatId, value: rt.chatId },
+        ],
+      }),
+    );
   } catch (err) {
     if (cancelledByUser && isCancellation(err)) {
       rt.record('input', node, 'the user cancelled the job; its credits are refunded');

@@ -10,7 +10,13 @@ import { waitHandlers } from './waits';
 export type { NodeRuntime, Outcome, Resumption, TriggerMatch } from './handler';
 
 /** Every node kind's behaviour; typed over the node-type union, so a kind without a handler does not compile. */
-const handlers: { [T in NodeType]: NodeHandler<T> } = { ...triggerHandlers, ...messageHandlers, ...waitHandlers, ...logicHandlers, ...actionHandlers };
+const handlers: { [T in NodeType]: NodeHandler<T> } = {
+  ...triggerHandlers,
+  ...messageHandlers,
+  ...waitHandlers,
+  ...logicHandlers,
+  ...actionHandlers,
+};
 
 /** The handler of a node's kind. */
 export function handlerOf<N extends FlowNode>(node: N): NodeHandler<N['type']> {

@@ -31,9 +31,16 @@ export const logicHandlers: Handlers<LogicKind> = {
         log.warn('sub-flow not found; continuing', { flowId: node.data.flowId, event: node.data.event });
         return { handle: NEXT };
       }
-      const payload = Object.fromEntries(Object.entries(node.data.payload ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, rt.scope())]));
+      const payload = Object.fromEntries(
+        Object.entries(node.data.payload ?? {}).map(([k, expr]) => [k, evaluateExpression(expr, rt.scope())]),
+      );
       return {
-        enter: { flowVersionId: called.versionId, run: initialRunValues(called.flow), event: { name: node.data.event, payload }, returnTo: rt.edgeTarget(node.id, NEXT) },
+        enter: {
+          flowVersionId: called.versionId,
+          run: initialRunValues(called.flow),
+          event: { name: node.data.event, payload },
+          returnTo: rt.edgeTarget(node.id, NEXT),
+        },
         at: trigger.id,
       };
     },

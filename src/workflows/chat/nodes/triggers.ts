@@ -19,7 +19,9 @@ export const triggerHandlers: Handlers<TriggerKind> = {
     match(node, update) {
       if (update.text === null || update.callback || update.command) return null;
       if (node.data.text !== undefined) {
-        const same = node.data.caseSensitive ? update.text.trim() === node.data.text.trim() : update.text.trim().toLowerCase() === node.data.text.trim().toLowerCase();
+        const same = node.data.caseSensitive
+          ? update.text.trim() === node.data.text.trim()
+          : update.text.trim().toLowerCase() === node.data.text.trim().toLowerCase();
         return same ? { groups: null } : null;
       }
       const groups = searchPattern(node.data.pattern as string, node.data.caseSensitive, update.text);
