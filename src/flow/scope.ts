@@ -6,7 +6,7 @@ export const variableScopes = ['run', 'chat', 'user', 'bot'] as const;
 export type VariableScope = (typeof variableScopes)[number];
 
 export const scopeDescriptions: Readonly<Record<VariableScope, string>> = {
-  run: 'This run of the flow, from its trigger to its end. Starts from the declared defaults on every trigger.',
+  run: "This run of the flow, from its trigger to its end. Starts from the declared defaults on every trigger. In a group each member has a run of their own: a member's command never replaces another member's run, and a wait is answered only by the member it waits for.",
   chat: 'This conversation (one chat with the bot). Kept between runs; kept when the chat goes idle.',
   user: 'This user of this bot, stored in PostgreSQL. The same in every chat with the bot.',
   bot: 'Shared by all users of the bot (e.g. an admin chat id), stored in PostgreSQL.',
