@@ -1,15 +1,14 @@
-import { eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { deleteFlowSecret, listFlowSecrets, SECRET_NAME, setFlowSecret } from '../bots/flow-secrets';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Database } from '../db/client';
-import { bots } from '../db/schema';
 import { audit } from './audit';
 import { botParams } from './bots';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
 import { routeTo } from './route';
+import { requireBot } from './bot-lookup';
 
 export const secretParams = botParams.extend({
   name: z.string().regex(SECRET_NAME, 'a letter or "_", then letters, digits or "_" (at most 64)'),
@@ -23,10 +22,6 @@ export const secretBody = z.object({ value: z.string().min(1).max(4_096) });
 export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): Router {
   const router = Router();
   const route = routeTo(router, '/api');
-  const requireBot = async (botId: string) => {
-    const [bot] = await deps.db.select({ id: bots.id }).from(bots).where(eq(bots.id, botId));
-    if (!bot) throw ApiError.notFound(`bot ${botId}`);
-  };
 
   route(
     {
@@ -40,7 +35,7 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
     },
     async (req, res) => {
       const { botId } = parseRequest(botParams, req, 'params');
-      await requireBot(botId);
+      await requireBot(deps.db, botId);
       const items = await listFlowSecrets(deps.db, botId);
       res.json({ items: items.map((s) => ({ name: s.name, updatedAt: s.updatedAt.toISOString() })) });
     },
@@ -60,7 +55,7 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
     async (req, res) => {
       const { botId, name } = parseRequest(secretParams, req, 'params');
       const { value } = parseRequest(secretBody, req, 'body');
-      await requireBot(botId);
+      await requireBot(deps.db, botId);
       await setFlowSecret(deps.db, deps.cipher, botId, name, value);
       await audit(deps.db, req, 'bot.secret.set', `bot:${botId}`, { name });
       res.status(204).end();
@@ -79,7 +74,7 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
     },
     async (req, res) => {
       const { botId, name } = parseRequest(secretParams, req, 'params');
-      await requireBot(botId);
+      await requireBot(deps.db, botId);
       if (!(await deleteFlowSecret(deps.db, botId, name))) throw ApiError.notFound(`secret ${name} of bot ${botId}`);
       await audit(deps.db, req, 'bot.secret.delete', `bot:${botId}`, { name });
       res.status(204).end();

@@ -12,8 +12,9 @@ import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
 import { routeTo } from './route';
+import { botIdSchema } from './bot-lookup';
 
-export const botParams = z.object({ botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id') });
+export const botParams = z.object({ botId: botIdSchema });
 export const registerBotBody = z.object({
   token: z.string().regex(/^\d+:[\w-]{20,}$/, 'must look like <bot id>:<secret>'),
   mode: z.enum(['polling', 'webhook']).default('polling'),

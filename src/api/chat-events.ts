@@ -1,23 +1,19 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { bots } from '../db/schema';
 import { identifierSchema } from '../flow/fields';
 import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { chatWorkflowId } from '../temporal/workflow-ids';
 import { audit } from './audit';
-import { ApiError } from './errors';
 import { parseRequest } from './validate';
 import { routeTo } from './route';
+import { chatIdSchema, requireBot } from './bot-lookup';
+import { botParams } from './bots';
 
 /** Payloads travel in the chat's workflow history, which has a per-payload limit: kept well under it. */
 const MAX_PAYLOAD_BYTES = 16_384;
 
-export const chatEventParams = z.object({
-  botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'),
-  chatId: z.string().regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'),
-});
+export const chatEventParams = botParams.extend({ chatId: chatIdSchema });
 export const chatEventBody = z.object({
   name: identifierSchema,
   payload: z
@@ -55,11 +51,7 @@ export function chatEventsRouter(deps: { db: Database; telegramTarget: DeliveryT
     async (req, res) => {
       const { botId, chatId } = parseRequest(chatEventParams, req, 'params');
       const event = parseRequest(chatEventBody, req, 'body');
-      const [bot] = await deps.db
-        .select({ id: bots.id })
-        .from(bots)
-        .where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
-      if (!bot) throw ApiError.notFound(`bot ${botId}`);
+      await requireBot(deps.db, botId, { enabled: true });
       await signalChat(
         deps.telegramTarget,
         { botId, chatId, chatType: chatTypeOfId(chatId) },

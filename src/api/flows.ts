@@ -3,15 +3,16 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidFlowError, publishFlow } from '../bots/registry';
 import type { Database } from '../db/client';
-import { bots, flows, flowVersions } from '../db/schema';
+import { flows, flowVersions } from '../db/schema';
 import { checkFlow, diffFlows, flowVersionSchema, type FlowVersion } from '../flow';
 import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
 import { routeTo } from './route';
+import { botIdSchema, requireBot } from './bot-lookup';
 
 const flowIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
-export const flowParams = z.object({ botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'), flowId: flowIdSchema });
+export const flowParams = z.object({ botId: botIdSchema, flowId: flowIdSchema });
 export const versionParams = flowParams.extend({ version: z.coerce.number().int().positive() });
 export const diffQuery = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
 
@@ -33,10 +34,6 @@ export function flowsRouter(deps: { db: Database }): Router {
   const router = Router();
   const route = routeTo(router, '/api');
 
-  async function requireBot(botId: string): Promise<void> {
-    const [bot] = await db.select({ id: bots.id }).from(bots).where(eq(bots.id, botId));
-    if (!bot) throw ApiError.notFound(`bot ${botId}`);
-  }
   async function findFlow(botId: string, flowId: string) {
     const [flow] = await db
       .select()
@@ -66,7 +63,7 @@ export function flowsRouter(deps: { db: Database }): Router {
     },
     async (req, res) => {
       const { botId } = parseRequest(flowParams.pick({ botId: true }), req, 'params');
-      await requireBot(botId);
+      await requireBot(db, botId);
       const rows = await db.select().from(flows).where(eq(flows.botId, botId)).orderBy(flows.id);
       res.json({
         items: rows.map((f) => ({
@@ -109,7 +106,7 @@ export function flowsRouter(deps: { db: Database }): Router {
     },
     async (req, res) => {
       const { botId, flowId } = parseRequest(flowParams, req, 'params');
-      await requireBot(botId);
+      await requireBot(db, botId);
       // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
       const draft = req.body as unknown;
       await db
@@ -154,7 +151,7 @@ export function flowsRouter(deps: { db: Database }): Router {
     },
     async (req, res) => {
       const { botId, flowId } = parseRequest(flowParams, req, 'params');
-      await requireBot(botId);
+      await requireBot(db, botId);
       const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
       if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
       try {

@@ -15,6 +15,7 @@ import { ApiError } from './errors';
 import { userIdSchema } from './users';
 import { idempotencyKey, parseRequest } from './validate';
 import { routeTo } from './route';
+import { botIdSchema, chatIdSchema } from './bot-lookup';
 
 export const createGenerationBody = z.object({
   userId: userIdSchema,
@@ -24,8 +25,8 @@ export const createGenerationBody = z.object({
   /** A chat to tell the outcome (its trigger.event `generation_finished` runs). */
   chat: z
     .object({
-      botId: z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id'),
-      chatId: z.string().regex(/^-?\d{1,20}$/, 'a numeric Telegram chat id'),
+      botId: botIdSchema,
+      chatId: chatIdSchema,
     })
     .optional(),
 });

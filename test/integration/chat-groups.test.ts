@@ -90,9 +90,8 @@ describe('a group chat', () => {
     ann.sendText('/ask');
     bob.sendText('/ask');
     await system.until(group, (t) => t.length === 2);
-    const ids = { ann: `tg:${system.botId}:${ann.id}`, bob: `tg:${system.botId}:${bob.id}` };
-    await system.api('POST', `/api/users/${encodeURIComponent(ids.ann)}/credits`, { amount: 10 }, { 'Idempotency-Key': `ann-${group}` });
-    await system.api('POST', `/api/users/${encodeURIComponent(ids.bob)}/credits`, { amount: 20 }, { 'Idempotency-Key': `bob-${group}` });
+    await system.credit(ann, 10);
+    await system.credit(bob, 20);
     const events = `/api/bots/${system.botId}/chats/${group}/events`;
     expect((await system.api('POST', events, { name: 'balance', eventId: `b-${group}`, userId: bob.id })).status).toBe(202);
     await system.until(group, (t) => t.includes('balance 20'));

@@ -365,8 +365,7 @@ describe('paid generations reached again without a new message', () => {
       const user = system.user();
       user.sendText('/start');
       await system.until(user.chatId, (t) => t.length === 1);
-      const userId = `tg:${system.botId}:${user.id}`;
-      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 500 }, { 'Idempotency-Key': 'gift-1' });
+      const userId = await system.credit(user, 500);
       const path = `/api/bots/${system.botId}/chats/${user.chatId}/events`;
       await system.api('POST', path, { name: 'make_story', payload: { topic: 'cats' }, eventId: 'e1' });
       await system.until(user.chatId, (t) => t.length === 2);
@@ -479,8 +478,7 @@ describe('jobs started through the API for a chat', () => {
       const user = system.user();
       user.sendText('/start');
       await system.until(user.chatId, (t) => t.length === 1);
-      const userId = `tg:${system.botId}:${user.id}`;
-      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 100 }, { 'Idempotency-Key': 'gift' });
+      const userId = await system.credit(user, 100);
       const chat = { botId: system.botId, chatId: String(user.chatId) };
       const started = await system.api(
         'POST',
@@ -552,9 +550,7 @@ describe('a paid generation that the user cancels', () => {
     const system = await startChatSystem({ flow: story, provider: createFakeProvider({ latencyMs: 60_000, failureRate: 0 }) });
     try {
       const user = system.user();
-      const userId = `tg:${system.botId}:${user.id}`;
-      await system.api('POST', '/api/users', { id: userId });
-      await system.api('POST', `/api/users/${encodeURIComponent(userId)}/credits`, { amount: 100 }, { 'Idempotency-Key': 'gift' });
+      const userId = await system.credit(user, 100);
       user.sendText('/story');
       await system.until(user.chatId, (t) => t.includes('Writing…'));
       // Once the job has debited and is generating:

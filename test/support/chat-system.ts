@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { ensureChatUser } from '../../src/bots/chat-users';
 import { publishFlow, registerBot } from '../../src/bots/registry';
+import { topUp } from '../../src/credits/ledger';
 import { bots } from '../../src/db/schema';
 import type { FlowVersionInput } from '../../src/flow';
 import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator';
@@ -19,6 +21,8 @@ export interface ChatSystem extends GenerationSystem {
   /** Waits until the bot's messages in the chat satisfy `done`; returns them. */
   until(chatId: number, done: (texts: string[]) => boolean, timeoutMs?: number): Promise<string[]>;
   publish(flow: FlowVersionInput | unknown): Promise<{ versionId: string; version: number }>;
+  /** Gives an emulated user credits, making their user first as their first message would; returns the user id. */
+  credit(user: EmulatedUser, amount: number): Promise<string>;
 }
 
 /**
@@ -87,6 +91,15 @@ export async function startChatSystem(options: {
       }
     },
     publish,
+    async credit(user, amount) {
+      const userId = await ensureChatUser(base.db, bot.id, {
+        id: user.id,
+        firstName: user.profile.first_name,
+        username: user.profile.username ?? null,
+      });
+      await topUp(base.db, userId, amount, `test-credit-${crypto.randomUUID()}`);
+      return userId;
+    },
     async stop() {
       await base.db.update(bots).set({ disabledAt: new Date() }).where(eq(bots.id, bot.id));
       await base.stop();
