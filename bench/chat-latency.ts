@@ -7,6 +7,7 @@
  *                                           [--timeout=150] [--drain=30] [--history=20]
  *   (or BENCH_CHATS, BENCH_RATE, BENCH_BOTS, BENCH_PRESS, BENCH_TIMEOUT_S, BENCH_DRAIN_S, BENCH_HISTORY)
  *   node --import tsx bench/chat-latency.ts --busy [--chats=20]: callback answers while chats are busy (chat-busy.ts)
+ *   node --import tsx bench/chat-latency.ts --floor: cost per update against a minimal bot (chat-floor.ts)
  *
  * Scenario: N simulated users, each in its own private chat, send /start and then press the
  * inline button "count" 5 times, all chats concurrently. The flow answers every update with
@@ -76,7 +77,9 @@ import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, w
 import { type Dist, dist, formatDist, ms, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
 import { counterFlow } from './support/counter-flow';
+import { Injector } from './support/injector';
 import { main as busyMain } from './chat-busy';
+import { main as floorMain } from './chat-floor';
 
 /** `--name=value`, else the environment variable, else the fallback. */
 function stringOption(name: string, envName: string, fallback: string): string {
@@ -237,73 +240,6 @@ class Tracker {
   };
 }
 
-/**
- * Releases user actions: at once (unpaced), or FIFO over the ready chats at `ratePerS` in total,
- * without catching up in bursts after a stretch with nothing ready.
- */
-class Injector {
-  private readonly queue: SimChat[] = [];
-  private head = 0;
-  private stopped = false;
-  private wake: (() => void) | undefined;
-  sent = 0;
-  firstAt = Number.NaN;
-  lastAt = Number.NaN;
-
-  constructor(
-    private readonly ratePerS: number,
-    private readonly send: (chat: SimChat) => void,
-  ) {}
-
-  ready(chat: SimChat): void {
-    if (this.stopped) return;
-    if (this.ratePerS <= 0) this.release(chat);
-    else {
-      this.queue.push(chat);
-      this.wake?.();
-    }
-  }
-
-  private release(chat: SimChat): void {
-    const now = performance.now();
-    if (this.sent === 0) this.firstAt = now;
-    this.lastAt = now;
-    this.sent += 1;
-    this.send(chat);
-  }
-
-  /** The paced loop (returns at once when unpaced). */
-  async run(): Promise<void> {
-    if (this.ratePerS <= 0) return;
-    const interval = 1_000 / this.ratePerS;
-    let due = performance.now();
-    while (!this.stopped) {
-      if (this.head >= this.queue.length) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      const now = performance.now();
-      if (now < due) {
-        await sleep(due - now);
-        continue;
-      }
-      this.release(this.queue[this.head++] as SimChat);
-      if (this.head > 10_000) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      due += interval;
-      if (due < now - interval) due = now;
-    }
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.wake?.();
-  }
-}
-
 /** Largest number of `times` (ms, ascending) within any window of `windowMs`. */
 function peakInWindow(times: readonly number[], windowMs: number): number {
   let peak = 0;
@@ -425,7 +361,7 @@ async function main(): Promise<boolean> {
     // Warm-up, not measured: one chat per bot, /start and one press (first workflow tasks, JIT,
     // connection pools), which also proves every bot answers before the clock starts.
     const warm = bots.map((_, i) => newChat(i, true, 2));
-    const injector = new Injector(RATE, sendNext);
+    const injector = new Injector<SimChat>(RATE, sendNext);
     tracker.onReplied = (step) => {
       const { chat } = step;
       if (chat.warmup) sendNext(chat);
@@ -980,5 +916,7 @@ async function main(): Promise<boolean> {
 }
 
 // `--busy`: presses while chats are busy, a bench of its own (chat-busy.ts) under the same npm script.
+// `--floor`: the project against a minimal chat-as-workflow bot on the same server (chat-floor.ts).
 if (process.argv.includes('--busy')) runBench('chat busy', busyMain);
+else if (process.argv.includes('--floor')) runBench('chat floor', floorMain);
 else runBench('chat latency', main);

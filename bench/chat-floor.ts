@@ -1,0 +1,302 @@
+/**
+ * The project's cost per chat update against Temporal's own floor, measured side by side in one
+ * run on one Temporal server (machines here are noisy: only ratios from one run count).
+ *
+ *   npm run bench:chat -- --floor [--chats=100] [--rate=20] [--unpaced-chats=200] [--bots=5] [--rounds=1]
+ *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS)
+ *
+ * The floor (bench/floor/chat-*.ts, its own process): a webhook → one signal-with-start → a
+ * workflow per chat that answers each update with one local activity. The project: the `start`
+ * entrypoint (which also runs the shared Temporal dev server and PostgreSQL) with the counter bot
+ * of support/counter-flow.ts published on every bot, Telegram's send pacing lifted (the floor has
+ * none), LOG_LEVEL=warn. Both answer the same updates with the same Bot API calls: /start →
+ * "Menu" with a button; each press → answerCallbackQuery and "click N".
+ *
+ * Scenarios, each run for the floor and then for the project, `--rounds` times:
+ *  - paced: `--chats` chats, each /start then 5 presses, a press sent once the previous reply
+ *    arrived (as a person does), all chats' actions released at `--rate` updates/s in total;
+ *  - unpaced: `--unpaced-chats` chats doing the same with no pacing (throughput).
+ * Figures per scenario and system: CPU per update (the system's bot process + Temporal +
+ * PostgreSQL, from /proc, from the first action to 500 ms after the last reply), reply latency
+ * p50/p99 (the emulator's first webhook try → the reply reaching the emulator), updates/s; then
+ * project ÷ floor. Exits 1 when an update went unanswered or was answered twice.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, TelegramEmulator } from '../src/telegram-emulator';
+import { chatIdParam } from '../src/telegram-emulator/request-params';
+import { startChatStack, type ChatStack } from './support/chat-stack';
+import { counterFlow } from './support/counter-flow';
+import { BenchProcess } from './support/entrypoint';
+import { Injector } from './support/injector';
+import { cpuDelta, treeCpuSeconds } from './support/proc';
+import { printBlock, printJsonLine, progress, type Row } from './support/report';
+import { intOption, mapConcurrent, sleep } from './support/stack';
+import { dist, round, type Dist } from './support/stats';
+
+const CHATS = intOption('chats', 'BENCH_CHATS', 100);
+const RATE = intOption('rate', 'BENCH_RATE', 20);
+const UNPACED_CHATS = intOption('unpaced-chats', 'BENCH_UNPACED_CHATS', 200);
+const BOTS = intOption('bots', 'BENCH_BOTS', 5);
+const ROUNDS = intOption('rounds', 'BENCH_ROUNDS', 1);
+const STEPS = 6;
+const TAIL_MS = 500;
+
+const epochNow = () => performance.timeOrigin + performance.now();
+const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
+
+type System = 'floor' | 'project';
+
+interface SimChat {
+  bot: BotIdentity;
+  user: EmulatedUser;
+  next: number;
+  /** Per step: the update id, the first webhook try, the reply. */
+  updateIds: number[];
+  firstTryAt: number[];
+  replyAt: number[];
+  replies: number[];
+}
+
+interface RunFigures {
+  updates: number;
+  replied: number;
+  duplicates: number;
+  wallS: number;
+  updatesPerS: number;
+  cpuMsPerUpdate: { bot: number; temporal: number; postgres: number; total: number };
+  latency: Dist;
+  /** The first update of each chat (a new workflow) and the others, apart. */
+  startLatency: Dist;
+  pressLatency: Dist;
+}
+
+/** The processes whose CPU counts for a system: its bot process, and the shared Temporal and PostgreSQL. */
+function systemCpu(system: System, stack: ChatStack, floor: BenchProcess): { bot: number; temporal: number; postgres: number } {
+  const shared = treeCpuSeconds(stack.proc.pid);
+  const bot = system === 'project' ? (shared.node ?? 0) : (treeCpuSeconds(floor.pid).node ?? 0);
+  return { bot, temporal: shared.temporal ?? 0, postgres: shared.postgres ?? 0 };
+}
+
+/**
+ * Plays `count` chats against `bots` (each /start then presses, the next action once the previous
+ * reply arrived), releasing actions at `rate` updates/s in total (0: unpaced), and measures them.
+ */
+async function drive(
+  emulator: TelegramEmulator,
+  bots: BotIdentity[],
+  count: number,
+  rate: number,
+  measure: () => { bot: number; temporal: number; postgres: number },
+  label: string,
+): Promise<RunFigures> {
+  const chats: SimChat[] = [];
+  const byUpdate = new Map<string, { chat: SimChat; step: number }>();
+  const byReply = new Map<string, { chat: SimChat; step: number }>();
+  let replied = 0;
+  let unexpected = 0;
+  const injector = new Injector<SimChat>(rate, (chat) => {
+    const step = chat.next++;
+    const update = step === 0 ? chat.user.sendText('/start') : chat.user.pressButton('count');
+    chat.updateIds[step] = update.update_id;
+    byUpdate.set(`${chat.bot.id}:${update.update_id}`, { chat, step });
+  });
+  const onDelivery = (attempt: DeliveryAttempt) => {
+    const found = byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
+    if (found && attempt.attempt === 1 && !attempt.redelivery) found.chat.firstTryAt[found.step] = attempt.at;
+  };
+  const onCall = (call: RecordedCall) => {
+    if (call.method.toLowerCase() !== 'sendmessage' || !call.response.ok) return;
+    const text = typeof call.params.text === 'string' ? call.params.text : '';
+    const found = byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
+    if (!found) {
+      unexpected += 1;
+      return;
+    }
+    const { chat, step } = found;
+    chat.replies[step] = (chat.replies[step] ?? 0) + 1;
+    if (chat.replyAt[step] !== undefined) return;
+    chat.replyAt[step] = call.at;
+    replied += 1;
+    if (step + 1 < STEPS) queueMicrotask(() => injector.ready(chat));
+  };
+  emulator.on('delivery', onDelivery);
+  emulator.on('call', onCall);
+  try {
+    for (let i = 0; i < count; i++) {
+      const bot = bots[i % bots.length] as BotIdentity;
+      const chat: SimChat = {
+        bot,
+        user: emulator.user(bot.id, { firstName: `${label} ${i}` }),
+        next: 0,
+        updateIds: [],
+        firstTryAt: [],
+        replyAt: [],
+        replies: [],
+      };
+      for (let step = 0; step < STEPS; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${expectedText(step)}`, { chat, step });
+      chats.push(chat);
+    }
+    const planned = count * STEPS;
+    const timeoutMs = (rate > 0 ? (planned / rate) * 1_000 : 0) + 120_000;
+    const cpuBefore = measure();
+    const started = performance.now();
+    const paced = injector.run();
+    for (const chat of chats) injector.ready(chat);
+    let lastReport = started;
+    while (replied < planned && performance.now() - started < timeoutMs) {
+      await sleep(50);
+      if (performance.now() - lastReport > 5_000) {
+        lastReport = performance.now();
+        progress(`${label}: ${replied}/${planned} replied, ${((lastReport - started) / 1000).toFixed(0)} s`);
+      }
+    }
+    const lastReplyWall = performance.now();
+    await sleep(TAIL_MS);
+    const cpu = cpuDelta(cpuBefore, measure());
+    injector.stop();
+    await paced;
+    const wallS = (lastReplyWall - started + TAIL_MS) / 1000;
+    const latencies = (steps: (step: number) => boolean) =>
+      chats.flatMap((c) =>
+        c.replyAt.flatMap((at, step) => (c.firstTryAt[step] === undefined || !steps(step) ? [] : [at - (c.firstTryAt[step] as number)])),
+      );
+    const replyTimes = chats.flatMap((c) => c.replyAt);
+    const firstTry = Math.min(...chats.flatMap((c) => c.firstTryAt.filter((t) => t !== undefined)));
+    const perUpdate = (s: number) => round((s * 1000) / Math.max(1, replied), 2);
+    const bot = cpu.bot ?? 0;
+    const temporal = cpu.temporal ?? 0;
+    const postgres = cpu.postgres ?? 0;
+    return {
+      updates: planned,
+      replied,
+      duplicates: chats.reduce((n, c) => n + c.replies.reduce((m, r) => m + Math.max(0, r - 1), 0), 0) + unexpected,
+      wallS: round(wallS, 1),
+      updatesPerS: round(replied / ((Math.max(...replyTimes) - firstTry) / 1000), 1),
+      cpuMsPerUpdate: {
+        bot: perUpdate(bot),
+        temporal: perUpdate(temporal),
+        postgres: perUpdate(postgres),
+        total: perUpdate(bot + temporal + postgres),
+      },
+      latency: dist(latencies(() => true)),
+      startLatency: dist(latencies((step) => step === 0)),
+      pressLatency: dist(latencies((step) => step > 0)),
+    };
+  } finally {
+    emulator.off('delivery', onDelivery);
+    emulator.off('call', onCall);
+  }
+}
+
+const ratio = (project: number, floor: number) => (floor > 0 ? `${(project / floor).toFixed(2)}×` : '–');
+
+function compare(title: string, floor: RunFigures, project: RunFigures): void {
+  const row = (label: string, f: number, p: number, unit = ''): Row => [label, `${f}${unit} | ${p}${unit} | ${ratio(p, f)}`];
+  printBlock(`${title} — floor | project | project ÷ floor`, [
+    row('CPU per update, total', floor.cpuMsPerUpdate.total, project.cpuMsPerUpdate.total, ' ms'),
+    row('  bot process', floor.cpuMsPerUpdate.bot, project.cpuMsPerUpdate.bot, ' ms'),
+    row('  Temporal', floor.cpuMsPerUpdate.temporal, project.cpuMsPerUpdate.temporal, ' ms'),
+    row('  PostgreSQL', floor.cpuMsPerUpdate.postgres, project.cpuMsPerUpdate.postgres, ' ms'),
+    row('reply p50', floor.latency.p50, project.latency.p50, ' ms'),
+    row('reply p99', floor.latency.p99, project.latency.p99, ' ms'),
+    row('  first update of a chat, p50', floor.startLatency.p50, project.startLatency.p50, ' ms'),
+    row('  first update of a chat, p99', floor.startLatency.p99, project.startLatency.p99, ' ms'),
+    row('  later updates, p50', floor.pressLatency.p50, project.pressLatency.p50, ' ms'),
+    row('  later updates, p99', floor.pressLatency.p99, project.pressLatency.p99, ' ms'),
+    row('updates/s', floor.updatesPerS, project.updatesPerS),
+    ['replied / sent', `${floor.replied}/${floor.updates} | ${project.replied}/${project.updates}`],
+    ['duplicates', `${floor.duplicates} | ${project.duplicates}`],
+  ]);
+}
+
+export async function main(): Promise<boolean> {
+  const stack = await startChatStack({
+    name: 'bench-floor',
+    flow: counterFlow,
+    clock: epochNow,
+    env: {
+      // The floor paces nothing; neither does the project here (its pacing is measured by bench:send-pace).
+      TELEGRAM_CHAT_BURST: '1000',
+      TELEGRAM_CHAT_RATE_PER_SECOND: '1000',
+      TELEGRAM_BOT_RATE_PER_SECOND: '100000',
+      FLOOD_LIMIT_PER_MINUTE: '100000',
+    },
+  });
+  let floor: BenchProcess | undefined;
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  try {
+    await stack.ready(180_000, 60_000);
+    const { emulator } = stack;
+    const projectBots = [
+      stack.bot,
+      ...Array.from({ length: BOTS - 1 }, (_, i) => emulator.createBot({ username: `bench_project_${i + 2}_bot` })),
+    ];
+    await mapConcurrent(projectBots.slice(1), 4, async (bot) => {
+      const registered = await stack.api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
+      if (registered.status !== 201) throw new Error(`POST /api/bots: ${registered.status} ${JSON.stringify(registered.body)}`);
+      const published = await stack.api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, counterFlow);
+      if (published.status !== 201 && published.status !== 200)
+        throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
+    });
+    const floorBots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_floor_${i + 1}_bot` }));
+    floor = BenchProcess.spawnScript(
+      'bench/floor/chat-bot.ts',
+      {
+        TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`,
+        FLOOR_PORT: '0',
+        TELEGRAM_API_ROOT: stack.env.TELEGRAM_API_ROOT as string,
+        FLOOR_BOT_TOKENS: floorBots.map((b) => b.token).join(','),
+      },
+      'floor',
+    );
+    await floor.waitForLine(/floor ready/, 120_000);
+    const floorProc = floor;
+    const systems: Record<System, { bots: BotIdentity[]; measure: () => { bot: number; temporal: number; postgres: number } }> = {
+      floor: { bots: floorBots, measure: () => systemCpu('floor', stack, floorProc) },
+      project: { bots: projectBots, measure: () => systemCpu('project', stack, floorProc) },
+    };
+    progress(`stack and floor ready; ${BOTS} bot(s) each; warming up`);
+    for (const system of ['floor', 'project'] as const) {
+      const warm = await drive(emulator, systems[system].bots, BOTS, 0, systems[system].measure, `warm ${system}`);
+      if (warm.replied < warm.updates) throw new Error(`${system}: warm-up answered ${warm.replied}/${warm.updates}`);
+    }
+    await sleep(1_000);
+    loopDelay.enable();
+
+    const scenarios = [
+      { name: `paced: ${CHATS} chats × ${STEPS} updates at ${RATE} updates/s`, chats: CHATS, rate: RATE },
+      { name: `unpaced: ${UNPACED_CHATS} chats × ${STEPS} updates`, chats: UNPACED_CHATS, rate: 0 },
+    ];
+    const results: Record<string, unknown>[] = [];
+    let ok = true;
+    for (let round_ = 1; round_ <= ROUNDS; round_++) {
+      for (const scenario of scenarios) {
+        const figures = {} as Record<System, RunFigures>;
+        for (const system of ['floor', 'project'] as const) {
+          progress(`round ${round_}, ${scenario.name}: ${system}`);
+          figures[system] = await drive(
+            emulator,
+            systems[system].bots,
+            scenario.chats,
+            scenario.rate,
+            systems[system].measure,
+            `${system} r${round_}`,
+          );
+          if (figures[system].replied < figures[system].updates || figures[system].duplicates > 0) ok = false;
+          await sleep(2_000);
+        }
+        compare(`round ${round_}, ${scenario.name}`, figures.floor, figures.project);
+        results.push({ round: round_, scenario: scenario.name, ...figures });
+      }
+    }
+    loopDelay.disable();
+    printBlock('the bench process (the emulator runs here)', [
+      ['event loop delay p99', `${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`],
+    ]);
+    printJsonLine('chat-floor', { bots: BOTS, results, ok });
+    return ok;
+  } finally {
+    await floor?.stop();
+    await stack.stop();
+  }
+}
