@@ -3,6 +3,7 @@
  * run on one Temporal server (machines here are noisy: only ratios from one run count).
  *
  *   npm run bench:chat -- --floor [--chats=100] [--rate=20] [--unpaced-chats=200] [--bots=5] [--rounds=1]
+ *                                 [--systems=floor,project] [--explain]
  *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS)
  *
  * The floor (bench/floor/chat-*.ts, its own process): a webhook → one signal-with-start → a
@@ -19,14 +20,18 @@
  * Figures per scenario and system: CPU per update (the system's bot process + Temporal +
  * PostgreSQL, from /proc, from the first action to 500 ms after the last reply), reply latency
  * p50/p99 (the emulator's first webhook try → the reply reaching the emulator), updates/s; then
- * project ÷ floor. Exits 1 when an update went unanswered or was answered twice.
+ * project ÷ floor. `--explain` prints the history of the project's slowest first and later update
+ * of each run (where its time went). Exits 1 when an update went unanswered or was answered twice.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Client, Connection } from '@temporalio/client';
 import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, TelegramEmulator } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
+import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { startChatStack, type ChatStack } from './support/chat-stack';
 import { counterFlow } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
+import { historyTimeline } from './support/history-timeline';
 import { Injector } from './support/injector';
 import { cpuDelta, treeCpuSeconds } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
@@ -38,6 +43,11 @@ const RATE = intOption('rate', 'BENCH_RATE', 20);
 const UNPACED_CHATS = intOption('unpaced-chats', 'BENCH_UNPACED_CHATS', 200);
 const BOTS = intOption('bots', 'BENCH_BOTS', 5);
 const ROUNDS = intOption('rounds', 'BENCH_ROUNDS', 1);
+/** Which systems to run (both by default; one alone for profiling). */
+const SYSTEMS = (process.argv.find((a) => a.startsWith('--systems='))?.slice('--systems='.length) ?? 'floor,project')
+  .split(',')
+  .filter((s): s is System => s === 'floor' || s === 'project');
+const EXPLAIN = process.argv.includes('--explain');
 const STEPS = 6;
 const TAIL_MS = 500;
 
@@ -60,11 +70,15 @@ interface SimChat {
 interface RunFigures {
   updates: number;
   replied: number;
+  /** Webhook POSTs that failed (Telegram retries them), by reason. */
+  failedTries: Record<string, number>;
   duplicates: number;
   wallS: number;
   updatesPerS: number;
   cpuMsPerUpdate: { bot: number; temporal: number; postgres: number; total: number };
   latency: Dist;
+  /** The chat and first webhook try of the slowest first update and the slowest later one. */
+  slowest: { start?: { chatId: number; botId: number; at: number }; press?: { chatId: number; botId: number; at: number } };
   /** The first update of each chat (a new workflow) and the others, apart. */
   startLatency: Dist;
   pressLatency: Dist;
@@ -100,7 +114,12 @@ async function drive(
     chat.updateIds[step] = update.update_id;
     byUpdate.set(`${chat.bot.id}:${update.update_id}`, { chat, step });
   });
+  const failedTries = new Map<string, number>();
   const onDelivery = (attempt: DeliveryAttempt) => {
+    if (!attempt.ok) {
+      const reason = attempt.error ?? `HTTP ${attempt.status ?? '?'}`;
+      failedTries.set(reason, (failedTries.get(reason) ?? 0) + 1);
+    }
     const found = byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
     if (found && attempt.attempt === 1 && !attempt.redelivery) found.chat.firstTryAt[found.step] = attempt.at;
   };
@@ -160,6 +179,16 @@ async function drive(
       chats.flatMap((c) =>
         c.replyAt.flatMap((at, step) => (c.firstTryAt[step] === undefined || !steps(step) ? [] : [at - (c.firstTryAt[step] as number)])),
       );
+    const slowestOf = (steps: (step: number) => boolean) => {
+      let worst: { chatId: number; botId: number; at: number; ms: number } | undefined;
+      for (const c of chats)
+        c.replyAt.forEach((at, step) => {
+          const tried = c.firstTryAt[step];
+          if (tried === undefined || !steps(step)) return;
+          if (!worst || at - tried > worst.ms) worst = { chatId: c.user.chatId, botId: c.bot.id, at: tried, ms: at - tried };
+        });
+      return worst;
+    };
     const replyTimes = chats.flatMap((c) => c.replyAt);
     const firstTry = Math.min(...chats.flatMap((c) => c.firstTryAt.filter((t) => t !== undefined)));
     const perUpdate = (s: number) => round((s * 1000) / Math.max(1, replied), 2);
@@ -169,6 +198,8 @@ async function drive(
     return {
       updates: planned,
       replied,
+      failedTries: Object.fromEntries(failedTries),
+      slowest: { start: slowestOf((step) => step === 0), press: slowestOf((step) => step > 0) },
       duplicates: chats.reduce((n, c) => n + c.replies.reduce((m, r) => m + Math.max(0, r - 1), 0), 0) + unexpected,
       wallS: round(wallS, 1),
       updatesPerS: round(replied / ((Math.max(...replyTimes) - firstTry) / 1000), 1),
@@ -185,6 +216,24 @@ async function drive(
   } finally {
     emulator.off('delivery', onDelivery);
     emulator.off('call', onCall);
+  }
+}
+
+/** `--explain`: the project's slowest first and later update of each run, as history timelines. */
+async function explain(stack: ChatStack, run: RunFigures): Promise<void> {
+  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
+  try {
+    const client = new Client({ connection });
+    for (const [kind, slow] of Object.entries(run.slowest)) {
+      if (!slow) continue;
+      const lines = await historyTimeline(client, chatWorkflowId(String(slow.botId), String(slow.chatId)), slow.at);
+      printBlock(
+        `slowest ${kind} (ms from the webhook's first try)`,
+        lines.map((line, i) => [String(i + 1), line]),
+      );
+    }
+  } finally {
+    await connection.close();
   }
 }
 
@@ -206,6 +255,7 @@ function compare(title: string, floor: RunFigures, project: RunFigures): void {
     row('updates/s', floor.updatesPerS, project.updatesPerS),
     ['replied / sent', `${floor.replied}/${floor.updates} | ${project.replied}/${project.updates}`],
     ['duplicates', `${floor.duplicates} | ${project.duplicates}`],
+    ['failed webhook tries', `${JSON.stringify(floor.failedTries)} | ${JSON.stringify(project.failedTries)}`],
   ]);
 }
 
@@ -271,10 +321,10 @@ export async function main(): Promise<boolean> {
     let ok = true;
     for (let round_ = 1; round_ <= ROUNDS; round_++) {
       for (const scenario of scenarios) {
-        const figures = {} as Record<System, RunFigures>;
-        for (const system of ['floor', 'project'] as const) {
+        const figures: Partial<Record<System, RunFigures>> = {};
+        for (const system of SYSTEMS) {
           progress(`round ${round_}, ${scenario.name}: ${system}`);
-          figures[system] = await drive(
+          const run = await drive(
             emulator,
             systems[system].bots,
             scenario.chats,
@@ -282,10 +332,13 @@ export async function main(): Promise<boolean> {
             systems[system].measure,
             `${system} r${round_}`,
           );
-          if (figures[system].replied < figures[system].updates || figures[system].duplicates > 0) ok = false;
+          figures[system] = run;
+          if (EXPLAIN && system === 'project') await explain(stack, run);
+          if (run.replied < run.updates || run.duplicates > 0) ok = false;
           await sleep(2_000);
         }
-        compare(`round ${round_}, ${scenario.name}`, figures.floor, figures.project);
+        if (figures.floor && figures.project) compare(`round ${round_}, ${scenario.name}`, figures.floor, figures.project);
+        else console.log(JSON.stringify(figures, null, 1));
         results.push({ round: round_, scenario: scenario.name, ...figures });
       }
     }

@@ -116,6 +116,16 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
     default: 'unset',
     meaning: "`npm run worker` only: serve that worker's `/metrics` and `/healthz` on this port (`0` picks a free one)",
   },
+  WORKER_MAX_CACHED_WORKFLOWS: {
+    default: 'from memory',
+    meaning:
+      'workflows (chats, jobs) a worker keeps in memory; an evicted chat replays its (short) history on its next update. Unset: the V8 heap limit ÷ about 0.3 MB per cached chat, between 1,000 and 20,000',
+  },
+  TEMPORAL_SDK_METRICS_ADDRESS: {
+    default: 'unset',
+    meaning:
+      "host:port where the Temporal SDK's own Prometheus metrics are served (workflow cache size, hits, evictions, task latencies): the SDK runs that listener itself",
+  },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     default: 'unset',
     meaning:

@@ -120,6 +120,14 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_DB_REFRESH_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).optional()),
+  TEMPORAL_SDK_METRICS_ADDRESS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')
+      .optional(),
+  ),
 
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .preprocess(emptyAsUndefined, z.url().optional())

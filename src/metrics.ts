@@ -65,3 +65,13 @@ export const flowStepDuration = new Histogram({
   buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
   registers: [registry],
 });
+
+/** Counts one chat input's node executions and their durations (steps of kind 'input' are not nodes). */
+export function recordFlowSteps(botId: string, steps: readonly { kind: string; nodeType: string | null; durationMs: number }[]): void {
+  for (const step of steps) {
+    if (step.kind === 'input') continue;
+    const nodeType = step.nodeType ?? 'none';
+    flowSteps.inc({ bot: botId, node_type: nodeType, result: step.kind === 'node' ? 'ok' : step.kind });
+    if (step.kind === 'node') flowStepDuration.observe({ bot: botId, node_type: nodeType }, step.durationMs / 1000);
+  }
+}

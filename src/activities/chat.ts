@@ -12,7 +12,7 @@ import { performHttpNodeRequest, type HttpNodeRequest, type HttpNodeResponse } f
 import { readFlowSecrets } from '../bots/flow-secrets';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Logger } from '../logger';
-import { callbackAnswerLatency, chatEvents, flowStepDuration, flowSteps, replyLatency } from '../metrics';
+import { callbackAnswerLatency, chatEvents, recordFlowSteps, replyLatency } from '../metrics';
 import type { AttemptBudget, TelegramGateway } from '../telegram/gateway';
 import type { TelegramCall } from '../telegram/outbound';
 import { chatOfWorkflowId, generationWorkflowId } from '../temporal/workflow-ids';
@@ -61,6 +61,34 @@ export function createChatActivities(deps: ChatActivityDeps) {
     return row.definition as FlowVersion;
   }
 
+  async function restoreChat(botId: string, chatId: string): Promise<{ variables: ChatVariables; blocked: boolean }> {
+    const [row] = await db
+      .select()
+      .from(chatStates)
+      .where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
+    return { variables: (row?.variables as ChatVariables | undefined) ?? {}, blocked: Boolean(row?.blockedAt) };
+  }
+
+  /** One Bot API call; `receivedAt` (of the update being answered) feeds the latency metrics. */
+  // `_isGroup` is kept for recorded histories' arguments; the pace follows the target chat's id.
+  async function sendTelegram(
+    botId: string,
+    call: TelegramCall,
+    _isGroup: boolean,
+    receivedAt: number | null,
+  ): Promise<{ messageId?: number }> {
+    const context = Context.current();
+    // A callback answer carries no chat id; the chat workflow calling this is the chat.
+    const chatId = call.method === 'answerCallbackQuery' ? chatOfWorkflowId(context.info.workflowExecution?.workflowId ?? '') : undefined;
+    const result = await telegram.call(botId, call, attemptBudget(context), chatId);
+    if (receivedAt !== null) {
+      const seconds = Math.max(0, Date.now() - receivedAt) / 1000;
+      if (call.method === 'answerCallbackQuery') callbackAnswerLatency.observe(seconds);
+      else if (call.method !== 'sendChatAction') replyLatency.observe(seconds);
+    }
+    return result;
+  }
+
   return {
     /**
      * The active version of a flow of the bot (its main flow when `flowId` is null). The
@@ -81,12 +109,24 @@ export function createChatActivities(deps: ChatActivityDeps) {
       return version(versionId);
     },
 
-    async restoreChat(botId: string, chatId: string): Promise<{ variables: ChatVariables; blocked: boolean }> {
-      const [row] = await db
-        .select()
-        .from(chatStates)
-        .where(and(eq(chatStates.botId, botId), eq(chatStates.chatId, chatId)));
-      return { variables: (row?.variables as ChatVariables | undefined) ?? {}, blocked: Boolean(row?.blockedAt) };
+    restoreChat,
+
+    /**
+     * What a run's first input needs, in one local activity instead of three: the chat's saved
+     * variables, the sender's user id (null: no sender to look up) and the definition of the flow
+     * version the update runs (null: none given).
+     */
+    async openChat(
+      botId: string,
+      chatId: string,
+      first: { from: { id: number; firstName: string; username: string | null } | null; versionId: string | null },
+    ): Promise<{ variables: ChatVariables; blocked: boolean; userId: string | null; flow: FlowVersion | null }> {
+      const [saved, userId, flow] = await Promise.all([
+        restoreChat(botId, chatId),
+        first.from ? ensureChatUser(db, botId, first.from) : null,
+        first.versionId ? version(first.versionId) : null,
+      ]);
+      return { ...saved, userId, flow };
     },
 
     async saveChat(botId: string, chatId: string, variables: ChatVariables): Promise<void> {
@@ -185,32 +225,34 @@ export function createChatActivities(deps: ChatActivityDeps) {
       });
     },
 
-    /** One Bot API call; `receivedAt` (of the update being answered) feeds the latency metrics. */
-    // `_isGroup` is kept for recorded histories' arguments; the pace follows the target chat's id.
-    async sendTelegram(botId: string, call: TelegramCall, _isGroup: boolean, receivedAt: number | null): Promise<{ messageId?: number }> {
-      const context = Context.current();
-      // A callback answer carries no chat id; the chat workflow calling this is the chat.
-      const chatId = call.method === 'answerCallbackQuery' ? chatOfWorkflowId(context.info.workflowExecution?.workflowId ?? '') : undefined;
-      const result = await telegram.call(botId, call, attemptBudget(context), chatId);
-      if (receivedAt !== null) {
-        const seconds = Math.max(0, Date.now() - receivedAt) / 1000;
-        if (call.method === 'answerCallbackQuery') callbackAnswerLatency.observe(seconds);
-        else if (call.method !== 'sendChatAction') replyLatency.observe(seconds);
+    sendTelegram,
+
+    /**
+     * A press's answer and the reply it led to, in one local activity: one workflow activation less
+     * per press. A refused answer (too late, or already given by a try of this activity that failed
+     * after it) is logged and never fails the reply.
+     */
+    async answerAndSend(
+      botId: string,
+      answer: TelegramCall,
+      call: TelegramCall,
+      isGroup: boolean,
+      receivedAt: number | null,
+    ): Promise<{ messageId?: number }> {
+      try {
+        await sendTelegram(botId, answer, isGroup, receivedAt);
+      } catch (err) {
+        logger.info({ botId, err: err instanceof Error ? err.message : String(err) }, 'callback answer refused');
       }
-      return result;
+      return sendTelegram(botId, call, isGroup, receivedAt);
     },
 
-    /** Node executions and their durations, per bot and node type, from one input's steps. */
+    /** Node executions and their durations, per bot and node type, from one input's steps (histories before the metrics sink). */
     async recordStepMetrics(botId: string, steps: ChatStep[]): Promise<void> {
-      for (const step of steps) {
-        if (step.kind === 'input') continue;
-        const nodeType = step.nodeType ?? 'none';
-        flowSteps.inc({ bot: botId, node_type: nodeType, result: step.kind === 'node' ? 'ok' : step.kind });
-        if (step.kind === 'node') flowStepDuration.observe({ bot: botId, node_type: nodeType }, step.durationMs / 1000);
-      }
+      recordFlowSteps(botId, steps);
     },
 
-    /** Counts something the workflow noticed (it cannot touch process metrics itself). */
+    /** Counts something the workflow noticed (histories before the metrics sink). */
     async countChatMetric(name: 'duplicate_update' | 'flood_dropped'): Promise<void> {
       chatEvents.inc({ event: name });
     },

@@ -3,7 +3,8 @@ import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
-import { WebhookSecretCache, webhookRouter } from '../ingress/webhook';
+import { WebhookBotCache } from '../ingress/bot-cache';
+import { webhookRouter } from '../ingress/webhook';
 import type { Logger } from '../logger';
 import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
@@ -81,9 +82,9 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(openApiRouter());
-  // Shared with the bots routes, which make it forget a bot they change.
-  const webhookSecrets = new WebhookSecretCache(deps.db);
-  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, secrets: webhookSecrets }));
+  // Shared with the bots and flows routes, which make it forget a bot they change.
+  const webhookBots = new WebhookBotCache(deps.db);
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));
 
   const api = express.Router();
   // Authentication first: only a known token gets a request budget, so junk tokens create no
@@ -92,8 +93,8 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
-  api.use(botsRouter({ ...deps.bots, db: deps.db, webhookSecrets }));
-  api.use(flowsRouter({ db: deps.db }));
+  api.use(botsRouter({ ...deps.bots, db: deps.db, webhookBots }));
+  api.use(flowsRouter({ db: deps.db, webhookBots }));
   api.use(botSecretsRouter({ db: deps.db, cipher: deps.bots.cipher }));
   api.use(chatEventsRouter({ db: deps.db, telegramTarget: deps.telegramTarget }));
   api.use(auditRouter({ db: deps.db }));

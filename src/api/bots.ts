@@ -7,7 +7,8 @@ import type { TokenCipher } from '../bots/token-cipher';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Ingress } from '../ingress/ingress';
-import { webhookPath, type WebhookSecretCache } from '../ingress/webhook';
+import type { WebhookBotCache } from '../ingress/bot-cache';
+import { webhookPath } from '../ingress/webhook';
 import { audit } from './audit';
 import { ApiError } from './errors';
 import { parseRequest } from './validate';
@@ -42,7 +43,7 @@ export interface BotsDeps {
   /** Whether this process runs the chat simulator, so that bots can be switched to it. */
   simulatorRunning?: boolean;
   /** The webhook route's cache, told when a bot changes. */
-  webhookSecrets?: WebhookSecretCache;
+  webhookBots?: WebhookBotCache;
 }
 
 /** What the API shows of a bot: never its token, nor its webhook secret. */
@@ -94,7 +95,7 @@ export function botsRouter(deps: BotsDeps): Router {
         const message = err instanceof Error ? err.message.replace(/\d+:[\w-]{20,}/g, '[token]') : 'getMe failed';
         throw new ApiError(422, 'invalid_token', `Telegram did not accept the token: ${message}`, [{ field: 'body.token', message }]);
       }
-      deps.webhookSecrets?.forget(registered.id);
+      deps.webhookBots?.forget(registered.id);
       await deps.ingress?.refresh(registered.id);
       await audit(db, req, 'bot.register', `bot:${registered.id}`, { mode: body.mode });
       res.status(201).json(botView(await findBot(registered.id), deps.publicUrl));
@@ -157,7 +158,7 @@ export function botsRouter(deps: BotsDeps): Router {
         .update(bots)
         .set({ ...body, ...(simulator === undefined ? {} : { simulator: simulator ? 'on' : 'off' }), updatedAt: sql`now()` })
         .where(eq(bots.id, botId));
-      deps.webhookSecrets?.forget(botId);
+      deps.webhookBots?.forget(botId);
       await deps.ingress?.refresh(botId);
       await audit(db, req, 'bot.update', `bot:${botId}`, simulator === undefined ? body : { ...body, simulator });
       res.json(botView(await findBot(botId), deps.publicUrl));
@@ -181,7 +182,7 @@ export function botsRouter(deps: BotsDeps): Router {
         .update(bots)
         .set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` })
         .where(eq(bots.id, botId));
-      deps.webhookSecrets?.forget(botId);
+      deps.webhookBots?.forget(botId);
       await deps.ingress?.stopBot(botId);
       await audit(db, req, 'bot.disable', `bot:${botId}`);
       res.json(botView(await findBot(botId), deps.publicUrl));

@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import type { WebhookBotCache } from '../ingress/bot-cache';
 import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidFlowError, publishFlow } from '../bots/registry';
@@ -29,7 +30,8 @@ const versionView = (v: Version, activeId: string | null) => ({
  * Flows of a bot: an editable draft, validation with every problem at once, publishing as an
  * immutable version, the list of versions, activating any of them (rolling back), and diffs.
  */
-export function flowsRouter(deps: { db: Database }): Router {
+/** `webhookBots`: the webhook route's cache, told when a bot's active version changes. */
+export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache }): Router {
   const { db } = deps;
   const router = Router();
   const route = routeTo(router, '/api');
@@ -156,6 +158,7 @@ export function flowsRouter(deps: { db: Database }): Router {
       if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
       try {
         const published = await publishFlow(db, botId, flowId, json);
+        deps.webhookBots?.forget(botId);
         if (published.changed) await audit(db, req, 'flow.publish', `flow:${botId}/${flowId}`, { version: published.version });
         res.status(published.changed ? 201 : 200).json(published);
       } catch (err) {
@@ -225,6 +228,7 @@ export function flowsRouter(deps: { db: Database }): Router {
         .update(flows)
         .set({ activeVersionId: row.id, updatedAt: sql`now()` })
         .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+      deps.webhookBots?.forget(botId);
       await audit(db, req, 'flow.activate', `flow:${botId}/${flowId}`, { version });
       res.json(versionView(row, row.id));
     },

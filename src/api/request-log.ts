@@ -12,7 +12,7 @@ declare module 'express-serve-static-core' {
 
 /**
  * Gives every request an id (the caller's `X-Request-Id` or a new one) and logs one line when
- * the response is finished. Headers are not logged: they carry bearer tokens and secrets.
+ * the response is finished (accepted Telegram updates: at debug level). Headers are not logged: they carry bearer tokens and secrets.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -31,6 +31,9 @@ export function requestLog(logger: Logger): RequestHandler {
         ms: Math.round(performance.now() - started),
       };
       if (res.statusCode >= 500) req.log.error(entry, 'request failed');
+      // Telegram's accepted updates are the hot path (one per message or press, counted by
+      // telegram_updates_received_total): a line each only at debug level.
+      else if (res.statusCode < 300 && entry.path?.startsWith('/telegram/')) req.log.debug(entry, 'request');
       else req.log.info(entry, 'request');
     });
     next();

@@ -14,7 +14,7 @@ import { installSdkLogger } from '../workers/sdk-logger';
 import { printBanner } from './banner';
 
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
-  installSdkLogger(logger);
+  installSdkLogger(logger, { metricsAddress: configured.TEMPORAL_SDK_METRICS_ADDRESS });
   const apiToken = resolveApiToken(configured, logger);
   const infra = await startInfra(configured, logger);
   lifecycle.onStop('embedded servers', () => infra.stop());

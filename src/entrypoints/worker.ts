@@ -5,7 +5,7 @@ import { startServices } from '../runtime/services';
 import { requireExternal } from './require-external';
 
 runProcess('worker', async ({ config, logger, lifecycle }) => {
-  installSdkLogger(logger);
+  installSdkLogger(logger, { metricsAddress: config.TEMPORAL_SDK_METRICS_ADDRESS });
   const { temporalAddress, databaseUrl } = requireExternal(config);
   await startServices({ config, logger, lifecycle, temporalAddress, databaseUrl, apiToken: '', runApi: false, runWorker: true });
 });

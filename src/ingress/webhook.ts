@@ -1,54 +1,17 @@
 import express, { Router, type RequestHandler } from 'express';
-import { and, eq, isNull } from 'drizzle-orm';
 import { matchesWebhookSecret } from '../bots/webhook-secret';
 import { ApiError } from '../api/errors';
 import type { Database } from '../db/client';
-import { bots } from '../db/schema';
 import { z } from 'zod';
 import { MalformedUpdateError, normaliseUpdate, telegramUpdateSchema } from '../telegram/inbound';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
+import { WebhookBotCache, type WebhookBot } from './bot-cache';
 import { deliverUpdate } from './deliver';
 import { routeTo } from '../api/route';
 
 export const webhookPath = (botId: string) => `/telegram/${botId}/webhook`;
 
 export const webhookParams = z.object({ botId: z.string() });
-
-/** Bots whose secret hash was looked up lately: at most this many, each for this long. */
-const CACHE_ENTRIES = 1_000;
-const CACHE_MS = 5_000;
-
-/**
- * The stored secret hash of an enabled bot (null: no such bot, disabled, or no webhook secret),
- * cached briefly so that a burst of updates costs one query. This process forgets a bot as soon
- * as the API changes it; other API replicas see a change within CACHE_MS (Telegram retries what
- * was refused meanwhile).
- */
-export class WebhookSecretCache {
-  private readonly cache = new Map<string, { hash: string | null; at: number }>();
-
-  constructor(
-    private readonly db: Database,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async hashOf(botId: string): Promise<string | null> {
-    const hit = this.cache.get(botId);
-    if (hit && this.now() - hit.at < CACHE_MS) return hit.hash;
-    const [bot] = await this.db
-      .select({ hash: bots.webhookSecretHash })
-      .from(bots)
-      .where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
-    this.cache.delete(botId);
-    this.cache.set(botId, { hash: bot?.hash ?? null, at: this.now() });
-    if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    return bot?.hash ?? null;
-  }
-
-  forget(botId: string): void {
-    this.cache.delete(botId);
-  }
-}
 
 // One answer for a missing header, a wrong secret, an unknown or disabled bot: none tells which bots exist.
 const refused = () => new ApiError(401, 'unauthorized', 'missing or wrong X-Telegram-Bot-Api-Secret-Token');
@@ -60,16 +23,17 @@ const refused = () => new ApiError(401, 'unauthorized', 'missing or wrong X-Tele
  * is durable in Temporal: on any error Telegram retries, and repeats are dropped by update_id in
  * the chat workflow.
  */
-export function webhookRouter(deps: { db: Database; target: DeliveryTarget; secrets?: WebhookSecretCache }): Router {
+export function webhookRouter(deps: { db: Database; target: DeliveryTarget; bots?: WebhookBotCache }): Router {
   const router = Router();
   const route = routeTo(router, '');
-  const secrets = deps.secrets ?? new WebhookSecretCache(deps.db);
-  const checkSecret: RequestHandler = async (req, _res, next) => {
+  const known = deps.bots ?? new WebhookBotCache(deps.db);
+  const checkSecret: RequestHandler = async (req, res, next) => {
     const given = req.get('x-telegram-bot-api-secret-token');
     if (!given) throw refused();
     const botId = String(req.params.botId);
-    const hash = /^\d{1,20}$/.test(botId) ? await secrets.hashOf(botId) : null;
-    if (!matchesWebhookSecret(given, hash)) throw refused();
+    const bot = /^\d{1,20}$/.test(botId) ? await known.lookup(botId) : null;
+    if (!bot || !matchesWebhookSecret(given, bot.secretHash)) throw refused();
+    res.locals.bot = bot;
     next();
   };
   route(
@@ -99,7 +63,8 @@ export function webhookRouter(deps: { db: Database; target: DeliveryTarget; secr
         req.log.warn({ botId, error: err.message }, 'malformed update');
         throw new ApiError(400, 'malformed_update', err.message);
       }
-      if (update) await deliverUpdate(deps.target, botId, update, 'webhook');
+      const { activeVersionId } = res.locals.bot as WebhookBot;
+      if (update) await deliverUpdate(deps.target, botId, { ...update, activeVersionId }, 'webhook');
       res.json({ ok: true });
     },
   );

@@ -153,6 +153,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       activities: activitiesFor({ db, config, logger, cipher, temporal, simulatorApiRoot: options.simulator?.apiRoot }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });
     const running = worker.run();

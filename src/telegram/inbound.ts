@@ -22,6 +22,12 @@ export interface InboundUpdate {
   membership?: 'member' | 'left';
   /** When the ingress received it (ms since epoch), for reply-latency metrics. */
   receivedAt: number;
+  /**
+   * The bot's active main flow version when the ingress received it (null: none), so that the
+   * chat need not look it up per update. Absent when the ingress did not know it (polling, older
+   * histories): the chat looks it up then.
+   */
+  activeVersionId?: string | null;
 }
 
 const userSchema = z.object({

@@ -4,9 +4,9 @@ import type { Logger } from '../logger';
 /**
  * Routes the Temporal SDK's own logs (worker state, workflow and activity loggers) into our JSON
  * log. The SDK logs the whole webpack report at INFO when it bundles workflows; below `debug`
- * we keep only its warnings.
+ * we keep only its warnings. With `metricsAddress`, the SDK serves its own Prometheus metrics there.
  */
-export function installSdkLogger(logger: Logger): void {
+export function installSdkLogger(logger: Logger, options: { metricsAddress?: string | undefined } = {}): void {
   const sdk = logger.child({ component: 'temporal-sdk' });
   const verbose = sdk.isLevelEnabled('debug');
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -28,5 +28,10 @@ export function installSdkLogger(logger: Logger): void {
     warn: (message, meta) => log('WARN', message, meta),
     error: (message, meta) => log('ERROR', message, meta),
   };
-  Runtime.install({ logger: adapter });
+  // The SDK's own metrics (its workflow cache: size, hits, evictions) come from its core, which
+  // serves them itself when asked to.
+  const telemetry = options.metricsAddress
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress } } } }
+    : {};
+  Runtime.install({ logger: adapter, ...telemetry });
 }

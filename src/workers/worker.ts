@@ -1,5 +1,7 @@
+import v8 from 'node:v8';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../logger';
+import { chatMetricsSinks } from './chat-metrics-sinks';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -12,9 +14,24 @@ export interface WorkerDeps {
   /** Prebuilt workflow bundle (tests bundle once per file); otherwise src/workflows is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   workflowsPath?: string;
-  /** Tracing interceptors and the sink that exports workflow spans (when tracing is on). */
+  /** Tracing interceptors and the sink that exports workflow spans (when tracing is on); the chat metrics sink is always there. */
   interceptors?: WorkerOptions['interceptors'];
   sinks?: WorkerOptions['sinks'];
+  /** WORKER_MAX_CACHED_WORKFLOWS; unset: sized from memory. */
+  maxCachedWorkflows?: number | undefined;
+}
+
+/** Heap a cached chat workflow holds, measured with bench:chat -- --floor --scale (see README). */
+const CACHED_CHAT_BYTES = 300 * 1024;
+
+/**
+ * How many workflows to keep cached: half the V8 heap limit's worth of chats, within bounds. A
+ * chat not cached replays its history on its next update (histories are kept short for that),
+ * so the cache trades memory for CPU; with thousands of chats active it is what keeps the cost
+ * per update flat.
+ */
+export function cacheSizeFromMemory(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
+  return Math.min(20_000, Math.max(1_000, Math.floor(heapLimitBytes / 2 / CACHED_CHAT_BYTES)));
 }
 
 /**
@@ -32,9 +49,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: deps.activities,
     ...workflows,
     ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
-    ...(deps.sinks ? { sinks: deps.sinks } : {}),
-    // Bounded cache: each cached chat costs memory (about 1 MB); evicted ones replay on demand.
-    maxCachedWorkflows: 1_000,
+    sinks: { ...chatMetricsSinks, ...deps.sinks },
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? cacheSizeFromMemory(),
     shutdownGraceTime: deps.shutdownGraceMs,
     shutdownForceTime: deps.shutdownGraceMs + 5_000,
   });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Resource } from '@opentelemetry/resources';
@@ -37,7 +38,9 @@ describe('replaying recorded histories', () => {
     for (const file of files) {
       // runReplayHistory reads the CLI's JSON form itself.
       const history = readHistory(file);
-      await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history)).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks: chatMetricsSinks }, history),
+      ).resolves.toBeUndefined();
     }
   });
 
@@ -48,7 +51,10 @@ describe('replaying recorded histories', () => {
       logger: bundlerLogger,
     });
     const exported = new InMemorySpanExporter();
-    const sinks = { exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })) };
+    const sinks = {
+      ...chatMetricsSinks,
+      exporter: makeWorkflowExporter(new SimpleSpanProcessor(exported), new Resource({ 'service.name': 'replay' })),
+    };
     for (const file of historyFiles()) {
       await expect(
         Worker.runReplayHistory({ workflowBundle: bundle, replayName: file, sinks }, readHistory(file)),
@@ -109,7 +115,9 @@ describe('replaying recorded histories', () => {
 
       const bundle = await workflowBundle();
       for (const { name, workflowId, history } of histories) {
-        await expect(Worker.runReplayHistory({ workflowBundle: bundle, replayName: name }, history)).resolves.toBeUndefined();
+        await expect(
+          Worker.runReplayHistory({ workflowBundle: bundle, replayName: name, sinks: chatMetricsSinks }, history),
+        ).resolves.toBeUndefined();
         // The CLI writes the canonical JSON that historyFromJSON reads back.
         if (process.env.RECORD_HISTORIES === '1') {
           const shown = spawnSync(

@@ -1,6 +1,7 @@
 import { Worker, type InjectedSinks, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FlowVersion } from '../../src/flow';
 import type { ChatStep } from '../../src/workflows/chat/types';
+import type { ChatMetricsSinks } from '../../src/workflows/chat/metrics-sink';
 import type { ExecutedNodesSinks } from './workflows/executed-nodes';
 
 /** A history in the JSON form of the fixtures (`temporal workflow show --output json`). */
@@ -27,8 +28,14 @@ export function localActivities(history: HistoryJson): { type: string; result: u
  */
 export async function replayedSteps(bundle: WorkflowBundleWithSourceMap, name: string, history: HistoryJson): Promise<ChatStep[][]> {
   const inputs: ChatStep[][] = [];
-  const sinks: InjectedSinks<ExecutedNodesSinks> = {
+  // Histories record each input's steps as the chat metrics sink's argument (the sink is called
+  // on replay here: a replay is nothing but replaying); older ones as a local activity's.
+  const sinks: InjectedSinks<ExecutedNodesSinks & ChatMetricsSinks> = {
     executedNodes: { steps: { fn: (_info, steps) => void inputs.push(steps), callDuringReplay: true } },
+    chatMetrics: {
+      steps: { fn: (_info, _botId, steps) => void inputs.push(steps), callDuringReplay: true },
+      count: { fn: () => undefined },
+    },
   };
   await Worker.runReplayHistory({ workflowBundle: bundle, replayName: name, sinks }, history);
   return inputs;

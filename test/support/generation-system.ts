@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -127,6 +128,7 @@ export async function startGenerationSystem(
           temporal: temporal.client,
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
+        sinks: chatMetricsSinks,
         shutdownGraceTime: '1s',
       });
       const running = Object.assign(worker, { done: worker.run() });

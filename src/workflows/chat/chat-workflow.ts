@@ -1,17 +1,21 @@
+import { lean, since } from './patches';
 import {
   allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
-  patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
 import { ChatSession } from './session';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';
+
+/** History events after which a chat continues as new (about 80 updates). */
+const SHORT_HISTORY_EVENTS = 500;
 
 /**
  * One Telegram chat with one bot, for as long as it is active: `chat:<botId>:<chatId>`.
@@ -30,7 +34,7 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
     // Strict order is for the conversation, not for acknowledgements: a press that would wait for
     // earlier work is answered now (an async handler, so continue-as-new waits for the answer).
     // Histories from before (no marker) answered in turn.
-    if (update.callback && (activity.busy || inbox.length > 1) && patched('prompt-callback-answers')) await session.answerEarly(update);
+    if (update.callback && (activity.busy || inbox.length > 1) && since('prompt-callback-answers')) await session.answerEarly(update);
   });
   setHandler(chatEvent, (event) => void inbox.push({ kind: 'event', event }));
   // A paid generation started through the API on behalf of this chat reports back as an event.
@@ -42,12 +46,12 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
   setHandler(chatSteps, (afterSeq) => session.stepsAfter(afterSeq));
   setHandler(chatRestart, (restart) => void inbox.push({ kind: 'restart', restart }));
 
-  await session.restore();
+  await session.restore(inbox[0]);
   await session.warm();
   // A chat that blocked the bot stays at rest until its user comes back: a message, a press, an
   // unblock (my_chat_member) or an operator's restart. Histories from before (no marker) ended here.
   if (session.blocked) {
-    if (!inbox.some(comesBack) || !patched('blocked-and-back')) return;
+    if (!inbox.some(comesBack) || !since('blocked-and-back')) return;
     await session.unblock();
   }
 
@@ -55,7 +59,7 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
     await converse(input, inbox, session, activity);
   } catch (err) {
     // A cancelled chat keeps its chat variables, as an idle one does.
-    if (isCancellation(err) && patched('save-on-cancel')) await CancellationScope.nonCancellable(() => session.persist());
+    if (isCancellation(err) && since('save-on-cancel')) await CancellationScope.nonCancellable(() => session.persist());
     throw err;
   }
 }
@@ -63,16 +67,30 @@ export async function chatWorkflow(input: ChatInput): Promise<void> {
 async function converse(input: ChatInput, inbox: ChatMessage[], session: ChatSession, activity: { busy: boolean }): Promise<void> {
   // Date.now() here is Temporal's workflow time (the sandbox replaces the clock): the same value
   // on replay, so timeouts and idleness are deterministic.
+  let wake: WakeTimer | undefined;
   for (;;) {
     activity.busy = false;
-    const arrived = await condition(() => inbox.length > 0, Math.max(1, session.nextWake() - Date.now()));
+    let arrived: boolean;
+    // One timer for the next wake, kept across inputs while it is not late: an update no longer
+    // costs a timer started and cancelled. It may fire early (the chat was active meanwhile); then
+    // nothing is due and a new one is set. Histories from before (no marker) set one per wait.
+    if (lean()) {
+      const at = session.nextWake();
+      if (!wake || wake.fired || wake.at > at) {
+        wake?.cancel();
+        wake = startWakeTimer(at);
+      }
+      const timer = wake;
+      await condition(() => inbox.length > 0 || timer.fired);
+      arrived = inbox.length > 0;
+    } else arrived = await condition(() => inbox.length > 0, Math.max(1, session.nextWake() - Date.now()));
     activity.busy = true;
     if (!arrived) {
       if (session.timerDue(Date.now())) await session.handleTimer();
       else if (session.idle(Date.now())) {
         await session.persist();
         // An update signalled while the last activity ran would be lost by completing now.
-        if (inbox.length > 0 && patched('inbox-after-idle')) continue;
+        if (inbox.length > 0 && since('inbox-after-idle')) continue;
         return;
       }
       continue;
@@ -85,15 +103,36 @@ async function converse(input: ChatInput, inbox: ChatMessage[], session: ChatSes
       await session.handleUpdate(update, mergedIds);
     }
     if (session.blocked) {
-      if (patched('save-on-block')) await session.persist();
+      if (since('save-on-block')) await session.persist();
       return;
     }
 
-    if (workflowInfo().continueAsNewSuggested) {
+    // Short histories: a chat evicted from the worker's cache replays its whole run on its next
+    // update, so a run ends (carrying its state over) long before the server would suggest it.
+    if (workflowInfo().continueAsNewSuggested || (workflowInfo().historyLength > SHORT_HISTORY_EVENTS && lean())) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof chatWorkflow>({ ...input, state: session.state, pending: inbox });
     }
   }
+}
+
+interface WakeTimer {
+  /** Workflow time it fires at. */
+  at: number;
+  fired: boolean;
+  cancel(): void;
+}
+
+function startWakeTimer(at: number): WakeTimer {
+  const scope = new CancellationScope();
+  const timer: WakeTimer = { at, fired: false, cancel: () => scope.cancel() };
+  scope
+    .run(() => sleep(Math.max(1, at - Date.now())))
+    .then(
+      () => (timer.fired = true),
+      () => undefined, // cancelled: a nearer wake replaced it
+    );
+  return timer;
 }
 
 /** Whether a message in the inbox shows the user (or an operator) is back after a block. */

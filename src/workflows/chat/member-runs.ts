@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { since } from './patches';
 import type { ChatState, RunState } from './types';
 
 // In a group, each member has a run of their own: a member's command never replaces another
@@ -16,7 +16,7 @@ export function switchToMember(state: ChatState, userId: string): void {
   if (current?.userId === userId) return;
   const parked = state.memberRuns ?? {};
   if (!current && !parked[userId]) return;
-  if (!patched('group-runs-per-member')) return;
+  if (!since('group-runs-per-member')) return;
   if (current) parked[current.userId] = current;
   state.run = parked[userId] ?? null;
   delete parked[userId];

@@ -1,4 +1,5 @@
-import { log, patched } from '@temporalio/workflow';
+import { lean, since } from './patches';
+import { log } from '@temporalio/workflow';
 import type { ScopedVariable } from '../../activities/chat';
 import { renderTemplate } from '../../flow/expression';
 import { NEXT } from '../../flow/nodes';
@@ -13,11 +14,13 @@ import {
 } from '../../flow/variables';
 import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
 import { describe, failureType, local } from './activities';
+import { chatMetrics } from './metrics-sink';
 import { dueParkedMember, earliestUntil, switchToMember } from './member-runs';
 import { handlerOf, type NodeRuntime, type Outcome, type TriggerMatch } from './nodes';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
 import type {
   ChatInput,
+  ChatMessage,
   ChatSnapshot,
   ChatState,
   ChatStep,
@@ -38,6 +41,26 @@ const FLOOD_WINDOW_MS = 60_000;
 /** Steps kept in state for the timeline and the live stream. */
 const KEPT_STEPS = 200;
 const DEFAULT_IDLE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Nodes that do nothing slow before their first send (or send nothing): a press's answer may wait
+ * for them and go out with the reply. Any other node (an HTTP call, a generation, a wait, a
+ * notification to another chat) gets the answer sent first, so Telegram's spinner never waits on it.
+ */
+const ANSWER_MAY_WAIT_FOR: ReadonlySet<string> = new Set([
+  'trigger.command',
+  'trigger.text',
+  'trigger.callback',
+  'trigger.event',
+  'message.text',
+  'message.edit',
+  'message.delete',
+  'logic.condition',
+  'logic.switch',
+  'logic.jump',
+  'logic.end',
+  'action.set',
+]);
 
 class ChatBlocked extends Error {}
 
@@ -64,6 +87,8 @@ export class ChatSession implements NodeRuntime {
   private steps = 0;
   /** The button that cancels the paid job now running, if the node offers one. */
   private jobCancel: { data: string; cancel: () => void } | null = null;
+  /** A press's answer waiting to go out with the first reply to it (see dispatch). */
+  private pendingAnswer: { call: TelegramCall; receivedAt: number } | null = null;
   /** The active flow version as last resolved, for toasts of presses answered early. */
   private lastActiveVersion: string | null = null;
 
@@ -116,13 +141,30 @@ export class ChatSession implements NodeRuntime {
     return this.steps;
   }
 
-  /** Loads chat variables saved when the conversation last went idle. */
-  async restore(): Promise<void> {
+  /**
+   * Loads chat variables saved when the conversation last went idle, and with them (one local
+   * activity) what the run's first update will need: its sender's user id and its flow version.
+   * Histories from before (no marker) loaded the variables alone.
+   */
+  async restore(first: ChatMessage | undefined): Promise<void> {
     if (this.state.restored) return;
-    const saved = await local.restoreChat(this.botId, this.chatId);
-    this.state.chat = saved.variables;
+    if (lean()) {
+      // A membership change (block, unblock) looks up no user.
+      const update = first?.kind === 'update' && first.update.membership === undefined ? first.update : undefined;
+      const opened = await local.openChat(this.botId, this.chatId, {
+        from: update ? { id: update.from.id, firstName: update.from.firstName, username: update.from.username } : null,
+        versionId: update?.activeVersionId ?? null,
+      });
+      this.state.chat = opened.variables;
+      this.blocked = opened.blocked;
+      if (update && opened.userId) this.state.users[String(update.from.id)] = opened.userId;
+      if (update?.activeVersionId && opened.flow) this.remember(update.activeVersionId, opened.flow);
+    } else {
+      const saved = await local.restoreChat(this.botId, this.chatId);
+      this.state.chat = saved.variables;
+      this.blocked = saved.blocked;
+    }
     this.state.restored = true;
-    this.blocked = saved.blocked;
   }
 
   /** Saves chat variables so the next update, in a new execution, resumes from them. */
@@ -157,7 +199,7 @@ export class ChatSession implements NodeRuntime {
    * before (no marker) went idle first and dropped the run; they replay that way.
    */
   private timersOutliveIdleness(): boolean {
-    return patched('timers-outlive-idleness');
+    return since('timers-outlive-idleness');
   }
 
   snapshot(queued: number): ChatSnapshot {
@@ -192,7 +234,7 @@ export class ChatSession implements NodeRuntime {
   async handleUpdate(update: InboundUpdate, mergedIds: number[] = []): Promise<void> {
     if (this.seen(update.updateId)) {
       log.info('dropping a repeated update', { updateId: update.updateId });
-      await local.countChatMetric('duplicate_update');
+      await this.count('duplicate_update');
       return;
     }
     pruneExpired(this.state.chat, Date.now());
@@ -209,11 +251,11 @@ export class ChatSession implements NodeRuntime {
       // Telegram shows a spinner until a press is answered, so every press is answered, first
       // thing. Since the toast was added, "first" means once the node taking it is known;
       // histories from before (no patch marker) answered before anything else.
-      const answerWithToast = update.callback !== null && patched('callback-toast');
+      const answerWithToast = update.callback !== null && since('callback-toast');
       if (update.callback && !answerWithToast) await this.answerCallback(update.callback, update.receivedAt);
       if (this.flooding()) {
         if (update.callback && answerWithToast) await this.answerCallback(update.callback, update.receivedAt);
-        await local.countChatMetric('flood_dropped');
+        await this.count('flood_dropped');
         if (!this.state.flood.noticeSent) {
           this.state.flood.noticeSent = true;
           await this.send({ method: 'sendMessage', chatId: this.chatId, text: 'You are sending messages too fast. Please wait a minute.' });
@@ -297,7 +339,7 @@ export class ChatSession implements NodeRuntime {
    * written yet. Histories from before (no marker) ignored such an event.
    */
   private async privateChatUser(): Promise<string | undefined> {
-    if (this.isGroup || !patched('event-user-of-private-chat')) return undefined;
+    if (this.isGroup || !since('event-user-of-private-chat')) return undefined;
     return this.userFor({ id: Number(this.chatId), firstName: `user ${this.chatId}`, lastName: null, username: null, languageCode: null });
   }
 
@@ -389,10 +431,19 @@ export class ChatSession implements NodeRuntime {
         this.state.run = null;
       }
     }
-    // One local activity per input reports its steps to the worker's metrics. Histories recorded
-    // before it existed replay without it (the patch marker tells them apart).
+    await this.flushAnswer();
+    // Each input's steps go to the worker's metrics through the sink. Histories recorded before it
+    // reported them with one local activity per input, or before that not at all (the markers tell).
     const steps = this.stepsAfter(firstSeq);
-    if (steps.length > 0 && patched('step-metrics')) await local.recordStepMetrics(this.botId, steps);
+    if (steps.length === 0) return;
+    if (lean()) chatMetrics.steps(this.botId, steps);
+    else if (since('step-metrics')) await local.recordStepMetrics(this.botId, steps);
+  }
+
+  /** Counts something noticed, through the sink (histories from before it: a local activity). */
+  private async count(name: 'duplicate_update' | 'flood_dropped'): Promise<void> {
+    if (lean()) chatMetrics.count(name);
+    else await local.countChatMetric(name);
   }
 
   private flooding(): boolean {
@@ -411,10 +462,15 @@ export class ChatSession implements NodeRuntime {
     this.record('input', null, describeUpdate(update));
     const userId = await this.userFor(update.from);
     if (this.isGroup) switchToMember(this.state, userId);
-    const active = await this.activeFlow(null);
+    const active = await this.activeFlowOf(update);
     const context = contextOf(update, active?.flow);
     if (answerCallback && update.callback) {
-      await this.answerCallback(update.callback, update.receivedAt, this.toastFor(update, active?.flow, context));
+      const toast = this.toastFor(update, active?.flow, context);
+      // The answer travels with the first reply (one local activity for both), or alone before any
+      // step that may take long, or at the end of the input. Histories from before (no marker)
+      // answered here.
+      if (lean()) this.deferAnswer(update.callback, update.receivedAt, toast);
+      else await this.answerCallback(update.callback, update.receivedAt, toast);
     }
     // A command always starts its trigger, even mid-conversation (/start must always work).
     if (update.command && active && (await this.tryTrigger(active, update, context, userId))) return;
@@ -502,6 +558,7 @@ export class ChatSession implements NodeRuntime {
       if (++this.steps > MAX_STEPS_PER_INPUT) throw new Error(`more than ${MAX_STEPS_PER_INPUT} nodes for one input`);
       const node = this.node(this.frame().flowVersionId, target);
       if (!node) throw new Error(`node ${target} does not exist`);
+      if (this.pendingAnswer && !ANSWER_MAY_WAIT_FOR.has(node.type)) await this.flushAnswer();
       run.suspended = { nodeId: node.id, kind: 'wait', until: null };
       const started = Date.now();
       let outcome: Outcome;
@@ -579,7 +636,7 @@ export class ChatSession implements NodeRuntime {
     const total = over === undefined && maxAll !== Infinity ? jsonBytes(all) : 0;
     const overAll = total > maxAll ? `${total} bytes with the other ${scope} variables (at most ${maxAll})` : undefined;
     const problem = over ?? overAll;
-    if (problem !== undefined && patched('variable-size-caps')) throw new VariableTooLargeError(`variable ${ref} would be ${problem}`);
+    if (problem !== undefined && since('variable-size-caps')) throw new VariableTooLargeError(`variable ${ref} would be ${problem}`);
   }
 
   async loadScoped(userId: string): Promise<void> {
@@ -597,7 +654,7 @@ export class ChatSession implements NodeRuntime {
     // (numeric keys iterate in numeric order, so which ones go is arbitrary; they are looked up
     // again if they write). Histories from before (no marker) kept them all.
     const remembered = Object.keys(this.state.users);
-    if (remembered.length > MAX_KNOWN_USERS && patched('bounded-known-users')) {
+    if (remembered.length > MAX_KNOWN_USERS && since('bounded-known-users')) {
       for (const old of remembered.slice(0, remembered.length - MAX_KNOWN_USERS)) delete this.state.users[old];
     }
     return userId;
@@ -607,13 +664,27 @@ export class ChatSession implements NodeRuntime {
     const resolved = await local.resolveFlow(this.botId, flowId, [...this.flows.keys()]);
     if (!resolved.versionId) return null;
     if (resolved.flow) this.remember(resolved.versionId, resolved.flow);
-    const flow = await this.version(resolved.versionId);
-    if (flowId === null) {
-      this.lastActiveVersion = resolved.versionId;
-      this.debounceWindow = flow.settings.debounceMs;
-      this.idleMs = flow.settings.idleTimeoutMs;
-    }
-    return { versionId: resolved.versionId, flow };
+    return flowId === null
+      ? this.mainFlow(resolved.versionId)
+      : { versionId: resolved.versionId, flow: await this.version(resolved.versionId) };
+  }
+
+  /**
+   * The main flow an update runs: the version the ingress saw active when it arrived, with no
+   * lookup (versions never change, so one known is loaded once per run), else looked up. Histories
+   * from before (no marker) looked it up for every update.
+   */
+  private async activeFlowOf(update: InboundUpdate): Promise<{ versionId: string; flow: FlowVersion } | null> {
+    if (update.activeVersionId === undefined || !lean()) return this.activeFlow(null);
+    return update.activeVersionId === null ? null : this.mainFlow(update.activeVersionId);
+  }
+
+  private async mainFlow(versionId: string): Promise<{ versionId: string; flow: FlowVersion }> {
+    const flow = await this.version(versionId);
+    this.lastActiveVersion = versionId;
+    this.debounceWindow = flow.settings.debounceMs;
+    this.idleMs = flow.settings.idleTimeoutMs;
+    return { versionId, flow };
   }
 
   private async version(versionId: string): Promise<FlowVersion> {
@@ -684,8 +755,12 @@ export class ChatSession implements NodeRuntime {
 
   /** Sends to this chat; 403 means the user blocked the bot, which ends the conversation. */
   async send(call: TelegramCall): Promise<{ messageId?: number }> {
+    const answer = this.pendingAnswer;
+    this.pendingAnswer = null;
+    const receivedAt = this.state.run?.context.receivedAt ?? null;
     try {
-      return await local.sendTelegram(this.botId, call, this.isGroup, this.state.run?.context.receivedAt ?? null);
+      if (answer) return await local.answerAndSend(this.botId, answer.call, call, this.isGroup, answer.receivedAt);
+      return await local.sendTelegram(this.botId, call, this.isGroup, receivedAt);
     } catch (err) {
       const type = failureType(err);
       if (type === telegramErrors.blocked) throw new ChatBlocked();
@@ -740,6 +815,23 @@ export class ChatSession implements NodeRuntime {
       log.info('no toast for an early answer', { error: describe(err) });
     }
     await this.answerCallback({ ...callback, answeredEarly: false }, update.receivedAt, toast);
+  }
+
+  private deferAnswer(callback: NonNullable<InboundUpdate['callback']>, receivedAt: number, text?: string): void {
+    if (callback.answeredEarly) return;
+    this.pendingAnswer = { call: { method: 'answerCallbackQuery', callbackQueryId: callback.id, ...(text ? { text } : {}) }, receivedAt };
+  }
+
+  /** Sends a deferred press answer on its own (nothing to send with it came first). */
+  private async flushAnswer(): Promise<void> {
+    const answer = this.pendingAnswer;
+    if (!answer) return;
+    this.pendingAnswer = null;
+    try {
+      await local.sendTelegram(this.botId, answer.call, this.isGroup, answer.receivedAt);
+    } catch (err) {
+      log.info('callback answer refused', { error: describe(err) });
+    }
   }
 
   private async answerCallback(callback: NonNullable<InboundUpdate['callback']>, receivedAt: number, text?: string): Promise<void> {

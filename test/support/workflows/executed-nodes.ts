@@ -2,8 +2,9 @@ import { proxySinks, type Sinks, type WorkflowInterceptorsFactory } from '@tempo
 import type { ChatStep } from '../../../src/workflows/chat/types';
 
 /**
- * A workflow interceptor for replays: the chat workflow hands each input's steps to the
- * `recordStepMetrics` local activity, so its arguments say which flow nodes ran. Replaying a
+ * A workflow interceptor for replays of histories recorded before the chat metrics sink: the chat
+ * workflow then handed each input's steps to the `recordStepMetrics` local activity, so its
+ * arguments say which flow nodes ran (newer histories: see replayedSteps). Replaying a
  * recorded history with this module bundled in reports them to the `executedNodes` sink (which
  * must be registered with `callDuringReplay`: a replay is nothing but replaying).
  */

@@ -1,3 +1,4 @@
+import { since } from '../patches';
 import {
   ActivityFailure,
   CancellationScope,
@@ -6,7 +7,6 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   uuid4,
   WorkflowIdReusePolicy,
@@ -105,7 +105,7 @@ async function httpRequest(node: NodeOf<'action.http'>, rt: NodeRuntime): Promis
   } catch (err) {
     // The activity timed out, lost its worker or failed: to the flow, the request failed.
     // Histories recorded before (no marker) stopped the run here.
-    if (!(err instanceof ActivityFailure) || isCancellation(err) || !patched('http-failure-takes-error')) throw err;
+    if (!(err instanceof ActivityFailure) || isCancellation(err) || !since('http-failure-takes-error')) throw err;
     log.info('HTTP request activity failed', { node: node.id, error: describe(err) });
     return { handle: 'error' };
   }
@@ -194,7 +194,7 @@ async function generate(node: NodeOf<'action.generation'>, rt: NodeRuntime): Pro
  */
 function nextGenerationKey(nodeId: string, rt: NodeRuntime): string {
   const { state } = rt;
-  if (!patched('generation-key-counter')) {
+  if (!since('generation-key-counter')) {
     return `chat-${rt.botId}-${rt.chatId}-${state.seenUpdateIds[state.seenUpdateIds.length - 1] ?? 0}-${nodeId}-${rt.stepCount}`;
   }
   state.generations = (state.generations ?? 0) + 1;

@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { since } from '../patches';
 import { compileAuthorRegex, compileLegacyRegex } from '../../../flow/regex';
 import { describe } from '../activities';
 
@@ -9,7 +9,7 @@ import { describe } from '../activities';
  * refuses (a lookaround, a backreference) throws: the input cannot be judged.
  */
 export function searchPattern(pattern: string, caseSensitive: boolean, text: string): string[] | null {
-  const compile = patched('linear-regex') ? compileAuthorRegex : compileLegacyRegex;
+  const compile = since('linear-regex') ? compileAuthorRegex : compileLegacyRegex;
   let compiled;
   try {
     compiled = compile(pattern, caseSensitive);
