@@ -64,9 +64,14 @@ export class BenchProcess {
 
   /** Spawns `src/entrypoints/<entry>.ts` with only `env` (plus PATH and HOME) as its environment. */
   static spawn(entry: Entrypoint, env: Record<string, string>, label: string = entry): BenchProcess {
+    return BenchProcess.spawnScript(path.join('src', 'entrypoints', `${entry}.ts`), env, label);
+  }
+
+  /** Spawns any TypeScript file of the project (path relative to its root) the same way, e.g. a bench's own process. */
+  static spawnScript(script: string, env: Record<string, string>, label: string): BenchProcess {
     const spawnedAt = performance.now();
     const spawnedAtEpoch = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'entrypoints', `${entry}.ts`)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
