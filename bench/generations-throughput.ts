@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/generations-throughput.ts [--jobs=1000] [--concurrency=50] [--users=50] [--timeout=240]
  *   (or BENCH_JOBS, BENCH_CONCURRENCY, BENCH_USERS, BENCH_TIMEOUT_S)
+ *   node --import tsx bench/generations-throughput.ts --floor […]: against a minimal saga (generations-floor.ts)
  *
  * Jobs are POSTed through the API with at most `concurrency` requests in flight; completion is
  * seen in PostgreSQL (a count of terminal `generation_jobs` every 250 ms), not by polling the API
@@ -16,6 +17,7 @@ import os from 'node:os';
 import { checkLedger, type LedgerProblem } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
+import { main as floorMain } from './generations-floor';
 import { runJobs } from './support/job-run';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
@@ -223,4 +225,6 @@ async function main(): Promise<boolean> {
   }
 }
 
-runBench('throughput', main);
+// `--floor`: the project's jobs against a minimal saga on the same stack (generations-floor.ts).
+if (process.argv.includes('--floor')) runBench('generations floor', floorMain);
+else runBench('throughput', main);
