@@ -18,6 +18,7 @@
  * the floor's jobs/s. Exits 1 when a job is lost, the run times out or the ledger check fails.
  */
 import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { checkLedger } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt } from './support/entrypoint';
@@ -35,6 +36,7 @@ const TIMEOUT_MS = intOption('timeout', 'BENCH_TIMEOUT_S', 240) * 1_000;
 const WARMUP = 50;
 const PRICE = 50;
 const TARGET_RATIO = 0.8;
+const EventType = proto.api.enums.v1.EventType;
 
 interface Side {
   name: 'floor' | 'project';
@@ -47,6 +49,8 @@ interface Side {
   /** Events and workflow tasks in one measured job's history. */
   events: number;
   workflowTasks: number;
+  /** That history's event types, in order (markers by name). */
+  eventTypes: string[];
   otherCpuS: number;
 }
 
@@ -56,7 +60,7 @@ async function measure(
   send: (i: number) => ReturnType<ApiClient['request']>,
   finished: () => Promise<{ count: number; lastMs: number | null }>,
   cpuOf: () => Record<string, number>,
-  history: (workflowId: string) => Promise<{ events: number; workflowTasks: number }>,
+  history: (workflowId: string) => Promise<{ events: number; workflowTasks: number; eventTypes: string[] }>,
 ): Promise<Side> {
   progress(`${name}: ${JOBS} jobs, ${CONCURRENCY} in flight`);
   const cpuBefore = cpuOf();
@@ -126,9 +130,13 @@ export async function main(): Promise<boolean> {
     await db.$client.query('insert into floor_users (id, balance) select unnest($1::text[]), $2', [users, credits]);
     const userOf = (i: number) => users[i % USERS] as string;
     const historyOf = async (workflowId: string) => {
-      const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
-      const tasks = (events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
-      return { events: events?.length ?? 0, workflowTasks: tasks };
+      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const eventTypes = events.map((e) => {
+        const type = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+        const marker = e.markerRecordedEventAttributes?.markerName;
+        return marker ? `${type}(${marker})` : type;
+      });
+      return { events: events.length, workflowTasks: eventTypes.filter((t) => t === 'WORKFLOW_TASK_COMPLETED').length, eventTypes };
     };
     const lastMs = (row: { count: string; last_ms: string | null }) => ({
       count: Number(row.count),
@@ -241,6 +249,7 @@ function report(floor: Side, project: Side, ledgerProblems: number, floorMoneyOk
     cpuS: Object.fromEntries(Object.entries(side.cpu).map(([k, v]) => [k, round(v, 2)])),
     eventsPerJob: side.events,
     workflowTasksPerJob: side.workflowTasks,
+    eventTypes: side.eventTypes,
     finished: side.finished,
     otherProcessesCpuS: round(side.otherCpuS, 1),
   });
