@@ -45,7 +45,7 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
       throw ApplicationFailure.nonRetryable(`job ${jobId} was settled already`, generationErrors.alreadySettled);
     }
     creditOperations.inc({ operation: 'debit' });
-    logger.info({ jobId }, 'credits debited');
+    logger.debug({ jobId }, 'credits debited');
   };
   return {
     /** For workflows from before 'generation-create-and-debit' (see debitCredits). */
