@@ -1,7 +1,7 @@
 /**
  * Throughput of paid generations end to end on the embedded stack (`start` entrypoint: Temporal
  * dev server + PostgreSQL + API + one worker), with an instant fake provider so the figure is
- * the system's own cost per job: HTTP, workflow start, four activities, ledger transactions.
+ * the system's own cost per job: HTTP, workflow start, three activities, ledger transactions.
  *
  *   node --import tsx bench/generations-throughput.ts [--jobs=1000] [--concurrency=50] [--users=50] [--timeout=240]
  *   (or BENCH_JOBS, BENCH_CONCURRENCY, BENCH_USERS, BENCH_TIMEOUT_S)
@@ -158,8 +158,8 @@ async function main(): Promise<boolean> {
       ],
       ['', ''],
       ['where the time goes', '(per job, p50 / p99)'],
-      ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createGenerationJob)`],
-      ['  row → debited', `${ms(summary(createdToDebit, 0))}`],
+      ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createAndDebitJob)`],
+      ['  row → debited', `${ms(summary(createdToDebit, 0))}   (0: one transaction since createAndDebitJob)`],
       ['  debited → finished', `${ms(summary(debitToFinish, 0))}   (generate with 0 ms latency, completeGenerationJob)`],
       [
         '  CPU during the run',
