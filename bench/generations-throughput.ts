@@ -1,10 +1,11 @@
 /**
  * Throughput of paid generations end to end on the embedded stack (`start` entrypoint: Temporal
  * dev server + PostgreSQL + API + one worker), with an instant fake provider so the figure is
- * the system's own cost per job: HTTP, workflow start, four activities, ledger transactions.
+ * the system's own cost per job: HTTP, workflow start, three activities, ledger transactions.
  *
  *   node --import tsx bench/generations-throughput.ts [--jobs=1000] [--concurrency=50] [--users=50] [--timeout=240]
  *   (or BENCH_JOBS, BENCH_CONCURRENCY, BENCH_USERS, BENCH_TIMEOUT_S)
+ *   node --import tsx bench/generations-throughput.ts --floor […]: against a minimal saga (generations-floor.ts)
  *
  * Jobs are POSTed through the API with at most `concurrency` requests in flight; completion is
  * seen in PostgreSQL (a count of terminal `generation_jobs` every 250 ms), not by polling the API
@@ -16,20 +17,12 @@ import os from 'node:os';
 import { checkLedger, type LedgerProblem } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
+import { main as floorMain } from './generations-floor';
+import { runJobs } from './support/job-run';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import {
-  ApiClient,
-  intOption,
-  jobCounts,
-  mapConcurrent,
-  openDatabase,
-  randomApiToken,
-  sleep,
-  stackEnv,
-  waitForReady,
-} from './support/stack';
+import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, stackEnv, waitForReady } from './support/stack';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -37,18 +30,7 @@ const CONCURRENCY = intOption('concurrency', 'BENCH_CONCURRENCY', 50);
 const USERS = Math.min(intOption('users', 'BENCH_USERS', 50), JOBS);
 const TIMEOUT_MS = intOption('timeout', 'BENCH_TIMEOUT_S', 240) * 1_000;
 const PRICE = 50;
-const POLL_MS = 250;
 const TARGET_JOBS_PER_S = 50;
-
-/** One POST as the client saw it. */
-interface Post {
-  id?: string;
-  /** Epoch ms (sub-ms precision) when the request was sent, comparable with PostgreSQL's now(). */
-  sentAt: number;
-  ms: number;
-  status: number;
-  error?: string;
-}
 
 /** One job as PostgreSQL saw it, in epoch ms (numeric columns arrive as strings). */
 interface JobRow {
@@ -58,8 +40,6 @@ interface JobRow {
   debited_ms: string | null;
   finished_ms: string | null;
 }
-
-const epochNow = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<boolean> {
   const dataDir = makeDataDir('bench-throughput');
@@ -93,57 +73,28 @@ async function main(): Promise<boolean> {
     const cpuBefore = treeCpuSeconds(proc.pid);
     const benchCpuBefore = process.cpuUsage();
     const machineBefore = machineBusySeconds();
-    const wallStart = performance.now();
 
-    // Submit every job, bounded in flight; meanwhile watch the database for terminal jobs.
-    const deadline = wallStart + TIMEOUT_MS;
-    let postsDone = false;
-    const postsPromise = mapConcurrent(
-      Array.from({ length: JOBS }, (_, i) => i),
-      CONCURRENCY,
-      async (i): Promise<Post> => {
-        const userId = users[i % USERS] as string;
-        const sentAt = epochNow();
-        if (performance.now() > deadline) return { sentAt, ms: 0, status: 0, error: 'not sent: the run timed out' };
-        try {
-          const response = await api.request(
-            'POST',
-            '/api/generations',
-            { userId, kind: 'story', prompt: `bench story ${i}` },
-            { 'idempotency-key': `bench-${i}` },
-          );
-          if (response.status !== 202) return { sentAt, ms: response.ms, status: response.status, error: JSON.stringify(response.body) };
-          return { id: response.body.id as string, sentAt, ms: response.ms, status: response.status };
-        } catch (err) {
-          return { sentAt, ms: epochNow() - sentAt, status: 0, error: String(err) };
-        }
-      },
-    ).finally(() => (postsDone = true));
-
-    let counts = await jobCounts(database);
-    let lastReport = performance.now();
-    // Done when every POST has answered and every accepted job is terminal; bounded by the timeout.
-    for (;;) {
-      counts = await jobCounts(database);
-      if (postsDone && counts.terminal >= (await postsPromise).filter((p) => p.id).length) break;
-      if (performance.now() > deadline) break;
-      if (performance.now() - lastReport > 2_000) {
-        progress(`terminal ${counts.terminal}/${JOBS}  ${JSON.stringify(counts.byStatus)}`);
-        lastReport = performance.now();
-      }
-      await sleep(POLL_MS);
-    }
-    const wallMs = performance.now() - wallStart;
+    const run = await runJobs({
+      jobs: JOBS,
+      concurrency: CONCURRENCY,
+      timeoutMs: TIMEOUT_MS,
+      send: (i) =>
+        api.request(
+          'POST',
+          '/api/generations',
+          { userId: users[i % USERS] as string, kind: 'story', prompt: `bench story ${i}` },
+          { 'idempotency-key': `bench-${i}` },
+        ),
+      terminalCount: async () => (await jobCounts(database)).terminal,
+    });
+    const { wallMs, posts, accepted, timedOut } = run;
     const cpu = cpuDelta(cpuBefore, treeCpuSeconds(proc.pid));
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const machineBusyS = machineBusySeconds() - machineBefore;
-    const posts = await postsPromise;
-    const accepted = posts.filter((p) => p.id);
-    const timedOut = counts.terminal < accepted.length;
     progress(
       timedOut
         ? `TIMED OUT after ${(wallMs / 1000).toFixed(0)} s`
-        : `all ${counts.terminal} jobs terminal after ${(wallMs / 1000).toFixed(1)} s`,
+        : `all ${run.terminal} jobs terminal after ${(wallMs / 1000).toFixed(1)} s`,
     );
 
     // Per job: when the row was written (first activity), debited, finished; all by PostgreSQL's clock.
@@ -207,8 +158,8 @@ async function main(): Promise<boolean> {
       ],
       ['', ''],
       ['where the time goes', '(per job, p50 / p99)'],
-      ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createGenerationJob)`],
-      ['  row → debited', `${ms(summary(createdToDebit, 0))}`],
+      ['  POST → job row written', `${ms(summary(toCreated, 0))}   (workflow start, first workflow task, createAndDebitJob)`],
+      ['  row → debited', `${ms(summary(createdToDebit, 0))}   (0: one transaction since createAndDebitJob)`],
       ['  debited → finished', `${ms(summary(debitToFinish, 0))}   (generate with 0 ms latency, completeGenerationJob)`],
       [
         '  CPU during the run',
@@ -274,4 +225,6 @@ async function main(): Promise<boolean> {
   }
 }
 
-runBench('throughput', main);
+// `--floor`: the project's jobs against a minimal saga on the same stack (generations-floor.ts).
+if (process.argv.includes('--floor')) runBench('generations floor', floorMain);
+else runBench('throughput', main);

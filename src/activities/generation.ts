@@ -2,7 +2,16 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client';
 import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import type { ExternalEvent } from '../workflows/chat/types';
-import { completeJob, createJob, debitJob, refundAndCloseJob, type JobStatus, type NewJob } from '../generation/jobs';
+import {
+  completeJob,
+  createAndDebitJob,
+  createJob,
+  debitJob,
+  refundAndCloseJob,
+  type DebitOutcome,
+  type JobStatus,
+  type NewJob,
+} from '../generation/jobs';
 import {
   PermanentProviderError,
   TransientProviderError,
@@ -26,22 +35,32 @@ export const generationErrors = {
  */
 export function createGenerationActivities(deps: { db: Database; provider: GenerationProvider; logger: Logger; chats?: DeliveryTarget }) {
   const { db, provider, logger } = deps;
+  /** Turns a debit's outcome into the workflow's non-retryable failures, or counts it. */
+  const settleDebit = (jobId: string, outcome: DebitOutcome): void => {
+    if (outcome === 'insufficient-credits') {
+      throw ApplicationFailure.nonRetryable('not enough credits for this generation', generationErrors.insufficientCredits);
+    }
+    if (outcome === 'settled') {
+      // Its outcome stands; the compensation step finds nothing to do and reports it.
+      throw ApplicationFailure.nonRetryable(`job ${jobId} was settled already`, generationErrors.alreadySettled);
+    }
+    creditOperations.inc({ operation: 'debit' });
+    logger.debug({ jobId }, 'credits debited');
+  };
   return {
+    /** For workflows from before 'generation-create-and-debit' (see debitCredits). */
     async createGenerationJob(job: NewJob): Promise<void> {
       await createJob(db, job);
     },
 
+    /** For workflows from before 'generation-create-and-debit'; new ones use createAndDebitJob. */
     async debitCredits(jobId: string): Promise<void> {
-      const outcome = await debitJob(db, jobId);
-      if (outcome === 'insufficient-credits') {
-        throw ApplicationFailure.nonRetryable('not enough credits for this generation', generationErrors.insufficientCredits);
-      }
-      if (outcome === 'settled') {
-        // Its outcome stands; the compensation step finds nothing to do and reports it.
-        throw ApplicationFailure.nonRetryable(`job ${jobId} was settled already`, generationErrors.alreadySettled);
-      }
-      creditOperations.inc({ operation: 'debit' });
-      logger.info({ jobId }, 'credits debited');
+      settleDebit(jobId, await debitJob(db, jobId));
+    },
+
+    /** The job's row and its debit in one transaction; as idempotent as the two steps were. */
+    async createAndDebitJob(job: NewJob): Promise<void> {
+      settleDebit(job.id, await createAndDebitJob(db, job));
     },
 
     async generate(request: GenerationRequest): Promise<GenerationResult> {

@@ -79,8 +79,9 @@ export function generationsRouter(deps: GenerationDeps): Router {
       const key = idempotencyKey(req);
       const body = parseRequest(createGenerationBody, req, 'body');
       try {
-        const { job } = await requestGeneration(deps, body, key);
-        res.status(202).json(jobView(job, await jobMoneyTrail(deps.db, job.id)));
+        const { job, created } = await requestGeneration(deps, body, key);
+        // A job just started is shown in its start state (pending, nothing debited yet).
+        res.status(202).json(jobView(job, created ? [] : await jobMoneyTrail(deps.db, job.id)));
       } catch (err) {
         if (err instanceof UnknownKindError) {
           throw new ApiError(400, 'invalid_request', `body.kind: ${err.message}`, [{ field: 'body.kind', message: err.message }]);

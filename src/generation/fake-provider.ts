@@ -33,7 +33,9 @@ export function createFakeProvider(options: FakeProviderOptions): GenerationProv
       const steps = 5;
       for (let step = 1; step <= steps; step++) {
         await sleep(options.latencyMs / steps, context.signal);
-        context.heartbeat({ step, of: steps });
+        // Progress after a wait; with no latency there is none to report (each heartbeat is a
+        // round trip to Temporal that an instant answer does not need).
+        if (options.latencyMs > 0) context.heartbeat({ step, of: steps });
       }
       return { text: fakeText(request), model: 'fake-1' };
     },

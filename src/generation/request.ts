@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import { eq } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
-import { users } from '../db/schema';
+import { generationJobs, users } from '../db/schema';
 import { ChatId, BotId, JobKind, UserId } from '../temporal/search-attributes';
 import { generationWorkflowId } from '../temporal/workflow-ids';
 import type { GenerationInput, GenerationPolicy } from '../workflows/generation';
@@ -67,13 +67,19 @@ export async function requestGeneration(
   const requestHash = hashRequest(body);
   const workflowId = generationWorkflowId(body.userId, idempotencyKey);
 
-  const existing = await getJob(deps.db, workflowId);
+  // The user and the job of this key, in one round trip (a job's row names its user, so there is
+  // no job without the user).
+  const [found] = await deps.db
+    .select({ userId: users.id, job: generationJobs })
+    .from(users)
+    .leftJoin(generationJobs, eq(generationJobs.id, workflowId))
+    .where(eq(users.id, body.userId));
+  if (!found) throw new UnknownUserError(body.userId);
+  const existing = found.job;
   if (existing) {
     if (existing.requestHash !== requestHash) throw new IdempotencyConflictError(idempotencyKey);
     return { job: existing, created: false };
   }
-  const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.id, body.userId));
-  if (!user) throw new UnknownUserError(body.userId);
 
   const input: GenerationInput = {
     job: {

@@ -8,6 +8,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -18,7 +19,7 @@ import type { GenerationResult } from '../generation/provider';
 import type { ExternalEvent } from './chat/types';
 
 /**
- * A paid generation as a saga: create the job → debit → generate → complete; on failure, timeout
+ * A paid generation as a saga: create the job and debit → generate → complete; on failure, timeout
  * or cancellation, refund and close the job, whatever interrupted it. The workflow is started
  * before anything is debited, so there is no moment where money is taken and nothing owns it.
  */
@@ -101,13 +102,19 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
   });
 
   // The row must exist before anything can be compensated, so even a cancel cannot skip it.
-  await CancellationScope.nonCancellable(() => books.createGenerationJob(job));
+  // Since 'generation-create-and-debit', the row is written with the debit, in one local activity
+  // and one transaction (one step less per job); histories from before keep their two steps.
+  const createAndDebit = patched('generation-create-and-debit');
+  if (!createAndDebit) await CancellationScope.nonCancellable(() => books.createGenerationJob(job));
 
   let outcome: GenerationOutcome;
   let cancellation: unknown;
   try {
     step = 'debiting';
-    await books.debitCredits(job.id);
+    // A cancel that arrives meanwhile takes effect right after, at the generation: the
+    // compensation then finds the row, and the debit if there was one.
+    if (createAndDebit) await CancellationScope.nonCancellable(() => books.createAndDebitJob(job));
+    else await books.debitCredits(job.id);
     step = 'generating';
     const result = await provider.generate({ jobId: job.id, kind: job.kind, prompt: job.prompt, params: job.params });
     step = 'completing';

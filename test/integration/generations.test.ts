@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { checkLedger } from '../../src/credits/check';
 import { createFakeProvider } from '../../src/generation/fake-provider';
+import { completeJob, createAndDebitJob, getJob, refundAndCloseJob, type NewJob } from '../../src/generation/jobs';
 import { PermanentProviderError, type GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
 import { activitiesFor } from '../../src/runtime/services';
@@ -69,6 +70,37 @@ describe('paid generations', () => {
     expect(job.status).toBe('rejected');
     expect(job.money).toEqual({ debitedAt: null, debitedAmount: null, refundedAt: null, refundedAmount: null });
     expect(await ledger(user)).toEqual(['topup 30']);
+  });
+
+  it('creates and debits a job in one step that can run again, or twice at once, without charging twice', async () => {
+    const user = await system.userWith(120);
+    const job = (n: number): NewJob => ({
+      id: `direct:${user}:${n}`,
+      userId: user,
+      kind: 'story',
+      prompt: 'direct',
+      params: {},
+      cost: 50,
+      idempotencyKey: `direct-${n}`,
+      requestHash: 'hash',
+    });
+    expect(await createAndDebitJob(system.db, job(1))).toBe('debited');
+    expect(await createAndDebitJob(system.db, job(1))).toBe('debited');
+    expect(await Promise.all([createAndDebitJob(system.db, job(2)), createAndDebitJob(system.db, job(2))])).toEqual(['debited', 'debited']);
+    // 20 credits left: the job is written, as pending, and nothing is charged.
+    expect(await createAndDebitJob(system.db, job(3))).toBe('insufficient-credits');
+    expect((await getJob(system.db, job(3).id))?.status).toBe('pending');
+    expect(await refundAndCloseJob(system.db, job(3).id, 'rejected', 'not enough credits')).toEqual({
+      status: 'rejected',
+      refunded: false,
+    });
+    expect(await createAndDebitJob(system.db, job(3))).toBe('settled');
+    expect(await completeJob(system.db, job(1).id, { text: 'done' })).toBe('completed');
+    expect(await completeJob(system.db, job(1).id, { text: 'again' })).toBe('completed');
+    expect(await refundAndCloseJob(system.db, job(2).id, 'failed', 'gave up')).toEqual({ status: 'failed', refunded: true });
+    expect(await completeJob(system.db, job(2).id, { text: 'late' })).toBe('failed');
+    expect(await balance(user)).toBe(70);
+    expect(await ledger(user)).toEqual(['refund 50', 'debit -50', 'debit -50', 'topup 120']);
   });
 
   it('charges one debit for the same Idempotency-Key sent 50 times at once', async () => {
@@ -187,8 +219,8 @@ describe('paid generations under faults', () => {
       workflowBundle: await workflowBundle(),
       activities: {
         ...activities,
-        async debitCredits(jobId: string) {
-          await activities.debitCredits(jobId);
+        async createAndDebitJob(job: Parameters<typeof activities.createAndDebitJob>[0]) {
+          await activities.createAndDebitJob(job);
           if (!crashed) {
             crashed = true;
             throw ApplicationFailure.retryable('worker crashed after the debit committed');

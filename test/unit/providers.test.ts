@@ -14,12 +14,16 @@ function context(overrides: Partial<GenerationContext> = {}): GenerationContext 
 describe('the fake provider', () => {
   const fake = createFakeProvider({ latencyMs: 0, failureRate: 0 });
 
-  it('answers the same prompt with the same text, heartbeating as it goes', async () => {
+  it('answers the same prompt with the same text, heartbeating as it waits', async () => {
     const ctx = context();
     const first = await fake.generate(request, ctx);
     expect(await fake.generate(request, context())).toEqual(first);
     expect(first.text).toContain('a lighthouse keeper');
-    expect(ctx.beats.length).toBeGreaterThan(0);
+    // With no latency there is no wait to report progress on.
+    expect(ctx.beats).toEqual([]);
+    const slow = context();
+    await createFakeProvider({ latencyMs: 5, failureRate: 0 }).generate(request, slow);
+    expect(slow.beats.length).toBeGreaterThan(0);
   });
 
   it('refuses [fail] prompts for good and fails at the configured rate', async () => {
