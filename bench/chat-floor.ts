@@ -4,6 +4,7 @@
  *
  *   npm run bench:chat -- --floor [--chats=100] [--rate=20] [--unpaced-chats=200] [--bots=5] [--rounds=1]
  *                                 [--systems=floor,project] [--explain]
+ *   npm run bench:chat -- --floor --scale=10000 [--rate=30] [--scale-steps=2]: flat with many chats?
  *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS)
  *
  * The floor (bench/floor/chat-*.ts, its own process): a webhook → one signal-with-start → a
@@ -33,7 +34,8 @@ import { counterFlow } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
 import { historyTimeline } from './support/history-timeline';
 import { Injector } from './support/injector';
-import { cpuDelta, treeCpuSeconds } from './support/proc';
+import { freePorts } from './support/ports';
+import { cpuDelta, treeCpuSeconds, treeMemory } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
 import { intOption, mapConcurrent, sleep } from './support/stack';
 import { dist, round, type Dist } from './support/stats';
@@ -48,6 +50,9 @@ const SYSTEMS = (process.argv.find((a) => a.startsWith('--systems='))?.slice('--
   .split(',')
   .filter((s): s is System => s === 'floor' || s === 'project');
 const EXPLAIN = process.argv.includes('--explain');
+/** `--scale=N`: the project alone, 100 chats and then N chats at --rate, `--scale-steps` updates each. */
+const SCALE = process.argv.some((a) => a.startsWith('--scale=')) ? intOption('scale', 'BENCH_SCALE', 10_000) : 0;
+const SCALE_STEPS = intOption('scale-steps', 'BENCH_SCALE_STEPS', 2);
 const STEPS = 6;
 const TAIL_MS = 500;
 
@@ -102,6 +107,7 @@ async function drive(
   rate: number,
   measure: () => { bot: number; temporal: number; postgres: number },
   label: string,
+  steps = STEPS,
 ): Promise<RunFigures> {
   const chats: SimChat[] = [];
   const byUpdate = new Map<string, { chat: SimChat; step: number }>();
@@ -136,7 +142,7 @@ async function drive(
     if (chat.replyAt[step] !== undefined) return;
     chat.replyAt[step] = call.at;
     replied += 1;
-    if (step + 1 < STEPS) queueMicrotask(() => injector.ready(chat));
+    if (step + 1 < steps) queueMicrotask(() => injector.ready(chat));
   };
   emulator.on('delivery', onDelivery);
   emulator.on('call', onCall);
@@ -152,10 +158,10 @@ async function drive(
         replyAt: [],
         replies: [],
       };
-      for (let step = 0; step < STEPS; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${expectedText(step)}`, { chat, step });
+      for (let step = 0; step < steps; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${expectedText(step)}`, { chat, step });
       chats.push(chat);
     }
-    const planned = count * STEPS;
+    const planned = count * steps;
     const timeoutMs = (rate > 0 ? (planned / rate) * 1_000 : 0) + 120_000;
     const cpuBefore = measure();
     const started = performance.now();
@@ -237,6 +243,67 @@ async function explain(stack: ChatStack, run: RunFigures): Promise<void> {
   }
 }
 
+/** The SDK's workflow cache counters (temporal_sticky_cache_*), summed over labels. */
+async function cacheMetrics(address: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  const result: Record<string, number> = {};
+  for (const match of text.matchAll(/^temporal_sticky_cache_(\w+?)(?:_total)?(?:\{[^}]*\})? ([\d.e+]+)$/gm)) {
+    const name = match[1] as string;
+    result[name] = (result[name] ?? 0) + Number(match[2]);
+  }
+  return result;
+}
+
+/**
+ * `--scale=N`: whether the cost per update stays flat with many chats. The project alone: 100
+ * chats, then N chats, each `--scale-steps` updates, at `--rate` in total; actions FIFO, so with N
+ * large every chat's second update comes minutes after its first (as in real life, where most
+ * chats are quiet), after the worker may have evicted it.
+ */
+async function scale(
+  stack: ChatStack,
+  emulator: TelegramEmulator,
+  bots: BotIdentity[],
+  measure: () => { bot: number; temporal: number; postgres: number },
+  sdkMetrics: string,
+): Promise<boolean> {
+  const rows: Row[] = [];
+  const results: Record<string, unknown>[] = [];
+  let ok = true;
+  let base: RunFigures | undefined;
+  for (const chats of [100, SCALE]) {
+    const cacheBefore = await cacheMetrics(sdkMetrics);
+    const rssBefore = treeMemory(stack.proc.pid).byName.node?.rssKb ?? 0;
+    progress(`scale: ${chats} chats × ${SCALE_STEPS} updates at ${RATE}/s`);
+    const run = await drive(emulator, bots, chats, RATE, measure, `scale ${chats}`, SCALE_STEPS);
+    const cacheAfter = await cacheMetrics(sdkMetrics);
+    const rssAfter = treeMemory(stack.proc.pid).byName.node?.rssKb ?? 0;
+    const cache = Object.fromEntries(Object.entries(cacheAfter).map(([k, v]) => [k, k === 'size' ? v : v - (cacheBefore[k] ?? 0)]));
+    const grown = (cacheAfter.size ?? 0) - (cacheBefore.size ?? 0);
+    const perCachedKb = grown > 0 ? Math.round((rssAfter - rssBefore) / grown) : null;
+    if (run.replied < run.updates || run.duplicates > 0) ok = false;
+    base ??= run;
+    const vs = (value: number, baseValue: number) => (run === base ? '' : ` (${ratio(value, baseValue)} the 100-chat run)`);
+    rows.push(
+      [`${chats} chats`, `${run.replied}/${run.updates} replied, ${run.updatesPerS} updates/s, duplicates ${run.duplicates}`],
+      [
+        '  CPU per update',
+        `${run.cpuMsPerUpdate.total} ms${vs(run.cpuMsPerUpdate.total, base.cpuMsPerUpdate.total)} — node ${run.cpuMsPerUpdate.bot}, temporal ${run.cpuMsPerUpdate.temporal}, postgres ${run.cpuMsPerUpdate.postgres}`,
+      ],
+      ['  reply p50 / p99', `${run.latency.p50} / ${run.latency.p99} ms${vs(run.latency.p50, base.latency.p50)}`],
+      ['  later updates p50 / p99', `${run.pressLatency.p50} / ${run.pressLatency.p99} ms`],
+      [
+        '  worker cache',
+        `${JSON.stringify(cache)}; node RSS ${Math.round(rssAfter / 1024)} MB${perCachedKb === null ? '' : `, ${perCachedKb} KB per chat newly cached`}`,
+      ],
+    );
+    results.push({ chats, ...run, cache, nodeRssMb: Math.round(rssAfter / 1024), perCachedKb });
+  }
+  printBlock(`scale: cost per update with 100 and ${SCALE} chats (project alone)`, rows);
+  printJsonLine('chat-scale', { rate: RATE, steps: SCALE_STEPS, results, ok });
+  return ok;
+}
+
 const ratio = (project: number, floor: number) => (floor > 0 ? `${(project / floor).toFixed(2)}×` : '–');
 
 function compare(title: string, floor: RunFigures, project: RunFigures): void {
@@ -260,6 +327,8 @@ function compare(title: string, floor: RunFigures, project: RunFigures): void {
 }
 
 export async function main(): Promise<boolean> {
+  const [sdkMetricsPort] = await freePorts(1);
+  const sdkMetrics = `127.0.0.1:${sdkMetricsPort}`;
   const stack = await startChatStack({
     name: 'bench-floor',
     flow: counterFlow,
@@ -270,6 +339,8 @@ export async function main(): Promise<boolean> {
       TELEGRAM_CHAT_RATE_PER_SECOND: '1000',
       TELEGRAM_BOT_RATE_PER_SECOND: '100000',
       FLOOD_LIMIT_PER_MINUTE: '100000',
+      // The worker's cache: size, hits, misses, evictions.
+      TEMPORAL_SDK_METRICS_ADDRESS: sdkMetrics,
     },
   });
   let floor: BenchProcess | undefined;
@@ -312,6 +383,8 @@ export async function main(): Promise<boolean> {
     }
     await sleep(1_000);
     loopDelay.enable();
+
+    if (SCALE > 0) return await scale(stack, emulator, systems.project.bots, systems.project.measure, sdkMetrics);
 
     const scenarios = [
       { name: `paced: ${CHATS} chats × ${STEPS} updates at ${RATE} updates/s`, chats: CHATS, rate: RATE },

@@ -2,6 +2,7 @@
 // validator and the chat runtime need to know about it. A type is listed here only when the
 // runtime implements it.
 import { z } from 'zod';
+import { NEXT } from './next-handle';
 import {
   callbackDataField,
   dataSchema,
@@ -20,7 +21,7 @@ import {
 export type NodeCategory = 'trigger' | 'message' | 'wait' | 'logic' | 'action';
 
 /** The output handle of a node that has exactly one. */
-export const NEXT = 'next';
+export { NEXT };
 
 export interface NodeTypeSpec<D extends z.ZodType> {
   readonly category: NodeCategory;

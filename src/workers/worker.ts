@@ -21,17 +21,17 @@ export interface WorkerDeps {
   maxCachedWorkflows?: number | undefined;
 }
 
-/** Heap a cached chat workflow holds, measured with bench:chat -- --floor --scale (see README). */
-const CACHED_CHAT_BYTES = 300 * 1024;
+/** Memory a cached chat workflow holds: 145–390 KB measured with `bench:chat -- --floor --scale` (README, Performance). */
+const CACHED_CHAT_BYTES = 400 * 1024;
 
 /**
- * How many workflows to keep cached: half the V8 heap limit's worth of chats, within bounds. A
+ * How many workflows to keep cached: three quarters of the V8 heap limit's worth of chats, within bounds. A
  * chat not cached replays its history on its next update (histories are kept short for that),
  * so the cache trades memory for CPU; with thousands of chats active it is what keeps the cost
  * per update flat.
  */
 export function cacheSizeFromMemory(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
-  return Math.min(20_000, Math.max(1_000, Math.floor(heapLimitBytes / 2 / CACHED_CHAT_BYTES)));
+  return Math.min(20_000, Math.max(1_000, Math.floor((heapLimitBytes * 0.75) / CACHED_CHAT_BYTES)));
 }
 
 /**

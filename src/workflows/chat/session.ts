@@ -2,7 +2,7 @@ import { lean, since } from './patches';
 import { log } from '@temporalio/workflow';
 import type { ScopedVariable } from '../../activities/chat';
 import { renderTemplate } from '../../flow/expression';
-import { NEXT } from '../../flow/nodes';
+import { NEXT } from '../../flow/next-handle';
 import type { FlowNode, FlowVersion, VariableDeclaration } from '../../flow/schema';
 import {
   applyVariableUpdate,

@@ -15,7 +15,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChatActivities } from '../../../activities/chat';
 import { evaluateExpression, renderTemplate } from '../../../flow/expression';
-import { NEXT } from '../../../flow/nodes';
+import { NEXT } from '../../../flow/next-handle';
 import type { NodeOf } from '../../../flow/schema';
 import { secretMarker, secretNamesIn } from '../../../flow/secret-markers';
 import { BotId, ChatId, JobKind, UserId } from '../../../temporal/search-attributes';

@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import { evaluateExpression, isTruthy } from '../../../flow/expression';
-import { NEXT } from '../../../flow/nodes';
+import { NEXT } from '../../../flow/next-handle';
 import { initialRunValues } from '../scope';
 import type { Handlers } from './handler';
 

@@ -1,5 +1,5 @@
 import { log } from '@temporalio/workflow';
-import { NEXT } from '../../../flow/nodes';
+import { NEXT } from '../../../flow/next-handle';
 import type { NodeOf } from '../../../flow/schema';
 import { inlineMarkup, replyMarkup } from '../keyboards';
 import type { Handlers, NodeRuntime, Outcome } from './handler';

@@ -1,4 +1,4 @@
-import { NEXT } from '../../../flow/nodes';
+import { NEXT } from '../../../flow/next-handle';
 import type { Handlers } from './handler';
 import { searchPattern } from './patterns';
 
