@@ -75,6 +75,8 @@ interface SimChat {
 interface RunFigures {
   updates: number;
   replied: number;
+  /** The bot process's resident memory after the run (its worker caches every chat so far). */
+  botRssMb?: number;
   /** Webhook POSTs that failed (Telegram retries them), by reason. */
   failedTries: Record<string, number>;
   duplicates: number;
@@ -320,6 +322,7 @@ function compare(title: string, floor: RunFigures, project: RunFigures): void {
     row('  later updates, p50', floor.pressLatency.p50, project.pressLatency.p50, ' ms'),
     row('  later updates, p99', floor.pressLatency.p99, project.pressLatency.p99, ' ms'),
     row('updates/s', floor.updatesPerS, project.updatesPerS),
+    row('bot process RSS after the run (chats cached)', floor.botRssMb ?? 0, project.botRssMb ?? 0, ' MB'),
     ['replied / sent', `${floor.replied}/${floor.updates} | ${project.replied}/${project.updates}`],
     ['duplicates', `${floor.duplicates} | ${project.duplicates}`],
     ['failed webhook tries', `${JSON.stringify(floor.failedTries)} | ${JSON.stringify(project.failedTries)}`],
@@ -372,9 +375,12 @@ export async function main(): Promise<boolean> {
     );
     await floor.waitForLine(/floor ready/, 120_000);
     const floorProc = floor;
-    const systems: Record<System, { bots: BotIdentity[]; measure: () => { bot: number; temporal: number; postgres: number } }> = {
-      floor: { bots: floorBots, measure: () => systemCpu('floor', stack, floorProc) },
-      project: { bots: projectBots, measure: () => systemCpu('project', stack, floorProc) },
+    const systems: Record<
+      System,
+      { bots: BotIdentity[]; pid: number; measure: () => { bot: number; temporal: number; postgres: number } }
+    > = {
+      floor: { bots: floorBots, pid: floorProc.pid, measure: () => systemCpu('floor', stack, floorProc) },
+      project: { bots: projectBots, pid: stack.proc.pid, measure: () => systemCpu('project', stack, floorProc) },
     };
     progress(`stack and floor ready; ${BOTS} bot(s) each; warming up`);
     for (const system of ['floor', 'project'] as const) {
@@ -405,6 +411,7 @@ export async function main(): Promise<boolean> {
             systems[system].measure,
             `${system} r${round_}`,
           );
+          run.botRssMb = Math.round((treeMemory(systems[system].pid).byName.node?.rssKb ?? 0) / 1024);
           figures[system] = run;
           if (EXPLAIN && system === 'project') await explain(stack, run);
           if (run.replied < run.updates || run.duplicates > 0) ok = false;

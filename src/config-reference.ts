@@ -119,7 +119,7 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
   WORKER_MAX_CACHED_WORKFLOWS: {
     default: 'from memory',
     meaning:
-      'workflows (chats, jobs) a worker keeps in memory; an evicted chat replays its (short) history on its next update. Unset: ¾ of the V8 heap limit ÷ 400 KB (a cached chat holds 145–390 KB), between 1,000 and 20,000',
+      'workflows (chats, jobs) a worker keeps in memory; an evicted chat replays its (short) history on its next update. Unset: half the V8 heap limit ÷ 500 KB (what a cached chat holds), between 1,000 and 20,000 – about 4,200 with the default Node heap on a 24 GB machine',
   },
   TEMPORAL_SDK_METRICS_ADDRESS: {
     default: 'unset',

@@ -327,6 +327,35 @@ describe('publishing a new flow version', () => {
   });
 });
 
+describe('a version published or activated through the API, with the webhook', () => {
+  it('is what the very next update runs (the webhook’s cached bot carries the version to the chat)', async () => {
+    const version = (label: string) =>
+      flow(
+        [
+          { id: 'start', type: 'trigger.command', data: { command: '/start' } },
+          { id: 'hello', type: 'message.text', data: { text: `${label}: hello` } },
+        ],
+        [edge('start', 'hello')],
+      );
+    const system = await startChatSystem({ flow: version('v1'), mode: 'webhook' });
+    try {
+      const user = system.user();
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.length === 1);
+      const published = await system.api('POST', `/api/bots/${system.botId}/flows/main/publish`, version('v2'));
+      expect(published.status).toBe(201);
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.length === 2);
+      const activated = await system.api('POST', `/api/bots/${system.botId}/flows/main/versions/1/activate`);
+      expect(activated.status).toBe(200);
+      user.sendText('/start');
+      expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual(['v1: hello', 'v2: hello', 'v1: hello']);
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
 describe('flood control', () => {
   it('drops a flooding user’s excess with one polite notice, answering every press, while others are served', async () => {
     const system = await startChatSystem({ flow: counterFlow, env: { FLOOD_LIMIT_PER_MINUTE: '5', TELEGRAM_CHAT_RATE_PER_SECOND: '20' } });

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
+import { workflowBundlerOptions } from '../../src/workers/worker';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -21,6 +22,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    ...workflowBundlerOptions,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
   });
   return bundle;

@@ -1,0 +1,24 @@
+// Loaded with `--import` into a process under test (BENCH_STACK_NODE_OPTIONS="--import
+// ./bench/support/cpu-profile-preload.mjs", BENCH_CPU_PROFILE=<file>): profiles its main thread
+// from start to exit with the inspector and writes the .cpuprofile (node 20 refuses --cpu-prof
+// in NODE_OPTIONS). Summarise it with bench/support/profile-summary.ts.
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+
+const file = process.env.BENCH_CPU_PROFILE;
+if (file) {
+  const session = new inspector.Session();
+  session.connect();
+  session.post('Profiler.enable', () => session.post('Profiler.start'));
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) fs.writeFileSync(file, JSON.stringify(result.profile));
+    });
+  };
+  // The inspector answers synchronously within the same tick when posted from the main thread.
+  process.on('exit', write);
+  process.on('SIGUSR2', write);
+}
