@@ -44,8 +44,9 @@ async function settledHistory(client: Client, workflowId: string, runId?: string
   }
 }
 
+// Over the webhook, as production bots are: updates then carry the flow version they run.
 async function withChatSystem<T>(options: Parameters<typeof startChatSystem>[0], body: (system: ChatSystem) => Promise<T>): Promise<T> {
-  const system = await startChatSystem(options);
+  const system = await startChatSystem({ mode: 'webhook', ...options });
   try {
     return await body(system);
   } finally {

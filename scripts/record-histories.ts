@@ -8,7 +8,8 @@
  *
  * chat-loyalty.json (and generation-completed.json, its paid story) is not written here: it was
  * recorded before the `callback-toast` and `step-metrics` patches, and keeps the code paths of
- * histories without their markers replayed.
+ * histories without their markers replayed. Nor are the chat-*-pre-lean.json copies: recorded
+ * before `lean-updates`, they keep the older patches' paths replayed.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,11 +1,14 @@
 // Loaded with `--import` into a process under test (BENCH_STACK_NODE_OPTIONS="--import
-// ./bench/support/cpu-profile-preload.mjs", BENCH_CPU_PROFILE=<file>): profiles its main thread
+// ./bench/support/cpu-profile-preload.mjs", BENCH_CPU_PROFILE=<file>): profiles each of its threads
 // from start to exit with the inspector and writes the .cpuprofile (node 20 refuses --cpu-prof
 // in NODE_OPTIONS). Summarise it with bench/support/profile-summary.ts.
 import fs from 'node:fs';
 import inspector from 'node:inspector';
+import { isMainThread, threadId } from 'node:worker_threads';
 
-const file = process.env.BENCH_CPU_PROFILE;
+// Worker threads (the SDK runs workflow code in one) load this too and write `<file>.<threadId>`.
+const file =
+  process.env.BENCH_CPU_PROFILE && (isMainThread ? process.env.BENCH_CPU_PROFILE : `${process.env.BENCH_CPU_PROFILE}.${threadId}`);
 if (file) {
   const session = new inspector.Session();
   session.connect();

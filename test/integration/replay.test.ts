@@ -78,6 +78,22 @@ describe('replaying recorded histories', () => {
     expect(nodeTypes.filter((type) => !run.has(type))).toEqual([]);
   });
 
+  it('the recorded chats include runs that took lean-updates and runs recorded before it, with their older patches', () => {
+    const patchesOf = (h: HistoryJson) =>
+      h.events.flatMap((e) => {
+        const marker = e.markerRecordedEventAttributes;
+        if (marker?.markerName !== 'core_patch') return [];
+        const data = marker.details['patch-data'].payloads[0].data as string;
+        return [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id];
+      });
+    const chats = historyFiles()
+      .filter((f) => f.startsWith('chat-'))
+      .map((f) => patchesOf(readHistory(f)));
+    // A lean run records its one marker and none of the patches it implies.
+    expect(chats.some((ids) => ids.length === 1 && ids[0] === 'lean-updates')).toBe(true);
+    expect(chats.some((ids) => !ids.includes('lean-updates') && ids.includes('callback-toast'))).toBe(true);
+  });
+
   it('the recorded chats include continue-as-new, going idle, a blocked user and an operator restart', () => {
     const chats = historyFiles()
       .map(readHistory)

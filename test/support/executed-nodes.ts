@@ -60,7 +60,7 @@ export function nodeTypesRun(history: HistoryJson, inputs: ChatStep[][]): Set<st
 
   // The flows the chat ran, as the workflow loaded them (a definition is loaded once per run).
   const flows = localActivities(history).flatMap(({ type, result }) => {
-    if (type === 'resolveFlow') return (result as { flow?: FlowVersion }).flow ?? [];
+    if (type === 'resolveFlow' || type === 'openChat') return (result as { flow?: FlowVersion | null }).flow ?? [];
     return type === 'loadFlowVersion' ? [result as FlowVersion] : [];
   });
   const ledFrom = new Map<string, Set<string>>();
