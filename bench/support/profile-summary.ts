@@ -2,7 +2,7 @@
  * Where a .cpuprofile's time went: self time by package (node_modules/<pkg>, the project's src/
  * folders, node internals), and the busiest functions.
  *
- *   node --import tsx bench/support/profile-summary.ts <file.cpuprofile> [--top=25]
+ *   node --import tsx bench/support/profile-summary.ts <file.cpuprofile>... [--top=25]   (several: summed)
  */
 import fs from 'node:fs';
 
@@ -35,13 +35,17 @@ function area(url: string): string {
   return url;
 }
 
-const [file] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-if (!file) throw new Error('usage: profile-summary <file.cpuprofile>');
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (files.length === 0) throw new Error('usage: profile-summary <file.cpuprofile>...');
 const top = Number(process.argv.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
-const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const profiles = files.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Profile);
+// Node ids are per profile: key them by profile too.
+const byId = new Map<string, ProfileNode>();
+const selfUs = new Map<string, number>();
+profiles.forEach((profile, p) => {
+  for (const n of profile.nodes) byId.set(`${p}:${n.id}`, n);
+  profile.samples.forEach((id, i) => selfUs.set(`${p}:${id}`, (selfUs.get(`${p}:${id}`) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+});
 let total = 0;
 let idle = 0;
 const byArea = new Map<string, number>();
@@ -59,7 +63,9 @@ for (const [id, us] of selfUs) {
 }
 const busy = total - idle;
 const pct = (us: number) => `${((us / busy) * 100).toFixed(1)}%`.padStart(6);
-console.log(`main thread: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (shares below are of busy time)`);
+console.log(
+  `${files.length} profile(s): ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (shares below are of busy time)`,
+);
 console.log('\nby area (self time):');
 for (const [k, us] of [...byArea]
   .filter(([k]) => k !== '(idle)')
