@@ -22,11 +22,11 @@ import { temporal as proto } from '@temporalio/proto';
 import { checkLedger } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt } from './support/entrypoint';
-import { runJobs, type JobRun } from './support/job-run';
+import { jobStackEnv, runJobs, type JobRun } from './support/job-run';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, mapConcurrent, openDatabase, randomApiToken, stackEnv, waitForReady } from './support/stack';
+import { ApiClient, intOption, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
 import { round } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -100,12 +100,7 @@ export async function main(): Promise<boolean> {
   onInterrupt(() => removeDataDir(dataDir));
   const ports = await stackPorts();
   const token = randomApiToken();
-  const env = stackEnv(dataDir, ports, token, {
-    LOG_LEVEL: 'warn',
-    FAKE_PROVIDER_LATENCY_MS: '0',
-    GENERATION_PRICES: JSON.stringify({ story: PRICE }),
-    SHUTDOWN_GRACE_MS: '5000',
-  });
+  const env = jobStackEnv(dataDir, ports, token, PRICE);
   progress(`DATA_DIR ${dataDir}; ${JOBS} jobs per side, ${CONCURRENCY} in flight, ${USERS} users`);
   const stack = BenchProcess.spawn('start', env);
   let floor: BenchProcess | undefined;
@@ -138,23 +133,20 @@ export async function main(): Promise<boolean> {
       });
       return { events: events.length, workflowTasks: eventTypes.filter((t) => t === 'WORKFLOW_TASK_COMPLETED').length, eventTypes };
     };
-    const lastMs = (row: { count: string; last_ms: string | null }) => ({
-      count: Number(row.count),
-      lastMs: row.last_ms === null ? null : Number(row.last_ms),
-    });
+    /** Rows of `table` whose id column starts with `prefix-` and that are finished: their count and the last finish. */
+    const finishedRows = (table: string, idColumn: string, finished: string) => (prefix: string) => async () => {
+      const { rows } = await db.$client.query<{ count: string; last_ms: string | null }>(
+        `select count(*), max(extract(epoch from finished_at) * 1000) as last_ms from ${table} where ${idColumn} like $1 and ${finished}`,
+        [`${prefix}-%`],
+      );
+      const row = rows[0] as { count: string; last_ms: string | null };
+      return { count: Number(row.count), lastMs: row.last_ms === null ? null : Number(row.last_ms) };
+    };
 
     // The floor: warm-up, then the measured run; its process stops before the project's turn.
     const floorSend = (prefix: string) => (i: number) =>
       floorApi.request('POST', '/jobs', { id: `${prefix}-${i}`, userId: userOf(i), prompt: `bench story ${i}`, cost: PRICE });
-    const floorFinished = (prefix: string) => async () =>
-      lastMs(
-        (
-          await db.$client.query<{ count: string; last_ms: string | null }>(
-            `select count(*), max(extract(epoch from finished_at) * 1000) as last_ms from floor_jobs where id like $1 and finished_at is not null`,
-            [`${prefix}-%`],
-          )
-        ).rows[0] as { count: string; last_ms: string | null },
-      );
+    const floorFinished = finishedRows('floor_jobs', 'id', 'finished_at is not null');
     await runJobs({
       jobs: WARMUP,
       concurrency: CONCURRENCY,
@@ -179,16 +171,11 @@ export async function main(): Promise<boolean> {
         { userId: userOf(i), kind: 'story', prompt: `bench story ${i}` },
         { 'idempotency-key': `${prefix}-${i}` },
       );
-    const projectFinished = (prefix: string) => async () =>
-      lastMs(
-        (
-          await db.$client.query<{ count: string; last_ms: string | null }>(
-            `select count(*), max(extract(epoch from finished_at) * 1000) as last_ms from generation_jobs
-             where idempotency_key like $1 and status in ('completed', 'failed', 'cancelled', 'rejected')`,
-            [`${prefix}-%`],
-          )
-        ).rows[0] as { count: string; last_ms: string | null },
-      );
+    const projectFinished = finishedRows(
+      'generation_jobs',
+      'idempotency_key',
+      `status in ('completed', 'failed', 'cancelled', 'rejected')`,
+    );
     await runJobs({
       jobs: WARMUP,
       concurrency: CONCURRENCY,

@@ -18,11 +18,11 @@ import { checkLedger, type LedgerProblem } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { main as floorMain } from './generations-floor';
-import { runJobs } from './support/job-run';
+import { jobStackEnv, runJobs } from './support/job-run';
 import { stackPorts } from './support/ports';
 import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, stackEnv, waitForReady } from './support/stack';
+import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -46,12 +46,7 @@ async function main(): Promise<boolean> {
   onInterrupt(() => removeDataDir(dataDir));
   const ports = await stackPorts();
   const token = randomApiToken();
-  const env = stackEnv(dataDir, ports, token, {
-    LOG_LEVEL: 'warn',
-    FAKE_PROVIDER_LATENCY_MS: '0',
-    GENERATION_PRICES: JSON.stringify({ story: PRICE }),
-    SHUTDOWN_GRACE_MS: '5000',
-  });
+  const env = jobStackEnv(dataDir, ports, token, PRICE);
   progress(`DATA_DIR ${dataDir}; ${JOBS} jobs, ${CONCURRENCY} in flight, ${USERS} users`);
 
   const proc = BenchProcess.spawn('start', env);

@@ -3,8 +3,19 @@
  * requests in flight, completion seen in PostgreSQL (a count of terminal rows every 250 ms), not
  * by polling per job. Shared by bench/generations-throughput.ts and bench/generations-floor.ts.
  */
+import type { StackPorts } from './ports';
 import { progress } from './report';
-import { type ApiResponse, mapConcurrent, sleep } from './stack';
+import { type ApiResponse, mapConcurrent, sleep, stackEnv } from './stack';
+
+/** The stack the generation benches run: an instant fake provider, one `story` kind at `price`. */
+export function jobStackEnv(dataDir: string, ports: StackPorts, apiToken: string, price: number): Record<string, string> {
+  return stackEnv(dataDir, ports, apiToken, {
+    LOG_LEVEL: 'warn',
+    FAKE_PROVIDER_LATENCY_MS: '0',
+    GENERATION_PRICES: JSON.stringify({ story: price }),
+    SHUTDOWN_GRACE_MS: '5000',
+  });
+}
 
 /** One POST as the client saw it. */
 export interface Post {
