@@ -229,8 +229,8 @@ export function createChatActivities(deps: ChatActivityDeps) {
 
     /**
      * A press's answer and the reply it led to, in one local activity: one workflow activation less
-     * per press. A refused answer (too late, or already given by a try of this activity that failed
-     * after it) is logged and never fails the reply.
+     * per press. Only the first try answers (a retry is for the reply, and the answer went out or
+     * was refused then); a refused answer is logged and never fails the reply.
      */
     async answerAndSend(
       botId: string,
@@ -239,10 +239,12 @@ export function createChatActivities(deps: ChatActivityDeps) {
       isGroup: boolean,
       receivedAt: number | null,
     ): Promise<{ messageId?: number }> {
-      try {
-        await sendTelegram(botId, answer, isGroup, receivedAt);
-      } catch (err) {
-        logger.info({ botId, err: err instanceof Error ? err.message : String(err) }, 'callback answer refused');
+      if (Context.current().info.attempt === 1) {
+        try {
+          await sendTelegram(botId, answer, isGroup, receivedAt);
+        } catch (err) {
+          logger.info({ botId, err: err instanceof Error ? err.message : String(err) }, 'callback answer refused');
+        }
       }
       return sendTelegram(botId, call, isGroup, receivedAt);
     },

@@ -10,11 +10,11 @@ import { runProcess } from '../runtime/lifecycle';
 import { resolveApiToken } from '../runtime/local-secrets';
 import { startServices } from '../runtime/services';
 import { startSimulator } from '../simulator/simulator';
-import { installSdkLogger } from '../workers/sdk-logger';
+import { installSdkRuntime } from '../workers/sdk-logger';
 import { printBanner } from './banner';
 
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
-  installSdkLogger(logger, { metricsAddress: configured.TEMPORAL_SDK_METRICS_ADDRESS });
+  installSdkRuntime(logger, { metricsAddress: configured.TEMPORAL_SDK_METRICS_ADDRESS });
   const apiToken = resolveApiToken(configured, logger);
   const infra = await startInfra(configured, logger);
   lifecycle.onStop('embedded servers', () => infra.stop());

@@ -1,11 +1,11 @@
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS and DATABASE_URL. Run as many as needed. */
 import { runProcess } from '../runtime/lifecycle';
-import { installSdkLogger } from '../workers/sdk-logger';
+import { installSdkRuntime } from '../workers/sdk-logger';
 import { startServices } from '../runtime/services';
 import { requireExternal } from './require-external';
 
 runProcess('worker', async ({ config, logger, lifecycle }) => {
-  installSdkLogger(logger, { metricsAddress: config.TEMPORAL_SDK_METRICS_ADDRESS });
+  installSdkRuntime(logger, { metricsAddress: config.TEMPORAL_SDK_METRICS_ADDRESS });
   const { temporalAddress, databaseUrl } = requireExternal(config);
   await startServices({ config, logger, lifecycle, temporalAddress, databaseUrl, apiToken: '', runApi: false, runWorker: true });
 });

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
  * log. The SDK logs the whole webpack report at INFO when it bundles workflows; below `debug`
  * we keep only its warnings. With `metricsAddress`, the SDK serves its own Prometheus metrics there.
  */
-export function installSdkLogger(logger: Logger, options: { metricsAddress?: string | undefined } = {}): void {
+export function installSdkRuntime(logger: Logger, options: { metricsAddress?: string | undefined } = {}): void {
   const sdk = logger.child({ component: 'temporal-sdk' });
   const verbose = sdk.isLevelEnabled('debug');
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

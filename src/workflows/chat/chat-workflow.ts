@@ -1,4 +1,3 @@
-import { lean, since } from './patches';
 import {
   allHandlersFinished,
   CancellationScope,
@@ -10,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
+import { lean, since } from './patches';
 import { ChatSession } from './session';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';

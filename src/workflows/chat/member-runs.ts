@@ -1,5 +1,5 @@
-import { since } from './patches';
 import type { ChatState, RunState } from './types';
+import { since } from './patches';
 
 // In a group, each member has a run of their own: a member's command never replaces another
 // member's run, and a wait is answered only by the member it waits for. The run of the member

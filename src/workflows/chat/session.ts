@@ -1,7 +1,7 @@
-import { lean, since } from './patches';
 import { log } from '@temporalio/workflow';
 import type { ScopedVariable } from '../../activities/chat';
 import { renderTemplate } from '../../flow/expression';
+import type { NodeType } from '../../flow/nodes';
 import { NEXT } from '../../flow/next-handle';
 import type { FlowNode, FlowVersion, VariableDeclaration } from '../../flow/schema';
 import {
@@ -16,6 +16,7 @@ import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
 import { describe, failureType, local } from './activities';
 import { chatMetrics } from './metrics-sink';
 import { dueParkedMember, earliestUntil, switchToMember } from './member-runs';
+import { lean, since } from './patches';
 import { handlerOf, type NodeRuntime, type Outcome, type TriggerMatch } from './nodes';
 import { chatValuesWithDefaults, declaredIn, expressionScope, initialRunValues, liveChatValues, redact } from './scope';
 import type {
@@ -47,7 +48,7 @@ const DEFAULT_IDLE_MS = 24 * 60 * 60 * 1000;
  * for them and go out with the reply. Any other node (an HTTP call, a generation, a wait, a
  * notification to another chat) gets the answer sent first, so Telegram's spinner never waits on it.
  */
-const ANSWER_MAY_WAIT_FOR: ReadonlySet<string> = new Set([
+const ANSWER_MAY_WAIT_FOR: ReadonlySet<NodeType> = new Set<NodeType>([
   'trigger.command',
   'trigger.text',
   'trigger.callback',

@@ -1,4 +1,3 @@
-import { since } from '../patches';
 import {
   ActivityFailure,
   CancellationScope,
@@ -22,6 +21,7 @@ import { BotId, ChatId, JobKind, UserId } from '../../../temporal/search-attribu
 import type { GenerationOutcome } from '../../generation';
 import { describe, local } from '../activities';
 import type { Handlers, NodeRuntime, Outcome } from './handler';
+import { since } from '../patches';
 
 type ActionKind = 'action.set' | 'action.http' | 'action.notify' | 'action.analytics' | 'action.generation' | 'action.credits';
 

@@ -1,6 +1,6 @@
-import { since } from '../patches';
 import { compileAuthorRegex, compileLegacyRegex } from '../../../flow/regex';
 import { describe } from '../activities';
+import { since } from '../patches';
 
 /**
  * Searches user text with an author's pattern on RE2, whose time is linear whatever the pattern
