@@ -19,7 +19,7 @@ import { routeTo } from '../api/route';
 import { parseRequest } from '../api/validate';
 import { TelegramEmulator } from '../telegram-emulator';
 import { controlApiRouter } from '../telegram-emulator/control-api';
-import { chatState } from '../workflows/chat/messages';
+import { chatState } from '../temporal/chat-messages';
 import { SimulatorSessions } from './session';
 
 /**
