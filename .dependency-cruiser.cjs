@@ -5,6 +5,7 @@
  *   entrypoints                                   (the processes: npm start, api, worker, infra…)
  *   app                                           (composition: wires the processes below)
  *   runtime · workers · api · ingress · simulator (embedded servers, worker, HTTP, Telegram in)
+ *   http · executions                             (what those share: the HTTP kit, execution views)
  *   workflows · activities                        (Temporal: the durable code and its side effects)
  *   bots · generation · credits · telegram · http-node   (the domain)
  *   flow · db · temporal                          (the flow language, storage, Temporal names)
@@ -25,6 +26,8 @@ const layers = [
   ['entrypoints', '^src/entrypoints/'],
   ['app', '^src/app/'],
   ['processes', '^src/(runtime|workers|api|ingress|simulator)/'],
+  // src/http and src/executions come from another branch (the API's HTTP kit and execution views).
+  ['process kits', '^src/(http|executions)/'],
   ['temporal code', '^src/(workflows|activities)/'],
   ['domain', '^src/(bots|generation|credits|telegram|http-node)/'],
   ['foundations', '^src/(flow|db|temporal)/'],
@@ -77,6 +80,13 @@ module.exports = {
     },
     // Cycles between folders (through different modules) are checked by scripts/deps.mjs.
     ...layerRules,
+    {
+      name: 'every-folder-in-a-layer',
+      comment: 'A folder of src/ that is in no layer is checked by no layer rule: place it in `layers` above.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: [...layers.map(([, path]) => path), '^src/telegram-emulator/'] },
+      to: {},
+    },
     {
       name: 'telegram-emulator-is-a-stand-in',
       comment: 'The Telegram emulator replaces Telegram in development and tests; only process composition and the simulator may use it.',
