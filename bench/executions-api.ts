@@ -52,7 +52,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
-import { chatSteps } from '../src/workflows/chat/messages';
+import { chatSteps } from '../src/temporal/chat-messages';
 import type { ChatStep } from '../src/workflows/chat/types';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';

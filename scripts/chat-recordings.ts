@@ -13,7 +13,7 @@ import { publishFlow } from '../src/bots/registry';
 import { topUp } from '../src/credits/ledger';
 import { generationJobs } from '../src/db/schema';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
-import { chatEvent } from '../src/workflows/chat/messages';
+import { chatEvent } from '../src/temporal/chat-messages';
 import { startChatSystem, type ChatSystem } from '../test/support/chat-system';
 
 export interface RecordedHistory {

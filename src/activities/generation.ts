@@ -19,15 +19,9 @@ import {
   type GenerationRequest,
   type GenerationResult,
 } from '../generation/provider';
+import { generationErrors } from '../generation/failure-types';
 import type { Logger } from '../logger';
 import { creditOperations, generationDuration } from '../metrics';
-
-/** Error types the generation workflow tells apart; non-retryable by construction. */
-export const generationErrors = {
-  insufficientCredits: 'InsufficientCredits',
-  providerRefused: 'ProviderRefused',
-  alreadySettled: 'JobAlreadySettled',
-} as const;
 
 /**
  * The generation saga's steps. Each is idempotent, keyed by the job id: Temporal retries an
@@ -82,7 +76,11 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
           throw ApplicationFailure.nonRetryable(err.message, generationErrors.providerRefused);
         }
         if (err instanceof TransientProviderError) {
-          throw ApplicationFailure.create({ message: err.message, type: 'ProviderUnavailable', nextRetryDelay: err.retryAfterMs });
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: generationErrors.providerUnavailable,
+            nextRetryDelay: err.retryAfterMs,
+          });
         }
         throw err;
       }
@@ -94,7 +92,8 @@ export function createGenerationActivities(deps: { db: Database; provider: Gener
 
     /** Tells a chat a job's outcome; signal-with-start, so a chat at rest is started for it. */
     async notifyChat(chat: { botId: string; chatId: string }, event: ExternalEvent): Promise<void> {
-      if (!deps.chats) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to reach chats', 'NoChatDelivery');
+      if (!deps.chats)
+        throw ApplicationFailure.nonRetryable('this worker has no Temporal client to reach chats', generationErrors.noChatDelivery);
       await signalChat(deps.chats, { ...chat, chatType: chatTypeOfId(chat.chatId) }, { kind: 'event', event });
     },
 

@@ -11,6 +11,7 @@ export const ledgerKeys = {
   topUp: (userId: string, idempotencyKey: string) => `topup:${userId}:${idempotencyKey}`,
 };
 
+/** No user has this id: a ledger, a balance or a generation was asked for a user that does not exist. */
 export class UserNotFoundError extends Error {
   constructor(readonly userId: string) {
     super(`user ${userId} does not exist`);

@@ -1,7 +1,7 @@
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS and DATABASE_URL. */
 import { resolveApiToken } from '../runtime/local-secrets';
 import { runProcess } from '../runtime/lifecycle';
-import { startServices } from '../runtime/services';
+import { startServices } from '../app/services';
 import { requireExternal } from './require-external';
 
 runProcess('api', async ({ config, logger, lifecycle }) => {

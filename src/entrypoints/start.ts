@@ -8,7 +8,7 @@ import { isLoopbackHost, simulatorEnabled } from '../config';
 import { startInfra } from '../runtime/infra';
 import { runProcess } from '../runtime/lifecycle';
 import { resolveApiToken } from '../runtime/local-secrets';
-import { startServices } from '../runtime/services';
+import { startServices } from '../app/services';
 import { startSimulator } from '../simulator/simulator';
 import { installSdkRuntime } from '../workers/sdk-logger';
 import { printBanner } from './banner';

@@ -1,7 +1,7 @@
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS and DATABASE_URL. Run as many as needed. */
 import { runProcess } from '../runtime/lifecycle';
 import { installSdkRuntime } from '../workers/sdk-logger';
-import { startServices } from '../runtime/services';
+import { startServices } from '../app/services';
 import { requireExternal } from './require-external';
 
 runProcess('worker', async ({ config, logger, lifecycle }) => {

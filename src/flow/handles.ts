@@ -1,4 +1,5 @@
-import { NEXT, nodeCatalogue } from './nodes';
+import { NEXT } from './next-handle';
+import { nodeCatalogue } from './nodes';
 import type { FlowEdge, FlowNode } from './schema';
 
 /** Output handles of a node, from its type and data (a switch has one per case, …). */

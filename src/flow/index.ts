@@ -25,7 +25,8 @@ export {
 } from './expression';
 export { edgeHandle, outputHandles } from './handles';
 export { flowJsonSchema } from './json-schema';
-export { isNodeType, NEXT, nodeCatalogue, nodeTypes, type NodeCategory, type NodeData, type NodeType } from './nodes';
+export { NEXT } from './next-handle';
+export { isNodeType, nodeCatalogue, nodeTypes, type NodeCategory, type NodeData, type NodeType } from './nodes';
 export { parseFlow, type ParseResult } from './parse';
 export { formatPath, hasErrors, problemCodes, type Problem, type ProblemCode, type ProblemPath, type Severity } from './problems';
 export { compileAuthorRegex } from './regex';

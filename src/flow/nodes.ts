@@ -20,9 +20,6 @@ import {
 
 export type NodeCategory = 'trigger' | 'message' | 'wait' | 'logic' | 'action';
 
-/** The output handle of a node that has exactly one. */
-export { NEXT };
-
 export interface NodeTypeSpec<D extends z.ZodType> {
   readonly category: NodeCategory;
   /** One line for the docs and the editor's palette. */

@@ -28,11 +28,14 @@ export function jsonBytes(value: unknown): number {
   return bytes;
 }
 
+/** The failure type of a VariableUpdateError in an activity (its name; in recorded histories). */
+export const variableUpdateFailure = 'VariableUpdateError';
+
 /** Thrown when action.set cannot apply its operation to the variable's current value. */
 export class VariableUpdateError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'VariableUpdateError';
+    this.name = variableUpdateFailure;
   }
 }
 

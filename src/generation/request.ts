@@ -3,11 +3,31 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import { eq } from 'drizzle-orm';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import { UserNotFoundError } from '../credits/ledger';
 import { generationJobs, users } from '../db/schema';
 import { ChatId, BotId, JobKind, UserId } from '../temporal/search-attributes';
 import { generationWorkflowId } from '../temporal/workflow-ids';
-import type { GenerationInput, GenerationPolicy } from '../workflows/generation';
-import { getJob, type Job } from './jobs';
+import { getJob, type Job, type NewJob } from './jobs';
+
+/** How the generation workflow treats its provider: heartbeats, attempt timeout, attempts. */
+export interface GenerationPolicy {
+  heartbeatTimeoutMs: number;
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+}
+
+/** What the generation workflow (src/workflows/generation.ts) is started with. */
+export interface GenerationInput {
+  job: NewJob;
+  policy: GenerationPolicy;
+  /** A chat workflow to tell the outcome by signal (histories from before notifyChat). */
+  notifyWorkflowId?: string;
+  /**
+   * A chat to tell the outcome, as the event `generation_finished` (for its trigger.event): by
+   * signal-with-start, so a chat that went idle meanwhile is started for it.
+   */
+  notifyChat?: { botId: string; chatId: string };
+}
 
 export interface GenerationRequestBody {
   userId: string;
@@ -34,12 +54,12 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-export class UnknownUserError extends Error {
-  constructor(readonly userId: string) {
-    super(`user ${userId} not found`);
-    this.name = 'UnknownUserError';
-  }
-}
+/**
+ * The API's name for UserNotFoundError (src/credits/ledger.ts), the one class for a user that does
+ * not exist. Kept only for src/api/generations.ts, which another branch is changing: import
+ * UserNotFoundError there and delete this alias.
+ */
+export { UserNotFoundError as UnknownUserError };
 
 export interface GenerationDeps {
   db: Database;
@@ -62,10 +82,8 @@ export async function requestGeneration(
   body: GenerationRequestBody,
   idempotencyKey: string,
 ): Promise<{ job: JobSnapshot; created: boolean }> {
-  const cost = deps.prices[body.kind];
-  if (cost === undefined) throw new UnknownKindError(body.kind, Object.keys(deps.prices));
-  const requestHash = hashRequest(body);
-  const workflowId = generationWorkflowId(body.userId, idempotencyKey);
+  const job = newGenerationJob(deps.prices, body, idempotencyKey);
+  const { requestHash, id: workflowId } = job;
 
   // The user and the job of this key, in one round trip (a job's row names its user, so there is
   // no job without the user).
@@ -74,7 +92,7 @@ export async function requestGeneration(
     .from(users)
     .leftJoin(generationJobs, eq(generationJobs.id, workflowId))
     .where(eq(users.id, body.userId));
-  if (!found) throw new UnknownUserError(body.userId);
+  if (!found) throw new UserNotFoundError(body.userId);
   const existing = found.job;
   if (existing) {
     if (existing.requestHash !== requestHash) throw new IdempotencyConflictError(idempotencyKey);
@@ -82,18 +100,7 @@ export async function requestGeneration(
   }
 
   const input: GenerationInput = {
-    job: {
-      id: workflowId,
-      userId: body.userId,
-      kind: body.kind,
-      prompt: body.prompt,
-      params: body.params ?? {},
-      cost,
-      idempotencyKey,
-      requestHash,
-      botId: body.chat?.botId,
-      chatId: body.chat?.chatId,
-    },
+    job,
     policy: deps.policy,
     ...(body.chat ? { notifyChat: body.chat } : {}),
   };
@@ -126,6 +133,36 @@ export async function requestGeneration(
   return { job: { ...input.job, status: 'pending' }, created: true };
 }
 
+/**
+ * The job a request makes, for the API and for a flow's action.generation alike: its id (the
+ * workflow's, derived from user and key), its price from configuration, and the hash that tells a
+ * request repeated under the same key from a different one.
+ *
+ * The hash is only ever compared by requestGeneration, when the same (user, key) comes again; it
+ * takes no part in deduplication or charging, which hang on the job id alone (the workflow id,
+ * REJECT_DUPLICATE, and the ledger key `debit:<job id>`). So chat jobs could move to this hash
+ * from their own (sha256 of [userId, kind, prompt] in plain JSON) without any risk to jobs in
+ * flight: a workflow replays the job it recorded, a prepareGeneration retried across the deploy
+ * only changes the hash stored with its job, and rows written before keep theirs (an API request
+ * reusing such a chat key was refused as a conflict then, and still is).
+ */
+export function newGenerationJob(prices: Record<string, number>, body: GenerationRequestBody, idempotencyKey: string): NewJob {
+  const cost = prices[body.kind];
+  if (cost === undefined) throw new UnknownKindError(body.kind, Object.keys(prices));
+  return {
+    id: generationWorkflowId(body.userId, idempotencyKey),
+    userId: body.userId,
+    kind: body.kind,
+    prompt: body.prompt,
+    params: body.params ?? {},
+    cost,
+    idempotencyKey,
+    requestHash: hashRequest(body),
+    botId: body.chat?.botId,
+    chatId: body.chat?.chatId,
+  };
+}
+
 /** Canonical hash of what was asked, independent of JSON key order. */
 function hashRequest(body: GenerationRequestBody): string {
   return crypto
@@ -144,7 +181,16 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The generation settings the API needs, from configuration. */
-export function generationSettings(config: Config): Omit<GenerationDeps, 'db' | 'temporal'> {
+export function generationSettings(
+  config: Pick<
+    Config,
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'GENERATION_PRICES'
+    | 'GENERATION_HEARTBEAT_TIMEOUT_MS'
+    | 'GENERATION_ATTEMPT_TIMEOUT_MS'
+    | 'GENERATION_MAX_ATTEMPTS'
+  >,
+): Omit<GenerationDeps, 'db' | 'temporal'> {
   return {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prices: config.GENERATION_PRICES,

@@ -1,15 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Telegram } from 'telegraf';
-import { exampleFlowFile, publishFlow, registerBot } from '../bots/registry';
 import type { TokenCipher } from '../bots/token-cipher';
 import { newWebhookSecret, webhookSecretColumns } from '../bots/webhook-secret';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
-import { registerDemoBot, type Simulator } from '../simulator/simulator';
+import type { Simulator } from '../simulator/simulator';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { subscribedUpdates } from '../telegram/inbound';
 import { PollingLoop } from './polling';
@@ -39,29 +36,6 @@ export class Ingress {
   /** Whether this process runs the chat simulator (so bots may be switched to it). */
   get hasSimulator(): boolean {
     return this.deps.simulator !== undefined;
-  }
-
-  /**
-   * Registers TELEGRAM_BOT_TOKEN's bot and publishes its flow (TELEGRAM_BOT_FLOW, or the loyalty
-   * example); without a token, the simulator's demo bot.
-   */
-  async bootstrap(): Promise<void> {
-    const { config, db, cipher, logger, simulator } = this.deps;
-    if (!config.TELEGRAM_BOT_TOKEN) {
-      if (simulator) await registerDemoBot(db, cipher, simulator, logger);
-      return;
-    }
-    const secret = config.TELEGRAM_MODE === 'webhook' ? (config.TELEGRAM_WEBHOOK_SECRET ?? newWebhookSecret()) : undefined;
-    const bot = await registerBot(db, cipher, config.TELEGRAM_API_ROOT, config.TELEGRAM_BOT_TOKEN, {
-      mode: config.TELEGRAM_MODE,
-      webhookSecret: secret,
-    });
-    const file = config.TELEGRAM_BOT_FLOW ? path.resolve(config.TELEGRAM_BOT_FLOW) : exampleFlowFile;
-    const published = await publishFlow(db, bot.id, 'main', JSON.parse(fs.readFileSync(file, 'utf8')));
-    logger.info(
-      { botId: bot.id, username: bot.username, flow: file, version: published.version, changed: published.changed },
-      'bootstrap bot ready',
-    );
   }
 
   async start(): Promise<void> {

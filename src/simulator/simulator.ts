@@ -11,7 +11,7 @@ import { topUp } from '../credits/ledger';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
-import { SIMULATED_ID_BASE, simulatedUserId } from './simulated-ids';
+import { SIMULATED_ID_BASE, simulatedUserId } from '../telegram/simulated-ids';
 import { bearerMatcher, type FailedAuthLimiter } from '../api/auth';
 import { ApiError } from '../api/errors';
 import { sendHtmlPage } from '../api/html-page';
@@ -19,7 +19,7 @@ import { routeTo } from '../api/route';
 import { parseRequest } from '../api/validate';
 import { TelegramEmulator } from '../telegram-emulator';
 import { controlApiRouter } from '../telegram-emulator/control-api';
-import { chatState } from '../workflows/chat/messages';
+import { chatState } from '../temporal/chat-messages';
 import { SimulatorSessions } from './session';
 
 /**

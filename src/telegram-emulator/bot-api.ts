@@ -1,5 +1,5 @@
 import { answerCallbackQuery } from './callback-methods';
-import type { EmulatedBot } from './emulated-bot';
+import type { MethodHandler } from './context';
 import {
   deleteMessage,
   editMessageReplyMarkup,
@@ -10,22 +10,7 @@ import {
   sendPhoto,
   sendVideo,
 } from './message-methods';
-import type { ApiParams, Clock } from './types';
 import { deleteWebhook, getUpdates, getWebhookInfo, setWebhook } from './update-methods';
-import type { WebhookConfig } from './webhook-delivery';
-
-/** What a method handler may touch: its bot, the time, the caller's disconnect, and the webhook switch. */
-export interface BotApiContext {
-  bot: EmulatedBot;
-  clock: Clock;
-  /** Aborted when the HTTP caller goes away; a long poll stops waiting then. */
-  signal: AbortSignal;
-  connectWebhook(config: WebhookConfig): void;
-  disconnectWebhook(): void;
-}
-
-/** Returns the method's `result`, or throws BotApiError for an `ok: false` answer. */
-export type MethodHandler = (ctx: BotApiContext, params: ApiParams) => unknown;
 
 const METHODS: Record<string, MethodHandler> = {
   getMe: (ctx) => ctx.bot.profile,

@@ -1,4 +1,4 @@
-import type { BotApiContext } from './bot-api';
+import type { BotApiContext } from './context';
 import { answerCallbackQueryParams, parseParams } from './bot-api-params';
 import { BotApiError } from './errors';
 import type { ApiParams } from './types';

@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import { z } from 'zod';
-import type { TelegramEmulator } from './emulator';
+import type { EmulatorControl } from './context';
 import { EmulatorUsageError } from './errors';
 import type { BotRef, RecordedCall } from './types';
 
@@ -70,7 +70,7 @@ function callSummary(call: RecordedCall) {
   return { bot: call.bot, method: call.method, params: { chat_id, callback_query_id, text } };
 }
 
-export function controlApiRouter(emulator: TelegramEmulator, scope: ControlScope = 'full'): Router {
+export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope = 'full'): Router {
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ReplyKeyboardMarkup, User } from 'telegraf/types';
 import { AwaitableLog } from './awaitable-log';
-import { emulatedMethodNames, findMethod, type BotApiContext } from './bot-api';
+import { emulatedMethodNames, findMethod } from './bot-api';
+import type { BotApiContext, EmulatorControl } from './context';
 import { botIdFromToken, generateToken } from './bot-token';
 import type { Conversation } from './conversation';
 import { EmulatedBot } from './emulated-bot';
@@ -68,7 +69,7 @@ function describeAttempt(attempt: DeliveryAttempt): string {
  * Events: 'call' after every Bot API call, 'update' for every update handed to a bot, 'delivery'
  * for every webhook try.
  */
-export class TelegramEmulator extends EventEmitter<EmulatorEvents> {
+export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements EmulatorControl {
   private readonly clock: Clock;
   private readonly delivery: { retryDelayMs: number; maxAttempts: number; timeoutMs: number };
   private readonly botsById = new Map<number, EmulatedBot>();

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { controlApiRouter } from './control-api';
-import type { TelegramEmulator } from './emulator';
+import type { EmulatorControl } from './context';
 import { BotApiError } from './errors';
 import { paramsFromBody, paramsFromQuery } from './request-params';
 import type { ApiParams, ApiResponse, StartOptions } from './types';
@@ -14,7 +14,7 @@ function sendEnvelope(res: Response, response: ApiResponse): void {
   res.status(response.ok ? 200 : response.error_code).json(response);
 }
 
-async function botApiCall(emulator: TelegramEmulator, req: Request, res: Response): Promise<void> {
+async function botApiCall(emulator: EmulatorControl, req: Request, res: Response): Promise<void> {
   const [, token = '', method = ''] = BOT_API_PATH.exec(req.path) ?? [];
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let params: ApiParams;
@@ -46,7 +46,7 @@ const botApiErrors: ErrorRequestHandler = (error: unknown, _req, res, _next) => 
 };
 
 /** The emulator's HTTP face: the Bot API under /bot<token>/<method>, the control API under /emulator. */
-export function createEmulatorApp(emulator: TelegramEmulator): Express {
+export function createEmulatorApp(emulator: EmulatorControl): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use('/emulator', controlApiRouter(emulator));
@@ -63,7 +63,7 @@ export interface ServingEmulator {
 }
 
 /** Listens on loopback by default; port 0 takes a free one. */
-export function serveEmulator(emulator: TelegramEmulator, options: StartOptions): Promise<ServingEmulator> {
+export function serveEmulator(emulator: EmulatorControl, options: StartOptions): Promise<ServingEmulator> {
   const host = options.host ?? '127.0.0.1';
   const app = createEmulatorApp(emulator);
   return new Promise((resolve, reject) => {

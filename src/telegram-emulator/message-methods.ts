@@ -1,5 +1,5 @@
 import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
-import type { BotApiContext } from './bot-api';
+import type { BotApiContext } from './context';
 import {
   deleteMessageParams,
   editMessageReplyMarkupParams,

@@ -1,6 +1,6 @@
 import type { WebhookInfo } from 'telegraf/types';
 import { deleteWebhookParams, getUpdatesParams, parseParams, setWebhookParams } from './bot-api-params';
-import type { BotApiContext } from './bot-api';
+import type { BotApiContext } from './context';
 import { BotApiError } from './errors';
 import type { ApiParams, QueuedUpdate } from './types';
 

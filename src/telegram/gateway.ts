@@ -5,14 +5,12 @@ import type { TokenCipher } from '../bots/token-cipher';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
-import { telegramErrors, type TelegramCall } from './outbound';
+import { TelegramApiError } from './api-error';
+import { telegramErrors } from './failure-types';
+import type { TelegramCall } from './outbound';
 import { NoSendSlotError, SendPacer } from './send-pace';
+import { isSimulatedChat } from './simulated-ids';
 import { inSpan } from '../tracing';
-import { isSimulatedChat } from '../simulator/simulated-ids';
-
-interface TelegramErrorShape {
-  response?: { error_code?: number; description?: string; parameters?: { retry_after?: number } };
-}
 
 /**
  * Sends Bot API calls for any registered bot through telegraf's client: to TELEGRAM_API_ROOT, or,
@@ -36,10 +34,13 @@ export class TelegramGateway {
     const cached = this.clients.get(key);
     if (cached) return cached;
     if (simulated && !this.simulatorApiRoot) {
-      throw ApplicationFailure.nonRetryable(`a simulated chat of bot ${botId}, but this worker runs no chat simulator`, 'NoSimulator');
+      throw ApplicationFailure.nonRetryable(
+        `a simulated chat of bot ${botId}, but this worker runs no chat simulator`,
+        telegramErrors.noSimulator,
+      );
     }
     const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
-    if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, 'UnknownBot');
+    if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, telegramErrors.unknownBot);
     const client = new Telegram(this.cipher.decrypt(bot.token, { botId, purpose: 'token' }), {
       apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot,
     });
@@ -69,7 +70,7 @@ export class TelegramGateway {
       } catch (err) {
         if (!(err instanceof NoSendSlotError)) throw err;
         // Retried when the slot comes; this attempt takes none, so it cannot send late.
-        throw ApplicationFailure.create({ message: err.message, type: 'NoSendSlot', nextRetryDelay: Math.ceil(err.waitMs) });
+        throw ApplicationFailure.create({ message: err.message, type: telegramErrors.noSendSlot, nextRetryDelay: Math.ceil(err.waitMs) });
       }
       if (waitMs > 0) await attempt.sleep(waitMs);
     }
@@ -80,20 +81,15 @@ export class TelegramGateway {
         () => perform(telegram, call),
       );
     } catch (err) {
-      const response = (err as TelegramErrorShape).response;
-      const code = response?.error_code;
-      const description = response?.description ?? (err as Error).message;
-      if (code === 429) {
-        const retryAfter = response?.parameters?.retry_after ?? 1;
-        throw ApplicationFailure.create({
-          message: `Telegram 429: ${description}`,
-          type: 'TelegramTooManyRequests',
-          nextRetryDelay: retryAfter * 1000,
-        });
+      const refused = TelegramApiError.from(err);
+      if (!refused) throw err;
+      const retryAfterMs = refused.retryAfterMs;
+      if (retryAfterMs !== undefined) {
+        throw ApplicationFailure.create({ message: refused.message, type: telegramErrors.tooManyRequests, nextRetryDelay: retryAfterMs });
       }
-      if (code === 403) throw ApplicationFailure.nonRetryable(`Telegram 403: ${description}`, telegramErrors.blocked);
-      if (code === 400 && /message is not modified/.test(description)) return {};
-      if (code === 400) throw ApplicationFailure.nonRetryable(`Telegram 400: ${description}`, telegramErrors.badRequest);
+      if (refused.botBlocked) throw ApplicationFailure.nonRetryable(refused.message, telegramErrors.blocked);
+      if (refused.notModified) return {};
+      if (refused.badRequest) throw ApplicationFailure.nonRetryable(refused.message, telegramErrors.badRequest);
       throw err;
     }
   }

@@ -25,11 +25,3 @@ export type TelegramCall =
   | { method: 'deleteMessage'; chatId: string; messageId: number }
   | { method: 'answerCallbackQuery'; callbackQueryId: string; text?: string }
   | { method: 'sendChatAction'; chatId: string; action: 'typing' };
-
-/** Error types the activity raises, so the workflow can tell them apart. */
-export const telegramErrors = {
-  /** 403: the user blocked the bot (or left the group). Not retried. */
-  blocked: 'TelegramBotBlocked',
-  /** 400: Telegram refused the request (bad markup, message gone…). Not retried. */
-  badRequest: 'TelegramBadRequest',
-} as const;

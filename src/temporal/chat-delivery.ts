@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { InboundUpdate } from '../telegram/inbound';
 import type { chatWorkflow } from '../workflows/chat/chat-workflow';
-import { chatEvent, chatRestart, chatUpdate } from '../workflows/chat/messages';
+import { chatEvent, chatRestart, chatUpdate } from './chat-messages';
 import type { ChatInput, ChatMessage, ExternalEvent, RestartRequest } from '../workflows/chat/types';
 import { BotId, ChatId } from './search-attributes';
 import { chatWorkflowId } from './workflow-ids';

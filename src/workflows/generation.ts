@@ -14,8 +14,9 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { GenerationActivities } from '../activities/generation';
-import type { NewJob } from '../generation/jobs';
+import { generationErrors } from '../generation/failure-types';
 import type { GenerationResult } from '../generation/provider';
+import type { GenerationInput } from '../generation/request';
 import type { ExternalEvent } from './chat/types';
 
 /**
@@ -23,24 +24,6 @@ import type { ExternalEvent } from './chat/types';
  * or cancellation, refund and close the job, whatever interrupted it. The workflow is started
  * before anything is debited, so there is no moment where money is taken and nothing owns it.
  */
-
-export interface GenerationPolicy {
-  heartbeatTimeoutMs: number;
-  attemptTimeoutMs: number;
-  maxAttempts: number;
-}
-
-export interface GenerationInput {
-  job: NewJob;
-  policy: GenerationPolicy;
-  /** A chat workflow to tell the outcome by signal (histories from before notifyChat). */
-  notifyWorkflowId?: string;
-  /**
-   * A chat to tell the outcome, as the event `generation_finished` (for its trigger.event): by
-   * signal-with-start, so a chat that went idle meanwhile is started for it.
-   */
-  notifyChat?: { botId: string; chatId: string };
-}
 
 export type GenerationStatus = 'completed' | 'failed' | 'cancelled' | 'rejected';
 
@@ -78,7 +61,11 @@ export function generationFinishedEvent(outcome: GenerationOutcome): ExternalEve
 // the worker saves a round trip through the server per step (measured: bench/generations-throughput.ts).
 const books = proxyLocalActivities<GenerationActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 ms', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['InsufficientCredits', 'JobAlreadySettled'] },
+  retry: {
+    initialInterval: '500 ms',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [generationErrors.insufficientCredits, generationErrors.alreadySettled],
+  },
 });
 
 export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
@@ -97,7 +84,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
       maximumAttempts: policy.maxAttempts,
-      nonRetryableErrorTypes: ['ProviderRefused'],
+      nonRetryableErrorTypes: [generationErrors.providerRefused],
     },
   });
 
@@ -152,7 +139,7 @@ export async function generationWorkflow(input: GenerationInput): Promise<Genera
 function failureStatus(err: unknown): 'failed' | 'cancelled' | 'rejected' {
   if (isCancellation(err)) return 'cancelled';
   const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type === 'InsufficientCredits') return 'rejected';
+  if (cause instanceof ApplicationFailure && cause.type === generationErrors.insufficientCredits) return 'rejected';
   return 'failed';
 }
 

@@ -1,5 +1,5 @@
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatSteps } from '../../src/workflows/chat/messages';
+import { chatSteps } from '../../src/temporal/chat-messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 import { edge, flow } from '../support/flow-json';
 

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { outdatedActiveVersions } from '../../src/bots/registry';
 import { flows, flowVersions } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatSteps } from '../../src/workflows/chat/messages';
+import { chatSteps } from '../../src/temporal/chat-messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 import { edge, flow } from '../support/flow-json';
 

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { chatStates } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatState } from '../../src/workflows/chat/messages';
+import { chatState } from '../../src/temporal/chat-messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 
 /**

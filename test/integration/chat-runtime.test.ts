@@ -6,7 +6,7 @@ import { chatStates, creditLedger, generationJobs } from '../../src/db/schema';
 import { createFakeProvider } from '../../src/generation/fake-provider';
 import { registry } from '../../src/metrics';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatState, chatSteps } from '../../src/workflows/chat/messages';
+import { chatState, chatSteps } from '../../src/temporal/chat-messages';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
 import { edge, flow } from '../support/flow-json';

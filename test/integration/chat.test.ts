@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { chatStates } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatEvent, chatState } from '../../src/workflows/chat/messages';
+import { chatEvent, chatState } from '../../src/temporal/chat-messages';
 import { startChatSystem, webhookSecret, type ChatSystem } from '../support/chat-system';
 import { runWorkerProcess } from '../support/system-process';
 import { testApiToken } from '../support/generation-system';

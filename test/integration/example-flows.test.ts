@@ -6,7 +6,7 @@ import { checkLedger } from '../../src/credits/check';
 import { topUp } from '../../src/credits/ledger';
 import { botVariables } from '../../src/db/schema';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatEvent } from '../../src/workflows/chat/messages';
+import { chatEvent } from '../../src/temporal/chat-messages';
 import { startChatSystem } from '../support/chat-system';
 
 const example = (name: string) =>

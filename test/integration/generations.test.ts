@@ -5,7 +5,7 @@ import { createFakeProvider } from '../../src/generation/fake-provider';
 import { completeJob, createAndDebitJob, getJob, refundAndCloseJob, type NewJob } from '../../src/generation/jobs';
 import { PermanentProviderError, type GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
-import { activitiesFor } from '../../src/runtime/services';
+import { activitiesFor } from '../../src/app/services';
 import { startGenerationSystem, testApiToken, workflowBundle, type GenerationSystem } from '../support/generation-system';
 import { connectTestTemporal } from '../support/harness';
 

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDatabase, type Database } from '../../src/db/client';
 import { loadConfig } from '../../src/config';
 import { TokenCipher } from '../../src/bots/token-cipher';
-import { appFor } from '../../src/runtime/services';
+import { appFor } from '../../src/app/services';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../support/ports';
 import { createTestDatabase, temporalAddress } from '../support/harness';

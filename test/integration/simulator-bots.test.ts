@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { SIMULATED_ID_BASE } from '../../src/simulator/simulated-ids';
+import { SIMULATED_ID_BASE } from '../../src/telegram/simulated-ids';
 import { TelegramEmulator } from '../../src/telegram-emulator';
 import { startSystemOnTestServers, type RunningSystem } from '../support/system-process';
 

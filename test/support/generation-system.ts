@@ -11,7 +11,7 @@ import type { Database } from '../../src/db/client';
 import { createFakeProvider } from '../../src/generation/fake-provider';
 import type { GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
-import { activitiesFor, appFor, deliveryTarget } from '../../src/runtime/services';
+import { activitiesFor, appFor, deliveryTarget } from '../../src/app/services';
 import { Ingress } from '../../src/ingress/ingress';
 import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
 

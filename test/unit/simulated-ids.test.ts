@@ -1,4 +1,4 @@
-import { isSimulatedChat, SIMULATED_ID_BASE, simulatedUserId } from '../../src/simulator/simulated-ids';
+import { isSimulatedChat, SIMULATED_ID_BASE, simulatedUserId } from '../../src/telegram/simulated-ids';
 import { chatOfWorkflowId, chatWorkflowId } from '../../src/temporal/workflow-ids';
 
 describe('simulated chat ids', () => {

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyLocalActivities } from '@temporalio/workflow';
 import type { ChatActivities } from '../../activities/chat';
-import { telegramErrors } from '../../telegram/outbound';
+import { variableUpdateFailure } from '../../flow/variables';
+import { telegramErrors } from '../../telegram/failure-types';
 
 // Replies and bookkeeping run as local activities: in the worker, without a round trip through
 // the server per step, which is what makes the first reply fast.
@@ -9,7 +10,7 @@ export const local = proxyLocalActivities<ChatActivities>({
   retry: {
     initialInterval: '200 ms',
     maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: [telegramErrors.blocked, telegramErrors.badRequest, 'UnknownBot', 'VariableUpdateError'],
+    nonRetryableErrorTypes: [telegramErrors.blocked, telegramErrors.badRequest, telegramErrors.unknownBot, variableUpdateFailure],
   },
 });
 

@@ -11,7 +11,7 @@ import {
 import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
 import { lean, since } from './patches';
 import { ChatSession } from './session';
-import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from './messages';
+import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from '../../temporal/chat-messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';
 
 /** History events after which a chat continues as new (about 80 updates). */

@@ -1,13 +1,5 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ChatSnapshot, ChatStep, ExternalEvent, InboundUpdate, RestartRequest } from './types';
-
 /**
- * The chat workflow's messages, in a module of their own so that the ingress and the API can
- * import them without loading the workflow's code.
+ * TEMPORARY: the chat workflow's messages are in src/temporal/chat-messages.ts. This alias is only
+ * for src/api/executions.ts, which another branch is rewriting: import from there and delete it.
  */
-export const chatUpdate = defineSignal<[InboundUpdate]>('chatUpdate');
-export const chatEvent = defineSignal<[ExternalEvent]>('chatEvent');
-export const chatState = defineQuery<ChatSnapshot>('chatState');
-/** Steps with a sequence number above the argument, oldest first (the live stream polls this). */
-export const chatSteps = defineQuery<ChatStep[], [number]>('chatSteps');
-export const chatRestart = defineSignal<[RestartRequest]>('chatRestart');
+export { chatState, chatSteps } from '../../temporal/chat-messages';

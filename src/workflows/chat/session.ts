@@ -12,7 +12,8 @@ import {
   MAX_RUN_VARIABLES_BYTES,
   MAX_VALUE_BYTES,
 } from '../../flow/variables';
-import { telegramErrors, type TelegramCall } from '../../telegram/outbound';
+import { telegramErrors } from '../../telegram/failure-types';
+import type { TelegramCall } from '../../telegram/outbound';
 import { describe, failureType, local } from './activities';
 import { chatMetrics } from './metrics-sink';
 import { dueParkedMember, earliestUntil, switchToMember } from './member-runs';

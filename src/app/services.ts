@@ -15,15 +15,16 @@ import { outdatedActiveVersions } from '../bots/registry';
 import { reencryptStoredSecrets } from '../bots/reencrypt';
 import { TokenCipher } from '../bots/token-cipher';
 import { gatewayFromConfig } from '../telegram/gateway';
-import { resolveBotTokenKey } from './local-secrets';
+import { resolveBotTokenKey } from '../runtime/local-secrets';
 import { applyMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
 import { ensureSearchAttributes } from '../temporal/connection';
 import { createWorker } from '../workers/worker';
 import { startWorkerMetricsServer } from '../workers/metrics-server';
-import type { Lifecycle } from './lifecycle';
+import type { Lifecycle } from '../runtime/lifecycle';
 import { startTracing } from '../tracing';
 import type { Simulator } from '../simulator/simulator';
+import { bootstrapBot } from './bootstrap-bot';
 
 export interface ServiceOptions {
   config: Config;
@@ -216,7 +217,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
 
-    await ingress.bootstrap();
+    await bootstrapBot({ db, cipher, config, logger, simulator });
     await ingress.start();
     lifecycle.onStop('telegram ingress', () => ingress.stop());
   }
