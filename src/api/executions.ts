@@ -36,7 +36,11 @@ export const listExecutionsQuery = z.object({
   startedAfter: z.iso.datetime().optional(),
   startedBefore: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(4_000).optional(),
+  cursor: z
+    .string()
+    .max(4_000)
+    .regex(/^[A-Za-z0-9_-]*$/, 'not a cursor this API gave out')
+    .optional(),
 });
 export const executionParams = z.object({ workflowId: z.string().min(1).max(400) });
 export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional(), userId: z.number().int().positive().optional() });

@@ -163,6 +163,7 @@ describe('answers of the API match the schemas their routes declare', () => {
     }
     expect((await call('GET', `/api/executions?bot=${system.botId}&type=chat`)).body.items[0].workflowId).toBe(chat);
     expect((await call('GET', '/api/executions?status=sleeping')).status).toBe(400);
+    expect((await call('GET', '/api/executions?cursor=not%20a%20cursor')).body.error.details[0].field).toBe('query.cursor');
     expect((await call('POST', `/api/executions/${encodeURIComponent(chat)}/cancel`)).status).toBe(202);
     // A closed chat is described from its history.
     for (let i = 0; i < 100; i++) {
