@@ -5,14 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { jobStatus } from '../db/schema';
 import { historyTimeline } from '../executions/history-timeline';
-import {
-  asChatSnapshot,
-  asChatStep,
-  chatSnapshotSchema,
-  chatStepSchema,
-  executionSummarySchema,
-  historyStepSchema,
-} from '../executions/schemas';
+import { asChatSnapshot, asChatStep, executionSchema, executionSummarySchema } from '../executions/schemas';
 import { followChatSteps } from '../executions/step-stream';
 import { executionStatuses, executionSummary, visibilityQuery, workflowTypes, type ExecutionStatus } from '../executions/visibility';
 import { getJob } from '../generation/jobs';
@@ -46,35 +39,6 @@ export const executionParams = z.object({ workflowId: z.string().min(1).max(400)
 export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional(), userId: z.number().int().positive().optional() });
 /** Where a live stream resumes: the last step seen (an EventSource sends it as Last-Event-ID when it reconnects). */
 const lastEventId = z.coerce.number().int().min(0).optional();
-
-/** A generation job as stored (the executions view of a job; /api/generations shows it with its money trail). */
-const storedJobSchema = z.object({
-  id: z.string(),
-  userId: z.string(),
-  kind: z.string(),
-  prompt: z.string(),
-  params: z.unknown(),
-  cost: z.number().int(),
-  status: z.enum(jobStatus.enumValues),
-  result: z.unknown(),
-  error: z.string().nullable(),
-  idempotencyKey: z.string(),
-  requestHash: z.string(),
-  botId: z.string().nullable(),
-  chatId: z.string().nullable(),
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  finishedAt: z.iso.datetime().nullable(),
-});
-const executionSchema = executionSummarySchema.extend({
-  type: z.string().describe('the workflow type (`chatWorkflow`, `generationWorkflow`)'),
-  status: z.string(),
-  startedAt: z.iso.datetime(),
-  temporalUi: z.string().describe("the execution's path in the Temporal Web UI"),
-  chat: chatSnapshotSchema.optional().describe('a running chat'),
-  job: storedJobSchema.nullable().optional().describe('a generation'),
-  steps: z.union([z.array(chatStepSchema), z.array(historyStepSchema)]).describe("a running chat's steps, or else from the history"),
-});
 
 function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>, key: typeof BotId): string | null {
   return (description.typedSearchAttributes.get(key) as string | undefined) ?? null;

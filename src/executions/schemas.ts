@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobStatus } from '../db/schema';
 import type { ChatSnapshot, ChatStep } from '../workflows/chat/types';
 
 /** What the executions API and the simulator show of executions (their OpenAPI answers). */
@@ -56,6 +57,36 @@ export const chatSnapshotSchema = z.object({
   waitingUntil: z.number().nullable(),
   variables: z.object({ run: z.record(z.string(), z.unknown()), chat: z.record(z.string(), z.unknown()) }),
   queued: z.number().int(),
+});
+
+/** A generation job as stored (the executions view of a job; /api/generations shows it with its money trail). */
+export const storedJobSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  kind: z.string(),
+  prompt: z.string(),
+  params: z.unknown(),
+  cost: z.number().int(),
+  status: z.enum(jobStatus.enumValues),
+  result: z.unknown(),
+  error: z.string().nullable(),
+  idempotencyKey: z.string(),
+  requestHash: z.string(),
+  botId: z.string().nullable(),
+  chatId: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+/** One execution in detail: a running chat with its state and steps, a generation with its job, or else the history's steps. */
+export const executionSchema = executionSummarySchema.extend({
+  type: z.string().describe('the workflow type (`chatWorkflow`, `generationWorkflow`)'),
+  status: z.string(),
+  startedAt: z.iso.datetime(),
+  temporalUi: z.string().describe("the execution's path in the Temporal Web UI"),
+  chat: chatSnapshotSchema.optional().describe('a running chat'),
+  job: storedJobSchema.nullable().optional().describe('a generation'),
+  steps: z.union([z.array(chatStepSchema), z.array(historyStepSchema)]).describe("a running chat's steps, or else from the history"),
 });
 
 // The workflow's types and these schemas describe the same values: a change to one side that the
