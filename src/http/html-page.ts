@@ -10,7 +10,7 @@ import type { Response } from 'express';
  */
 function contentSecurityPolicy(html: string): string {
   const ownFiles = { script: /<script src="\//.test(html), style: /<link rel="stylesheet" href="\//.test(html) };
-  const hashes = (tag: 'script' | 'style') =>
+  const allowed = (tag: 'script' | 'style') =>
     [
       ...(ownFiles[tag] ? ["'self'"] : []),
       ...[...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map(
@@ -23,8 +23,8 @@ function contentSecurityPolicy(html: string): string {
     ].join(' ');
   return [
     "default-src 'none'",
-    `script-src ${hashes('script') || "'none'"}`,
-    `style-src ${hashes('style') || "'none'"}`,
+    `script-src ${allowed('script') || "'none'"}`,
+    `style-src ${allowed('style') || "'none'"}`,
     "connect-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
