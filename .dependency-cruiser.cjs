@@ -26,29 +26,13 @@ const layers = [
   ['entrypoints', '^src/entrypoints/'],
   ['app', '^src/app/'],
   ['processes', '^src/(runtime|workers|api|ingress|simulator)/'],
-  // src/http and src/executions come from another branch (the API's HTTP kit and execution views).
+  // The HTTP kit and the execution views, shared by the API, the ingress, the simulator and workers.
   ['process kits', '^src/(http|executions)/'],
   ['temporal code', '^src/(workflows|activities)/'],
   ['domain', '^src/(bots|generation|credits|telegram|http-node)/'],
   ['foundations', '^src/(flow|db|temporal)/'],
   ['shared', '^src/[^/]+\\.ts$'],
 ];
-
-/**
- * TEMPORARY until src/http lands: the API's route kit (route, errors, validate, openapi) is
- * imported by ingress, simulator and workers and moves to src/http on another branch, which ends
- * the api ⇄ ingress and api ⇄ simulator cycles. Delete this exclusion at that merge.
- */
-const pendingHttpKit = '^src/api/(route|errors|validate|openapi)\\.ts$'; // TEMPORARY until src/http lands
-
-/**
- * TEMPORARY as well, and beyond the four above: the simulator's pages also use the API's bearer
- * matcher (api/auth.ts) and page headers (api/html-page.ts) while api/app.ts mounts the simulator,
- * so api ⇄ simulator stays a folder cycle unless these two move to src/http as well. Only the
- * folder-cycle check (scripts/deps.mjs) skips them; delete this with the exclusion above once
- * they have moved.
- */
-const pendingHttpHelpers = '^src/api/(auth|html-page)\\.ts$'; // TEMPORARY until src/http lands
 
 const layerRules = layers.slice(1).map(([name, path], index) => ({
   name: `layer-${name.replace(/ /g, '-')}`,
@@ -63,7 +47,6 @@ const layerRules = layers.slice(1).map(([name, path], index) => ({
       .slice(0, index + 1)
       .map(([, higher]) => `(${higher})`)
       .join('|'),
-    pathNot: pendingHttpKit,
     dependencyTypesNot: ['type-only'],
   },
 }));
@@ -75,8 +58,8 @@ module.exports = {
       name: 'no-module-cycle',
       comment: 'A module cycle: one of them reaches the other at load time before it is initialised.',
       severity: 'error',
-      from: { pathNot: pendingHttpKit },
-      to: { circular: true, pathNot: pendingHttpKit, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
     // Cycles between folders (through different modules) are checked by scripts/deps.mjs.
     ...layerRules,
@@ -105,5 +88,3 @@ module.exports = {
 };
 // For scripts/deps.mjs, which checks folder cycles with the same exclusion (not enumerable: the
 // configuration's schema admits no other keys).
-Object.defineProperty(module.exports, 'pendingHttpKit', { value: pendingHttpKit, enumerable: false });
-Object.defineProperty(module.exports, 'pendingHttpHelpers', { value: pendingHttpHelpers, enumerable: false });

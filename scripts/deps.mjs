@@ -12,12 +12,9 @@
  *   --graph  the folder-level picture as text: each folder and what it imports
  */
 // A plain ES module: dependency-cruiser is one, and the project's TypeScript resolves CommonJS.
-import { createRequire } from 'node:module';
 import { cruise, format } from 'dependency-cruiser';
 import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
-
-const { pendingHttpKit, pendingHttpHelpers } = createRequire(import.meta.url)('../.dependency-cruiser.cjs');
 
 /** @param {string | undefined} mode */
 async function main(mode) {
@@ -36,13 +33,13 @@ async function main(mode) {
   }
   const violations = result.summary.error;
   if (violations > 0) process.stdout.write(String((await format(result, { outputType: 'err' })).output));
-  const cycles = folderCycles(edges, (edge) => !edge.typeOnly && edge.examples.some((example) => !example.pending));
+  const cycles = folderCycles(edges, (edge) => !edge.typeOnly);
   for (const cycle of cycles) {
     console.log(`\n  error no-folder-cycle: ${cycle.join(' ⇄ ')} need each other at run time:`);
     for (const from of cycle) {
       for (const edge of edges.get(from) ?? []) {
         if (!cycle.includes(edge.to) || edge.typeOnly) continue;
-        for (const example of edge.examples.filter((e) => !e.pending)) console.log(`    ${example.from} → ${example.to}`);
+        for (const example of edge.examples) console.log(`    ${example.from} → ${example.to}`);
       }
     }
   }
@@ -55,7 +52,7 @@ async function main(mode) {
  * @typedef {object} FolderEdge
  * @property {string} to
  * @property {boolean} typeOnly every import behind it is type-only (erased at compile time)
- * @property {{ from: string, to: string, pending: boolean }[]} examples
+ * @property {{ from: string, to: string }[]} examples
  */
 
 /** src/<folder> of a module, or the module itself for a file directly in src/. */
@@ -70,7 +67,6 @@ function folderOf(source) {
  * @returns {Map<string, FolderEdge[]>}
  */
 function folderEdges(modules) {
-  const pendingPattern = new RegExp([pendingHttpKit, pendingHttpHelpers].filter(Boolean).join('|'));
   /** @type {Map<string, Map<string, FolderEdge>>} */
   const edges = new Map();
   for (const module of modules) {
@@ -92,11 +88,7 @@ function folderEdges(modules) {
         edge.typeOnly = false;
       }
       if (typeOnly && !edge.typeOnly) continue;
-      edge.examples.push({
-        from: module.source,
-        to: dependency.resolved,
-        pending: pendingPattern.test(module.source) || pendingPattern.test(dependency.resolved),
-      });
+      edge.examples.push({ from: module.source, to: dependency.resolved });
     }
   }
   return new Map([...edges].map(([from, byTarget]) => [from, [...byTarget.values()].sort((a, b) => a.to.localeCompare(b.to))]));

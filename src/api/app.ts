@@ -10,18 +10,18 @@ import { SimulatorSessions } from '../simulator/session';
 import { simulatorRouter } from '../simulator/simulator';
 import type { TelegramEmulator } from '../telegram-emulator';
 import { auditRouter } from './audit';
-import { baselineHeaders } from './html-page';
-import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from './auth';
+import { baselineHeaders } from '../http/html-page';
+import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerToken } from '../http/auth';
 import { botSecretsRouter } from './bot-secrets';
 import { botsRouter, type BotsDeps } from './bots';
 import { chatEventsRouter } from './chat-events';
-import { errorHandler, notFoundHandler } from './errors';
+import { errorHandler, notFoundHandler } from '../http/errors';
 import { executionsRouter } from './executions';
 import { flowsRouter } from './flows';
 import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
-import { openApiRouter } from './openapi';
+import { docsRouter } from './docs';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
 import { traceRequests } from '../tracing';
@@ -81,7 +81,7 @@ export function createApp(deps: ApiDeps): Express {
       databaseRefreshMs: deps.metricsDatabaseRefreshMs,
     }),
   );
-  app.use(openApiRouter());
+  app.use(docsRouter());
   // Shared with the bots and flows routes, which make it forget a bot they change.
   const webhookBots = new WebhookBotCache(deps.db);
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));

@@ -4,8 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { auditLog } from '../db/schema';
-import { routeTo } from './route';
-import { parseRequest } from './validate';
+import { routeTo } from '../http/route';
 
 /** Records who (the token's role) changed what. Called by the handlers that change bots and flows. */
 export async function audit(
@@ -25,6 +24,20 @@ export const auditQuery = z.object({
   cursor: z.coerce.number().int().positive().optional(),
 });
 
+const auditPageSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.number().int(),
+      actor: z.string(),
+      action: z.string(),
+      target: z.string(),
+      details: z.record(z.string(), z.unknown()),
+      createdAt: z.iso.datetime(),
+    }),
+  ),
+  nextCursor: z.number().int().nullable(),
+});
+
 export function auditRouter(deps: { db: Database }): Router {
   const router = Router();
   const route = routeTo(router, '/api');
@@ -36,10 +49,9 @@ export function auditRouter(deps: { db: Database }): Router {
       tag: 'audit',
       auth: 'bearer',
       query: auditQuery,
-      responses: { 200: 'a page of audit entries' },
+      responses: { 200: { description: 'a page of audit entries', schema: auditPageSchema } },
     },
-    async (req, res) => {
-      const { target, limit, cursor } = parseRequest(auditQuery, req, 'query');
+    async ({ query: { target, limit, cursor } }, _req, res) => {
       const where: SQL[] = [];
       if (target) where.push(eq(auditLog.target, target));
       if (cursor) where.push(lt(auditLog.id, cursor));

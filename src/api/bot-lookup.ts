@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { bots } from '../db/schema';
-import { ApiError } from './errors';
+import { ApiError } from '../http/errors';
 
 /** Ids as routes take them: Telegram's numeric bot id, and a chat id (negative for groups). */
 export const botIdSchema = z.string().regex(/^\d{1,20}$/, 'a numeric Telegram bot id');

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { deleteFlowSecret, listFlowSecrets, SECRET_NAME, setFlowSecret } from '../bots/flow-secrets';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Database } from '../db/client';
+import { ApiError } from '../http/errors';
+import { routeTo } from '../http/route';
 import { audit } from './audit';
 import { botParams } from './bots';
-import { ApiError } from './errors';
-import { parseRequest } from './validate';
-import { routeTo } from './route';
 import { requireBot } from './bot-lookup';
 
 export const secretParams = botParams.extend({
@@ -31,10 +30,15 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
       tag: 'bots',
       auth: 'bearer',
       params: botParams,
-      responses: { 200: 'the names', 404: 'no such bot' },
+      responses: {
+        200: {
+          description: 'the names',
+          schema: z.object({ items: z.array(z.object({ name: z.string(), updatedAt: z.iso.datetime() })) }),
+        },
+        404: { description: 'no such bot' },
+      },
     },
-    async (req, res) => {
-      const { botId } = parseRequest(botParams, req, 'params');
+    async ({ params: { botId } }, _req, res) => {
       await requireBot(deps.db, botId);
       const items = await listFlowSecrets(deps.db, botId);
       res.json({ items: items.map((s) => ({ name: s.name, updatedAt: s.updatedAt.toISOString() })) });
@@ -50,11 +54,9 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
       auth: 'bearer',
       params: secretParams,
       body: secretBody,
-      responses: { 204: 'stored', 404: 'no such bot' },
+      responses: { 204: { description: 'stored' }, 404: { description: 'no such bot' } },
     },
-    async (req, res) => {
-      const { botId, name } = parseRequest(secretParams, req, 'params');
-      const { value } = parseRequest(secretBody, req, 'body');
+    async ({ params: { botId, name }, body: { value } }, req, res) => {
       await requireBot(deps.db, botId);
       await setFlowSecret(deps.db, deps.cipher, botId, name, value);
       await audit(deps.db, req, 'bot.secret.set', `bot:${botId}`, { name });
@@ -70,10 +72,9 @@ export function botSecretsRouter(deps: { db: Database; cipher: TokenCipher }): R
       tag: 'bots',
       auth: 'bearer',
       params: secretParams,
-      responses: { 204: 'deleted', 404: 'no such bot or secret' },
+      responses: { 204: { description: 'deleted' }, 404: { description: 'no such bot or secret' } },
     },
-    async (req, res) => {
-      const { botId, name } = parseRequest(secretParams, req, 'params');
+    async ({ params: { botId, name } }, req, res) => {
       await requireBot(deps.db, botId);
       if (!(await deleteFlowSecret(deps.db, botId, name))) throw ApiError.notFound(`secret ${name} of bot ${botId}`);
       await audit(deps.db, req, 'bot.secret.delete', `bot:${botId}`, { name });

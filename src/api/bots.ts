@@ -5,14 +5,13 @@ import { registerBot } from '../bots/registry';
 import { newWebhookSecret } from '../bots/webhook-secret';
 import type { TokenCipher } from '../bots/token-cipher';
 import type { Database } from '../db/client';
-import { bots } from '../db/schema';
+import { botSimulator, bots, telegramMode } from '../db/schema';
 import type { Ingress } from '../ingress/ingress';
 import type { WebhookBotCache } from '../ingress/bot-cache';
 import { webhookPath } from '../ingress/webhook';
+import { ApiError } from '../http/errors';
+import { routeTo } from '../http/route';
 import { audit } from './audit';
-import { ApiError } from './errors';
-import { parseRequest } from './validate';
-import { routeTo } from './route';
 import { botIdSchema } from './bot-lookup';
 
 export const botParams = z.object({ botId: botIdSchema });
@@ -46,8 +45,19 @@ export interface BotsDeps {
   webhookBots?: WebhookBotCache;
 }
 
+const botSchema = z.object({
+  id: z.string(),
+  username: z.string().nullable(),
+  mode: z.enum(telegramMode.enumValues),
+  mainFlowId: z.string(),
+  simulator: z.enum(botSimulator.enumValues),
+  webhookUrl: z.url().nullable(),
+  disabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+});
+
 /** What the API shows of a bot: never its token, nor its webhook secret. */
-function botView(bot: Bot, publicUrl?: string) {
+function botView(bot: Bot, publicUrl?: string): z.infer<typeof botSchema> {
   return {
     id: bot.id,
     username: bot.username,
@@ -80,10 +90,12 @@ export function botsRouter(deps: BotsDeps): Router {
       tag: 'bots',
       auth: 'bearer',
       body: registerBotBody,
-      responses: { 201: 'the bot (never its token)', 422: 'Telegram refused the token' },
+      responses: {
+        201: { description: 'the bot (never its token)', schema: botSchema },
+        422: { description: 'Telegram refused the token' },
+      },
     },
-    async (req, res) => {
-      const body = parseRequest(registerBotBody, req, 'body');
+    async ({ body }, req, res) => {
       let registered: { id: string };
       try {
         registered = await registerBot(db, deps.cipher, deps.apiRoot, body.token, {
@@ -103,8 +115,15 @@ export function botsRouter(deps: BotsDeps): Router {
   );
 
   route(
-    { method: 'get', path: '/bots', summary: 'All bots', tag: 'bots', auth: 'bearer', responses: { 200: 'the bots' } },
-    async (_req, res) => {
+    {
+      method: 'get',
+      path: '/bots',
+      summary: 'All bots',
+      tag: 'bots',
+      auth: 'bearer',
+      responses: { 200: { description: 'the bots', schema: z.object({ items: z.array(botSchema) }) } },
+    },
+    async (_input, _req, res) => {
       const rows = await db.select().from(bots).orderBy(bots.createdAt);
       res.json({ items: rows.map((bot) => botView(bot, deps.publicUrl)) });
     },
@@ -118,10 +137,9 @@ export function botsRouter(deps: BotsDeps): Router {
       tag: 'bots',
       auth: 'bearer',
       params: botParams,
-      responses: { 200: 'the bot', 404: 'no such bot' },
+      responses: { 200: { description: 'the bot', schema: botSchema }, 404: { description: 'no such bot' } },
     },
-    async (req, res) => {
-      const { botId } = parseRequest(botParams, req, 'params');
+    async ({ params: { botId } }, _req, res) => {
       res.json(botView(await findBot(botId), deps.publicUrl));
     },
   );
@@ -135,11 +153,13 @@ export function botsRouter(deps: BotsDeps): Router {
       auth: 'bearer',
       params: botParams,
       body: updateBotBody,
-      responses: { 200: 'the bot', 404: 'no such bot', 409: 'no simulator here, or a simulator-only bot' },
+      responses: {
+        200: { description: 'the bot', schema: botSchema },
+        404: { description: 'no such bot' },
+        409: { description: 'no simulator here, or a simulator-only bot' },
+      },
     },
-    async (req, res) => {
-      const { botId } = parseRequest(botParams, req, 'params');
-      const { simulator, ...body } = parseRequest(updateBotBody, req, 'body');
+    async ({ params: { botId }, body: { simulator, ...body } }, req, res) => {
       const bot = await findBot(botId);
       if (simulator !== undefined && bot.simulator === 'only') {
         throw new ApiError(409, 'simulator_only', `bot ${botId} exists only in the chat simulator`, [
@@ -173,10 +193,9 @@ export function botsRouter(deps: BotsDeps): Router {
       tag: 'bots',
       auth: 'bearer',
       params: botParams,
-      responses: { 200: 'the bot', 404: 'no such bot' },
+      responses: { 200: { description: 'the bot', schema: botSchema }, 404: { description: 'no such bot' } },
     },
-    async (req, res) => {
-      const { botId } = parseRequest(botParams, req, 'params');
+    async ({ params: { botId } }, req, res) => {
       await findBot(botId);
       await db
         .update(bots)

@@ -4,9 +4,8 @@ import type { Database } from '../db/client';
 import { identifierSchema } from '../flow/fields';
 import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { chatWorkflowId } from '../temporal/workflow-ids';
+import { routeTo } from '../http/route';
 import { audit } from './audit';
-import { parseRequest } from './validate';
-import { routeTo } from './route';
 import { chatIdSchema, requireBot } from './bot-lookup';
 import { botParams } from './bots';
 
@@ -46,11 +45,16 @@ export function chatEventsRouter(deps: { db: Database; telegramTarget: DeliveryT
       auth: 'bearer',
       params: chatEventParams,
       body: chatEventBody,
-      responses: { 202: 'delivered to the chat', 400: 'invalid event', 404: 'no such bot, or the bot is disabled' },
+      responses: {
+        202: {
+          description: 'delivered to the chat',
+          schema: z.object({ workflowId: z.string(), name: z.string(), eventId: z.string() }),
+        },
+        400: { description: 'invalid event' },
+        404: { description: 'no such bot, or the bot is disabled' },
+      },
     },
-    async (req, res) => {
-      const { botId, chatId } = parseRequest(chatEventParams, req, 'params');
-      const event = parseRequest(chatEventBody, req, 'body');
+    async ({ params: { botId, chatId }, body: event }, req, res) => {
       await requireBot(deps.db, botId, { enabled: true });
       await signalChat(
         deps.telegramTarget,

@@ -1,30 +1,23 @@
 import crypto from 'node:crypto';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
+import { jobStatus } from '../db/schema';
+import { historyTimeline } from '../executions/history-timeline';
+import { asChatSnapshot, asChatStep, executionSchema, executionSummarySchema } from '../executions/schemas';
+import { followChatSteps } from '../executions/step-stream';
+import { executionStatuses, executionSummary, visibilityQuery, workflowTypes, type ExecutionStatus } from '../executions/visibility';
 import { getJob } from '../generation/jobs';
 import { requestGeneration, type GenerationDeps } from '../generation/request';
+import { ApiError } from '../http/errors';
+import { routeTo } from '../http/route';
 import { chatTypeOfId, signalChat, type DeliveryTarget } from '../temporal/chat-delivery';
 import { BotId, ChatId, JobKind, UserId } from '../temporal/search-attributes';
 import { chatRefOfWorkflowId } from '../temporal/workflow-ids';
-import { chatState, chatSteps } from '../workflows/chat/messages';
-import type { ChatStep } from '../workflows/chat/types';
-import { ApiError } from './errors';
-import { parseRequest } from './validate';
-import { routeTo } from './route';
+import { chatState, chatSteps } from '../temporal/chat-messages';
 
 const keyword = z.string().regex(/^[A-Za-z0-9._:@-]{1,200}$/, 'letters, digits and . _ : @ -');
-const statuses = {
-  running: 'Running',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Canceled',
-  terminated: 'Terminated',
-  timed_out: 'TimedOut',
-  continued_as_new: 'ContinuedAsNew',
-} as const;
 
 export const listExecutionsQuery = z.object({
   type: z.enum(['chat', 'generation']).optional(),
@@ -32,33 +25,20 @@ export const listExecutionsQuery = z.object({
   chat: keyword.optional(),
   user: keyword.optional(),
   kind: keyword.optional(),
-  status: z.enum(Object.keys(statuses) as [keyof typeof statuses, ...(keyof typeof statuses)[]]).optional(),
+  status: z.enum(Object.keys(executionStatuses) as [ExecutionStatus, ...ExecutionStatus[]]).optional(),
   startedAfter: z.iso.datetime().optional(),
   startedBefore: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(4_000).optional(),
+  cursor: z
+    .string()
+    .max(4_000)
+    .regex(/^[A-Za-z0-9_-]*$/, 'not a cursor this API gave out')
+    .optional(),
 });
 export const executionParams = z.object({ workflowId: z.string().min(1).max(400) });
 export const restartBody = z.object({ fromNode: z.string().min(1).max(128).optional(), userId: z.number().int().positive().optional() });
-
-const workflowTypes = { chat: 'chatWorkflow', generation: 'generationWorkflow' } as const;
-
-/** A visibility query from validated filters; values are restricted to safe characters above. */
-function visibilityQuery(q: z.infer<typeof listExecutionsQuery>): string {
-  const clauses: string[] = [];
-  if (q.type) clauses.push(`WorkflowType = '${workflowTypes[q.type]}'`);
-  if (q.bot) clauses.push(`${BotId.name} = '${q.bot}'`);
-  if (q.chat) clauses.push(`${ChatId.name} = '${q.chat}'`);
-  if (q.user) clauses.push(`${UserId.name} = '${q.user}'`);
-  if (q.kind) clauses.push(`${JobKind.name} = '${q.kind}'`);
-  if (q.status) clauses.push(`ExecutionStatus = '${statuses[q.status]}'`);
-  if (q.startedAfter) clauses.push(`StartTime >= '${q.startedAfter}'`);
-  if (q.startedBefore) clauses.push(`StartTime <= '${q.startedBefore}'`);
-  return clauses.join(' AND ');
-}
-
-const statusName = (status: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined) =>
-  (temporal.api.enums.v1.WorkflowExecutionStatus[status ?? 0] ?? 'UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', '').toLowerCase();
+/** Where a live stream resumes: the last step seen (an EventSource sends it as Last-Event-ID when it reconnects). */
+const lastEventId = z.coerce.number().int().min(0).optional();
 
 function searchAttribute(description: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>, key: typeof BotId): string | null {
   return (description.typedSearchAttributes.get(key) as string | undefined) ?? null;
@@ -91,54 +71,23 @@ export function executionsRouter(deps: {
       tag: 'executions',
       auth: 'bearer',
       query: listExecutionsQuery,
-      responses: { 200: 'a page of executions' },
+      responses: {
+        200: {
+          description: 'a page of executions',
+          schema: z.object({ items: z.array(executionSummarySchema), nextCursor: z.string().nullable() }),
+        },
+      },
     },
-    async (req, res) => {
-      const q = parseRequest(listExecutionsQuery, req, 'query');
-      let nextPageToken: Uint8Array | undefined;
-      if (q.cursor) {
-        try {
-          nextPageToken = Buffer.from(q.cursor, 'base64url');
-        } catch {
-          throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor this API gave out');
-        }
-      }
+    async ({ query }, _req, res) => {
       const page = await client.workflowService.listWorkflowExecutions({
         namespace: client.options.namespace,
-        query: visibilityQuery(q),
-        pageSize: q.limit,
-        nextPageToken,
-      });
-      const items = (page.executions ?? []).map((e) => {
-        const attributes = e.searchAttributes?.indexedFields ?? {};
-        const read = (name: string) => {
-          const payload = attributes[name];
-          return payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as string) : null;
-        };
-        return {
-          workflowId: e.execution?.workflowId ?? '',
-          runId: e.execution?.runId ?? '',
-          type:
-            e.type?.name === workflowTypes.chat
-              ? 'chat'
-              : e.type?.name === workflowTypes.generation
-                ? 'generation'
-                : (e.type?.name ?? null),
-          status: statusName(e.status),
-          startedAt: e.startTime
-            ? new Date(Number(e.startTime.seconds) * 1000 + Math.floor((e.startTime.nanos ?? 0) / 1e6)).toISOString()
-            : null,
-          closedAt: e.closeTime
-            ? new Date(Number(e.closeTime.seconds) * 1000 + Math.floor((e.closeTime.nanos ?? 0) / 1e6)).toISOString()
-            : null,
-          botId: read(BotId.name),
-          chatId: read(ChatId.name),
-          userId: read(UserId.name),
-          kind: read(JobKind.name),
-        };
+        // The filters' schemas allow no quote: they cannot leave their string in the query.
+        query: visibilityQuery(query),
+        pageSize: query.limit,
+        nextPageToken: query.cursor ? Buffer.from(query.cursor, 'base64url') : undefined,
       });
       const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
-      res.json({ items, nextCursor: token });
+      res.json({ items: (page.executions ?? []).map(executionSummary), nextCursor: token });
     },
   );
 
@@ -159,10 +108,9 @@ export function executionsRouter(deps: {
       tag: 'executions',
       auth: 'bearer',
       params: executionParams,
-      responses: { 200: 'the execution', 404: 'no such execution' },
+      responses: { 200: { description: 'the execution', schema: executionSchema }, 404: { description: 'no such execution' } },
     },
-    async (req, res) => {
-      const { workflowId } = parseRequest(executionParams, req, 'params');
+    async ({ params: { workflowId } }, _req, res) => {
       const description = await describe(workflowId);
       const base = {
         workflowId,
@@ -180,14 +128,14 @@ export function executionsRouter(deps: {
       if (description.type === workflowTypes.chat && description.status.name === 'RUNNING') {
         const handle = client.workflow.getHandle(workflowId);
         const [state, steps] = await Promise.all([handle.query(chatState), handle.query(chatSteps, 0)]);
-        res.json({ ...base, chat: state, steps });
+        res.json({ ...base, chat: asChatSnapshot(state), steps: steps.map(asChatStep) });
         return;
       }
       if (description.type === workflowTypes.generation) {
-        res.json({ ...base, job: (await getJob(deps.db, workflowId)) ?? null, steps: await historySteps(client, workflowId) });
+        res.json({ ...base, job: (await getJob(deps.db, workflowId)) ?? null, steps: await historyTimeline(client, workflowId) });
         return;
       }
-      res.json({ ...base, steps: await historySteps(client, workflowId) });
+      res.json({ ...base, steps: await historyTimeline(client, workflowId) });
     },
   );
 
@@ -203,16 +151,19 @@ export function executionsRouter(deps: {
       tag: 'executions',
       auth: 'bearer',
       params: executionParams,
-      eventStream: true,
+      query: z.object({ lastEventId: lastEventId.describe('as the Last-Event-ID header, for clients that cannot set it') }),
+      headers: z.object({ 'Last-Event-ID': lastEventId }),
       responses: {
-        200: 'a stream of step events',
-        400: 'not a chat',
-        404: 'no such execution',
-        429: 'this token has API_MAX_STREAMS_PER_TOKEN streams open already',
+        200: {
+          description: "a stream of `step` events: `id` the step's sequence number, `data` the step (as in the execution's `steps`)",
+          contentType: 'text/event-stream',
+        },
+        400: { description: 'not a chat' },
+        404: { description: 'no such execution' },
+        429: { description: 'this token has API_MAX_STREAMS_PER_TOKEN streams open already' },
       },
     },
-    async (req, res) => {
-      const { workflowId } = parseRequest(executionParams, req, 'params');
+    async ({ params: { workflowId }, query, headers }, req, res) => {
       const open = openStreams.get(req.role) ?? 0;
       if (open >= deps.maxStreamsPerToken) {
         res.setHeader('retry-after', '5');
@@ -244,29 +195,16 @@ export function executionsRouter(deps: {
         release();
         throw new ApiError(400, 'invalid_request', 'live streams are available for chat executions');
       }
-      const lastEventId = Number(req.get('last-event-id') ?? req.query.lastEventId ?? 0);
-      let after = Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.write(': stream of chat steps\n\n');
       let streaming = true;
       req.on('close', () => (streaming = false));
-      const handle = client.workflow.getHandle(workflowId);
-      while (streaming) {
-        let steps: ChatStep[];
-        try {
-          steps = await handle.query(chatSteps, after);
-        } catch {
-          // Between runs (continue-as-new) or closed: try again, then end when it stays closed.
-          const now = await handle.describe().catch(() => undefined);
-          if (!now || now.status.name !== 'RUNNING') break;
-          steps = [];
-        }
-        for (const step of steps) {
-          res.write(`id: ${step.seq}\nevent: step\ndata: ${JSON.stringify(step)}\n\n`);
-          after = step.seq;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
+      await followChatSteps(
+        client.workflow.getHandle(workflowId),
+        headers['Last-Event-ID'] ?? query.lastEventId ?? 0,
+        (step) => res.write(`id: ${step.seq}\nevent: step\ndata: ${JSON.stringify(step)}\n\n`),
+        () => streaming,
+      );
       res.end();
     },
   );
@@ -279,10 +217,13 @@ export function executionsRouter(deps: {
       tag: 'executions',
       auth: 'bearer',
       params: executionParams,
-      responses: { 202: 'cancel requested', 409: 'not running' },
+      responses: {
+        202: { description: 'cancel requested', schema: z.object({ workflowId: z.string(), cancelRequested: z.literal(true) }) },
+        404: { description: 'no such execution' },
+        409: { description: 'not running' },
+      },
     },
-    async (req, res) => {
-      const { workflowId } = parseRequest(executionParams, req, 'params');
+    async ({ params: { workflowId } }, _req, res) => {
       const description = await describe(workflowId);
       if (description.status.name !== 'RUNNING')
         throw new ApiError(409, 'not_running', `execution ${workflowId} is ${description.status.name.toLowerCase()}`);
@@ -302,14 +243,18 @@ export function executionsRouter(deps: {
       params: executionParams,
       body: restartBody,
       responses: {
-        202: 'restarted (a chat at rest, idle or blocked, is started)',
-        404: 'no such execution',
-        409: 'a job that did not fail',
+        202: {
+          description: 'restarted (a chat at rest, idle or blocked, is started)',
+          schema: z.union([
+            z.object({ workflowId: z.string(), restartFrom: z.string().describe('a node id, or `first command`'), requestId: z.string() }),
+            z.object({ restartedFrom: z.string(), job: z.object({ id: z.string(), status: z.enum(jobStatus.enumValues) }) }),
+          ]),
+        },
+        404: { description: 'no such execution' },
+        409: { description: 'a job that did not fail' },
       },
     },
-    async (req, res) => {
-      const { workflowId } = parseRequest(executionParams, req, 'params');
-      const { fromNode, userId } = parseRequest(restartBody, req, 'body');
+    async ({ params: { workflowId }, body: { fromNode, userId } }, _req, res) => {
       const description = await describe(workflowId);
       const chat = chatRefOfWorkflowId(workflowId);
       if (description.type === workflowTypes.chat && chat) {
@@ -337,42 +282,4 @@ export function executionsRouter(deps: {
   );
 
   return router;
-}
-
-/** A timeline from Temporal's history: activities scheduled and finished, timers, the end. */
-async function historySteps(client: Client, workflowId: string) {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const Type = temporal.api.enums.v1.EventType;
-  const names = new Map<string, string>();
-  const steps: { seq: number; at: string; kind: string; detail: string }[] = [];
-  for (const event of history.events ?? []) {
-    const at = event.eventTime
-      ? new Date(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6)).toISOString()
-      : '';
-    const seq = Number(event.eventId);
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled) {
-      names.set(String(event.eventId), scheduled.activityType?.name ?? 'activity');
-      steps.push({ seq, at, kind: 'activity-scheduled', detail: scheduled.activityType?.name ?? '' });
-    }
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed) steps.push({ seq, at, kind: 'activity-completed', detail: names.get(String(completed.scheduledEventId)) ?? '' });
-    const failed = event.activityTaskFailedEventAttributes;
-    if (failed)
-      steps.push({
-        seq,
-        at,
-        kind: 'activity-failed',
-        detail: `${names.get(String(failed.scheduledEventId)) ?? ''}: ${failed.failure?.message ?? ''}`,
-      });
-    const timedOut = event.activityTaskTimedOutEventAttributes;
-    if (timedOut) steps.push({ seq, at, kind: 'activity-timed-out', detail: names.get(String(timedOut.scheduledEventId)) ?? '' });
-    if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity')
-      steps.push({ seq, at, kind: 'local-activity', detail: 'bookkeeping step' });
-    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) steps.push({ seq, at, kind: 'completed', detail: '' });
-    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) steps.push({ seq, at, kind: 'cancelled', detail: '' });
-    if (event.eventType === Type.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)
-      steps.push({ seq, at, kind: 'failed', detail: event.workflowExecutionFailedEventAttributes?.failure?.message ?? '' });
-  }
-  return steps;
 }

@@ -5,17 +5,43 @@ import { z } from 'zod';
 import { InvalidFlowError, publishFlow } from '../bots/registry';
 import type { Database } from '../db/client';
 import { flows, flowVersions } from '../db/schema';
-import { checkFlow, diffFlows, flowVersionSchema, type FlowVersion } from '../flow';
+import { checkFlow, diffFlows, flowVersionSchema, problemCodes, type FlowVersion } from '../flow';
+import { ApiError } from '../http/errors';
+import { routeTo } from '../http/route';
 import { audit } from './audit';
-import { ApiError } from './errors';
-import { parseRequest } from './validate';
-import { routeTo } from './route';
 import { botIdSchema, requireBot } from './bot-lookup';
 
 const flowIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 export const flowParams = z.object({ botId: botIdSchema, flowId: flowIdSchema });
 export const versionParams = flowParams.extend({ version: z.coerce.number().int().positive() });
 export const diffQuery = z.object({ from: z.coerce.number().int().positive(), to: z.coerce.number().int().positive() });
+/**
+ * A flow as sent to be saved, checked or published: any JSON object. It is not rejected for
+ * being invalid – a draft may be unfinished, and checking reports every problem at once.
+ */
+const flowJson = z
+  .record(z.string(), z.unknown())
+  .describe('A flow (nodes, edges, variables, settings: as the `definition` of a version, or `npm run flow:schema`), finished or not.');
+/** For validate and publish: absent or `{}` means the saved draft. */
+const flowJsonOrDraft = flowJson.optional();
+
+const problemSchema = z.object({
+  code: z.enum(Object.keys(problemCodes) as [keyof typeof problemCodes, ...(keyof typeof problemCodes)[]]),
+  severity: z.enum(['error', 'warning']),
+  nodeId: z.string().optional(),
+  path: z.array(z.union([z.string(), z.number()])).describe('JSON path into the flow'),
+  message: z.string(),
+});
+const checkedSchema = z.object({ publishable: z.boolean(), problems: z.array(problemSchema) });
+const versionSchema = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  checksum: z.string(),
+  active: z.boolean(),
+  publishedAt: z.iso.datetime(),
+});
+const publishedSchema = z.object({ versionId: z.string(), version: z.number().int(), changed: z.boolean() });
+const idChanges = z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) });
 
 type Version = typeof flowVersions.$inferSelect;
 const versionView = (v: Version, activeId: string | null) => ({
@@ -61,10 +87,19 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams.pick({ botId: true }),
-      responses: { 200: 'the flows', 404: 'no such bot' },
+      responses: {
+        200: {
+          description: 'the flows',
+          schema: z.object({
+            items: z.array(
+              z.object({ id: z.string(), activeVersionId: z.string().nullable(), hasDraft: z.boolean(), updatedAt: z.iso.datetime() }),
+            ),
+          }),
+        },
+        404: { description: 'no such bot' },
+      },
     },
-    async (req, res) => {
-      const { botId } = parseRequest(flowParams.pick({ botId: true }), req, 'params');
+    async ({ params: { botId } }, _req, res) => {
       await requireBot(db, botId);
       const rows = await db.select().from(flows).where(eq(flows.botId, botId)).orderBy(flows.id);
       res.json({
@@ -86,10 +121,20 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
-      responses: { 200: 'the flow', 404: 'no such flow' },
+      responses: {
+        200: {
+          description: 'the flow',
+          schema: z.object({
+            id: z.string(),
+            botId: z.string(),
+            draft: z.unknown().describe('the draft as saved (null when there is none)'),
+            activeVersionId: z.string().nullable(),
+          }),
+        },
+        404: { description: 'no such flow' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+    async ({ params: { botId, flowId } }, _req, res) => {
       const flow = await findFlow(botId, flowId);
       res.json({ id: flow.id, botId, draft: flow.draft, activeVersionId: flow.activeVersionId });
     },
@@ -99,18 +144,19 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
     {
       method: 'put',
       path: '/bots/:botId/flows/:flowId/draft',
-      summary: 'Save a draft (any JSON; its problems are returned)',
+      summary: 'Save a draft (any JSON object; its problems are returned)',
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
-      body: flowVersionSchema,
-      responses: { 200: 'saved, with problems', 404: 'no such bot' },
+      body: flowJson,
+      responses: {
+        200: { description: 'saved, with problems', schema: checkedSchema.extend({ saved: z.literal(true) }) },
+        404: { description: 'no such bot' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+    async ({ params: { botId, flowId }, body: draft }, req, res) => {
       await requireBot(db, botId);
       // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
-      const draft = req.body as unknown;
       await db
         .insert(flows)
         .values({ botId, id: flowId, draft })
@@ -129,12 +175,14 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
-      body: flowVersionSchema.optional(),
-      responses: { 200: 'every problem, with code, node and path' },
+      body: flowJsonOrDraft,
+      responses: {
+        200: { description: 'every problem, with code, node and path', schema: checkedSchema },
+        404: { description: 'no such flow (when the body names none)' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
-      const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
+    async ({ params: { botId, flowId }, body }, _req, res) => {
+      const json = body && Object.keys(body).length > 0 ? body : (await findFlow(botId, flowId)).draft;
       const checked = checkFlow(json);
       res.json({ publishable: checked.publishable, problems: checked.problems });
     },
@@ -148,13 +196,17 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
-      body: flowVersionSchema.optional(),
-      responses: { 200: 'identical to the active version: nothing changed', 201: 'published and active', 422: 'the flow has errors' },
+      body: flowJsonOrDraft,
+      responses: {
+        200: { description: 'identical to the active version: nothing changed', schema: publishedSchema },
+        201: { description: 'published and active', schema: publishedSchema },
+        404: { description: 'no such bot or flow' },
+        422: { description: 'the flow has errors (`details`: every problem)' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+    async ({ params: { botId, flowId }, body }, req, res) => {
       await requireBot(db, botId);
-      const json = req.body && Object.keys(req.body as object).length > 0 ? (req.body as unknown) : (await findFlow(botId, flowId)).draft;
+      const json = body && Object.keys(body).length > 0 ? body : (await findFlow(botId, flowId)).draft;
       if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
       try {
         const published = await publishFlow(db, botId, flowId, json);
@@ -176,10 +228,12 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
-      responses: { 200: 'the versions' },
+      responses: {
+        200: { description: 'the versions', schema: z.object({ items: z.array(versionSchema) }) },
+        404: { description: 'no such flow' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
+    async ({ params: { botId, flowId } }, _req, res) => {
       const flow = await findFlow(botId, flowId);
       const rows = await db
         .select()
@@ -198,10 +252,18 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: versionParams,
-      responses: { 200: 'the version', 404: 'no such version' },
+      responses: {
+        200: {
+          description: 'the version',
+          schema: versionSchema.extend({
+            definition: flowVersionSchema,
+            problems: z.array(problemSchema).describe("under today's rules"),
+          }),
+        },
+        404: { description: 'no such version' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
+    async ({ params: { botId, flowId, version } }, _req, res) => {
       const flow = await findFlow(botId, flowId);
       const row = await findVersion(botId, flowId, version);
       // Problems under today's rules: a version published before a rule became stricter shows them.
@@ -218,10 +280,9 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: versionParams,
-      responses: { 200: 'activated', 404: 'no such version' },
+      responses: { 200: { description: 'activated', schema: versionSchema }, 404: { description: 'no such version' } },
     },
-    async (req, res) => {
-      const { botId, flowId, version } = parseRequest(versionParams, req, 'params');
+    async ({ params: { botId, flowId, version } }, req, res) => {
       await findFlow(botId, flowId);
       const row = await findVersion(botId, flowId, version);
       await db
@@ -243,11 +304,22 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       auth: 'bearer',
       params: flowParams,
       query: diffQuery,
-      responses: { 200: 'the diff', 404: 'no such version' },
+      responses: {
+        200: {
+          description: 'the diff',
+          schema: z.object({
+            from: z.number().int(),
+            to: z.number().int(),
+            nodes: idChanges,
+            edges: idChanges,
+            settingsChanged: z.boolean(),
+            variables: idChanges.describe('by `scope.name`'),
+          }),
+        },
+        404: { description: 'no such version' },
+      },
     },
-    async (req, res) => {
-      const { botId, flowId } = parseRequest(flowParams, req, 'params');
-      const { from, to } = parseRequest(diffQuery, req, 'query');
+    async ({ params: { botId, flowId }, query: { from, to } }, _req, res) => {
       const [before, after] = await Promise.all([findVersion(botId, flowId, from), findVersion(botId, flowId, to)]);
       res.json({ from, to, ...diffFlows(before.definition as FlowVersion, after.definition as FlowVersion) });
     },

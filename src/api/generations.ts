@@ -1,20 +1,19 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { terminalJobStatuses } from '../db/schema';
+import { jobStatus, terminalJobStatuses } from '../db/schema';
+import { UserNotFoundError } from '../credits/ledger';
 import { getJob, jobMoneyTrail } from '../generation/jobs';
 import {
   IdempotencyConflictError,
   requestGeneration,
   UnknownKindError,
-  UnknownUserError,
   type GenerationDeps,
   type JobSnapshot,
 } from '../generation/request';
-import { ApiError } from './errors';
+import { ApiError } from '../http/errors';
+import { idempotencyKeyHeaders, routeTo } from '../http/route';
 import { userIdSchema } from './users';
-import { idempotencyKey, parseRequest } from './validate';
-import { routeTo } from './route';
 import { botIdSchema, chatIdSchema } from './bot-lookup';
 
 export const createGenerationBody = z.object({
@@ -32,9 +31,30 @@ export const createGenerationBody = z.object({
 });
 export const generationParams = z.object({ id: z.string().min(1).max(300) });
 
+const nullableDateTime = z.iso.datetime().nullable();
+export const jobSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  kind: z.string(),
+  prompt: z.string(),
+  status: z.enum(jobStatus.enumValues),
+  cost: z.number().int(),
+  result: z.unknown().describe('what the provider returned (null until completed)'),
+  error: z.string().nullable(),
+  createdAt: nullableDateTime,
+  finishedAt: nullableDateTime,
+  money: z.object({
+    debitedAt: nullableDateTime,
+    debitedAmount: z.number().int().nullable(),
+    refundedAt: nullableDateTime,
+    refundedAmount: z.number().int().nullable(),
+  }),
+  links: z.object({ self: z.string(), cancel: z.string() }),
+});
+
 type MoneyEntry = Awaited<ReturnType<typeof jobMoneyTrail>>[number];
 
-function jobView(job: JobSnapshot, trail: MoneyEntry[]) {
+function jobView(job: JobSnapshot, trail: MoneyEntry[]): z.infer<typeof jobSchema> {
   const debit = trail.find((e) => e.reason === 'debit');
   const refund = trail.find((e) => e.reason === 'refund');
   const self = `/api/generations/${encodeURIComponent(job.id)}`;
@@ -72,12 +92,15 @@ export function generationsRouter(deps: GenerationDeps): Router {
       tag: 'generations',
       auth: 'bearer',
       body: createGenerationBody,
-      idempotencyKey: true,
-      responses: { 202: 'the job', 400: 'invalid request or unknown kind', 404: 'no such user', 409: 'the key was used with another body' },
+      headers: idempotencyKeyHeaders,
+      responses: {
+        202: { description: 'the job', schema: jobSchema },
+        400: { description: 'invalid request or unknown kind' },
+        404: { description: 'no such user' },
+        409: { description: 'the key was used with another body' },
+      },
     },
-    async (req, res) => {
-      const key = idempotencyKey(req);
-      const body = parseRequest(createGenerationBody, req, 'body');
+    async ({ headers: { 'Idempotency-Key': key }, body }, _req, res) => {
       try {
         const { job, created } = await requestGeneration(deps, body, key);
         // A job just started is shown in its start state (pending, nothing debited yet).
@@ -86,7 +109,7 @@ export function generationsRouter(deps: GenerationDeps): Router {
         if (err instanceof UnknownKindError) {
           throw new ApiError(400, 'invalid_request', `body.kind: ${err.message}`, [{ field: 'body.kind', message: err.message }]);
         }
-        if (err instanceof UnknownUserError) throw ApiError.notFound(`user ${err.userId}`);
+        if (err instanceof UserNotFoundError) throw ApiError.notFound(`user ${err.userId}`);
         if (err instanceof IdempotencyConflictError) throw new ApiError(409, 'idempotency_key_reused', err.message);
         throw err;
       }
@@ -101,10 +124,9 @@ export function generationsRouter(deps: GenerationDeps): Router {
       tag: 'generations',
       auth: 'bearer',
       params: generationParams,
-      responses: { 200: 'the job', 404: 'no such job' },
+      responses: { 200: { description: 'the job', schema: jobSchema }, 404: { description: 'no such job' } },
     },
-    async (req, res) => {
-      const { id } = parseRequest(generationParams, req, 'params');
+    async ({ params: { id } }, _req, res) => {
       const job = await getJob(deps.db, id);
       if (!job) throw ApiError.notFound(`generation ${id}`);
       res.json(jobView(job, await jobMoneyTrail(deps.db, id)));
@@ -119,10 +141,13 @@ export function generationsRouter(deps: GenerationDeps): Router {
       tag: 'generations',
       auth: 'bearer',
       params: generationParams,
-      responses: { 202: 'cancel requested', 404: 'no such job', 409: 'already finished' },
+      responses: {
+        202: { description: 'cancel requested', schema: jobSchema },
+        404: { description: 'no such job' },
+        409: { description: 'already finished' },
+      },
     },
-    async (req, res) => {
-      const { id } = parseRequest(generationParams, req, 'params');
+    async ({ params: { id } }, _req, res) => {
       const job = await getJob(deps.db, id);
       if (!job) throw ApiError.notFound(`generation ${id}`);
       if ((terminalJobStatuses as readonly string[]).includes(job.status)) {

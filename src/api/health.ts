@@ -1,9 +1,18 @@
 import type { Client } from '@temporalio/client';
 import { Router, type Request } from 'express';
+import { z } from 'zod';
 import type { Database } from '../db/client';
-import { routeTo } from './route';
+import { routeTo } from '../http/route';
 
-type Check = { ok: true; latencyMs: number } | { ok: false; error: string };
+const checkSchema = z.union([
+  z.object({ ok: z.literal(true), latencyMs: z.number().int().nonnegative() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+type Check = z.infer<typeof checkSchema>;
+const readinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ temporal: checkSchema, postgres: checkSchema }),
+});
 
 async function timed(probe: () => Promise<unknown>, timeoutMs: number): Promise<Check> {
   const started = performance.now();
@@ -34,8 +43,15 @@ export function healthRouter(deps: { db: Database; temporal: Client; showsDetail
   const router = Router();
   const route = routeTo(router, '');
   route(
-    { method: 'get', path: '/healthz', summary: 'The process is alive', tag: 'health', auth: 'none', responses: { 200: 'alive' } },
-    (_req, res) => {
+    {
+      method: 'get',
+      path: '/healthz',
+      summary: 'The process is alive',
+      tag: 'health',
+      auth: 'none',
+      responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok') }) } },
+    },
+    (_input, _req, res) => {
       res.json({ status: 'ok' });
     },
   );
@@ -46,9 +62,12 @@ export function healthRouter(deps: { db: Database; temporal: Client; showsDetail
       summary: 'Temporal and PostgreSQL answer (each reported)',
       tag: 'health',
       auth: 'none',
-      responses: { 200: 'ready', 503: 'a dependency is down' },
+      responses: {
+        200: { description: 'ready', schema: readinessSchema },
+        503: { description: 'a dependency is down (anonymous callers learn only which)', schema: readinessSchema },
+      },
     },
-    async (req, res) => {
+    async (_input, req, res) => {
       const [temporal, postgres] = await Promise.all([
         timed(() => deps.temporal.workflowService.getSystemInfo({}), 2_000),
         timed(() => deps.db.$client.query('select 1'), 2_000),

@@ -4,7 +4,7 @@ import { Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/client';
 import { registry as processRegistry } from '../metrics';
 import { cachedValue } from './cached-value';
-import { routeTo } from './route';
+import { routeTo } from '../http/route';
 
 export interface MetricsDeps {
   db: Database;
@@ -67,10 +67,10 @@ export function metricsRouter(deps: MetricsDeps): Router {
       summary: 'Prometheus metrics (METRICS_TOKEN or an API token)',
       tag: 'health',
       auth: 'bearer',
-      responses: { 200: 'metrics in the Prometheus text format' },
+      before: [deps.requireScraper],
+      responses: { 200: { description: 'metrics in the Prometheus text format', contentType: 'text/plain' } },
     },
-    deps.requireScraper,
-    async (_req, res) => {
+    async (_input, _req, res) => {
       const merged = Registry.merge([processRegistry, databaseRegistry]);
       res.type(merged.contentType).send(await merged.metrics());
     },

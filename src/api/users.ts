@@ -4,10 +4,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ledgerPage, topUp, type LedgerEntry } from '../credits/ledger';
 import type { Database } from '../db/client';
-import { users } from '../db/schema';
-import { ApiError } from './errors';
-import { idempotencyKey, parseRequest } from './validate';
-import { routeTo } from './route';
+import { ledgerReason, users } from '../db/schema';
+import { ApiError } from '../http/errors';
+import { idempotencyKeyHeaders, routeTo } from '../http/route';
 
 export const userIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 . _ : -');
 
@@ -23,6 +22,21 @@ export const ledgerQuery = z.object({
 });
 
 type User = typeof users.$inferSelect;
+
+const userSchema = z.object({
+  id: z.string(),
+  displayName: z.string().nullable(),
+  balance: z.number().int(),
+  createdAt: z.iso.datetime(),
+});
+const ledgerEntrySchema = z.object({
+  id: z.number().int(),
+  amount: z.number().int(),
+  reason: z.enum(ledgerReason.enumValues),
+  jobId: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+});
+const topUpSchema = z.object({ entry: ledgerEntrySchema, balance: z.number().int() });
 
 const userView = (user: User) => ({
   id: user.id,
@@ -59,10 +73,13 @@ export function usersRouter(deps: { db: Database }): Router {
       tag: 'users',
       auth: 'bearer',
       body: createUserBody,
-      responses: { 201: 'the user', 400: 'invalid request', 409: 'the id is taken' },
+      responses: {
+        201: { description: 'the user', schema: userSchema },
+        400: { description: 'invalid request' },
+        409: { description: 'the id is taken' },
+      },
     },
-    async (req, res) => {
-      const body = parseRequest(createUserBody, req, 'body');
+    async ({ body }, _req, res) => {
       const id = body.id ?? `u_${crypto.randomBytes(9).toString('base64url')}`;
       const [created] = await db.insert(users).values({ id, displayName: body.displayName }).onConflictDoNothing().returning();
       if (!created) throw new ApiError(409, 'conflict', `user ${id} already exists`);
@@ -78,10 +95,9 @@ export function usersRouter(deps: { db: Database }): Router {
       tag: 'users',
       auth: 'bearer',
       params: userParams,
-      responses: { 200: 'the user', 404: 'no such user' },
+      responses: { 200: { description: 'the user', schema: userSchema }, 404: { description: 'no such user' } },
     },
-    async (req, res) => {
-      const { id } = parseRequest(userParams, req, 'params');
+    async ({ params: { id } }, _req, res) => {
       res.json(userView(await findUser(id)));
     },
   );
@@ -95,11 +111,15 @@ export function usersRouter(deps: { db: Database }): Router {
       auth: 'bearer',
       params: userParams,
       query: ledgerQuery,
-      responses: { 200: 'a page of entries', 404: 'no such user' },
+      responses: {
+        200: {
+          description: 'a page of entries',
+          schema: z.object({ items: z.array(ledgerEntrySchema), nextCursor: z.number().int().nullable() }),
+        },
+        404: { description: 'no such user' },
+      },
     },
-    async (req, res) => {
-      const { id } = parseRequest(userParams, req, 'params');
-      const { limit, cursor } = parseRequest(ledgerQuery, req, 'query');
+    async ({ params: { id }, query: { limit, cursor } }, _req, res) => {
       await findUser(id);
       const page = await ledgerPage(db, id, limit, cursor);
       res.json({ items: page.items.map(entryView), nextCursor: page.nextCursor });
@@ -115,18 +135,15 @@ export function usersRouter(deps: { db: Database }): Router {
       auth: 'bearer',
       params: userParams,
       body: topUpBody,
-      idempotencyKey: true,
+      headers: idempotencyKeyHeaders,
       responses: {
-        200: 'the same key again: the first entry',
-        201: 'credited',
-        404: 'no such user',
-        409: 'the key was used for another amount',
+        200: { description: 'the same key again: the first entry', schema: topUpSchema },
+        201: { description: 'credited', schema: topUpSchema },
+        404: { description: 'no such user' },
+        409: { description: 'the key was used for another amount' },
       },
     },
-    async (req, res) => {
-      const { id } = parseRequest(userParams, req, 'params');
-      const key = idempotencyKey(req);
-      const { amount } = parseRequest(topUpBody, req, 'body');
+    async ({ params: { id }, headers: { 'Idempotency-Key': key }, body: { amount } }, _req, res) => {
       await findUser(id);
       const { entry, created, balance } = await topUp(db, id, amount, key);
       if (entry.amount !== amount) {

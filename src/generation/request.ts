@@ -54,13 +54,6 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-/**
- * The API's name for UserNotFoundError (src/credits/ledger.ts), the one class for a user that does
- * not exist. Kept only for src/api/generations.ts, which another branch is changing: import
- * UserNotFoundError there and delete this alias.
- */
-export { UserNotFoundError as UnknownUserError };
-
 export interface GenerationDeps {
   db: Database;
   temporal: Client;

@@ -1,13 +1,13 @@
 import express, { Router, type RequestHandler } from 'express';
 import { matchesWebhookSecret } from '../bots/webhook-secret';
-import { ApiError } from '../api/errors';
 import type { Database } from '../db/client';
 import { z } from 'zod';
-import { MalformedUpdateError, normaliseUpdate, telegramUpdateSchema } from '../telegram/inbound';
+import { ApiError } from '../http/errors';
+import { routeTo } from '../http/route';
+import { readUpdate, telegramUpdateSchema } from '../telegram/inbound';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { WebhookBotCache, type WebhookBot } from './bot-cache';
 import { deliverUpdate } from './deliver';
-import { routeTo } from '../api/route';
 
 export const webhookPath = (botId: string) => `/telegram/${botId}/webhook`;
 
@@ -45,24 +45,17 @@ export function webhookRouter(deps: { db: Database; target: DeliveryTarget; bots
       auth: 'telegram-secret',
       params: webhookParams,
       body: telegramUpdateSchema,
+      // Checked before the body is even read; Telegram is told `malformed_update` for a body that is not an update.
+      before: [checkSecret, express.json({ limit: '1mb' })],
+      invalidInputCode: 'malformed_update',
       responses: {
-        200: 'durable in Temporal',
-        400: 'malformed update',
-        401: 'no secret token, a wrong one, or no webhook for this bot (one answer for all)',
+        200: { description: 'durable in Temporal', schema: z.object({ ok: z.literal(true) }) },
+        400: { description: 'malformed update' },
+        401: { description: 'no secret token, a wrong one, or no webhook for this bot (one answer for all)' },
       },
     },
-    checkSecret,
-    express.json({ limit: '1mb' }),
-    async (req, res) => {
-      const botId = String(req.params.botId);
-      let update;
-      try {
-        update = normaliseUpdate(req.body, Date.now());
-      } catch (err) {
-        if (!(err instanceof MalformedUpdateError)) throw err;
-        req.log.warn({ botId, error: err.message }, 'malformed update');
-        throw new ApiError(400, 'malformed_update', err.message);
-      }
+    async ({ params: { botId }, body }, _req, res) => {
+      const update = readUpdate(body, Date.now());
       const { activeVersionId } = res.locals.bot as WebhookBot;
       if (update) await deliverUpdate(deps.target, botId, { ...update, activeVersionId }, 'webhook');
       res.json({ ok: true });

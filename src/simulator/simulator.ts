@@ -12,11 +12,11 @@ import type { Database } from '../db/client';
 import { bots } from '../db/schema';
 import type { Logger } from '../logger';
 import { SIMULATED_ID_BASE, simulatedUserId } from '../telegram/simulated-ids';
-import { bearerMatcher, type FailedAuthLimiter } from '../api/auth';
-import { ApiError } from '../api/errors';
-import { sendHtmlPage } from '../api/html-page';
-import { routeTo } from '../api/route';
-import { parseRequest } from '../api/validate';
+import { asChatSnapshot, chatSnapshotSchema } from '../executions/schemas';
+import { bearerMatcher, type FailedAuthLimiter } from '../http/auth';
+import { ApiError } from '../http/errors';
+import { sendHtmlPage } from '../http/html-page';
+import { routeTo } from '../http/route';
 import { TelegramEmulator } from '../telegram-emulator';
 import { controlApiRouter } from '../telegram-emulator/control-api';
 import { chatState } from '../temporal/chat-messages';
@@ -106,6 +106,9 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
   const router = Router();
   const route = routeTo(router, '');
   const operatorToken = bearerMatcher({ operator: deps.apiToken });
+  const notRefused: RequestHandler = (req, res, next) => {
+    if (!deps.failures.refused(req, res, next)) next();
+  };
   const access: RequestHandler = (req, res, next) => {
     if (deps.sessions.valid(SimulatorSessions.fromCookieHeader(req.get('cookie')))) {
       next();
@@ -127,9 +130,9 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
       summary: 'Chat simulator page (try a bot without Telegram)',
       tag: 'simulator',
       auth: 'none',
-      responses: { 200: 'HTML page' },
+      responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
     },
-    (_req, res) => {
+    (_input, _req, res) => {
       sendHtmlPage(res, fs.readFileSync(pagePath, 'utf8'));
     },
   );
@@ -141,12 +144,15 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
       tag: 'simulator',
       auth: 'none',
       body: sessionBody,
-      responses: { 204: 'session cookie set', 401: 'wrong token', 429: 'too many wrong tokens from this client' },
+      // A client refused for its wrong guesses is refused before its body is even read.
+      before: [notRefused, express.json({ limit: '8kb' })],
+      responses: {
+        204: { description: 'session cookie set' },
+        401: { description: 'wrong token' },
+        429: { description: 'too many wrong tokens from this client' },
+      },
     },
-    express.json({ limit: '8kb' }),
-    (req, res, next) => {
-      if (deps.failures.refused(req, res, next)) return;
-      const { token } = parseRequest(sessionBody, req, 'body');
+    ({ body: { token } }, req, res) => {
       if (!operatorToken(`Bearer ${token}`)) {
         deps.failures.charge(req);
         throw new ApiError(401, 'unauthorized', 'that is not the API token');
@@ -163,10 +169,21 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
       summary: 'Bots and links the simulator page needs',
       tag: 'simulator',
       auth: 'simulator-session',
-      responses: { 200: 'settings' },
+      before: [access],
+      responses: {
+        200: {
+          description: 'settings',
+          schema: z.object({
+            bots: z.array(z.object({ id: z.string(), username: z.string().nullable() })),
+            demoUserId: z.number().int(),
+            simulatedIdBase: z.number().int(),
+            temporalUiUrl: z.string().nullable(),
+            namespace: z.string(),
+          }),
+        },
+      },
     },
-    access,
-    async (_req, res) => {
+    async (_input, _req, res) => {
       const served = await deps.db
         .select({ id: bots.id, username: bots.username })
         .from(bots)
@@ -189,18 +206,27 @@ export function simulatorRouter(deps: SimulatorRouterDeps): Router {
       tag: 'simulator',
       auth: 'simulator-session',
       params: simulatedChatParams,
-      responses: { 200: 'the chat', 404: 'not started yet' },
+      before: [access],
+      responses: {
+        200: {
+          description: 'the chat',
+          schema: z.object({ workflowId: z.string(), status: z.string(), chat: chatSnapshotSchema.nullable().describe('while it runs') }),
+        },
+        404: { description: 'not started yet' },
+      },
     },
-    access,
-    async (req, res) => {
-      const { workflowId } = parseRequest(simulatedChatParams, req, 'params');
+    async ({ params: { workflowId } }, _req, res) => {
       const handle = deps.temporal.workflow.getHandle(workflowId);
       const description = await handle.describe().catch((err: unknown) => {
         if (err instanceof WorkflowNotFoundError) throw ApiError.notFound(`chat ${workflowId}`);
         throw err;
       });
       const running = description.status.name === 'RUNNING';
-      res.json({ workflowId, status: description.status.name.toLowerCase(), chat: running ? await handle.query(chatState) : null });
+      res.json({
+        workflowId,
+        status: description.status.name.toLowerCase(),
+        chat: running ? asChatSnapshot(await handle.query(chatState)) : null,
+      });
     },
   );
   router.use('/simulator/telegram/emulator', access, controlApiRouter(deps.emulator, 'simulator'));

@@ -88,7 +88,13 @@ export function normaliseUpdate(raw: unknown, receivedAt: number): InboundUpdate
   if (!parsed.success) {
     throw new MalformedUpdateError(parsed.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; '));
   }
-  const update = parsed.data;
+  return readUpdate(parsed.data, receivedAt);
+}
+
+export type TelegramUpdate = z.output<typeof telegramUpdateSchema>;
+
+/** `normaliseUpdate` of an update already parsed with `telegramUpdateSchema` (the webhook route's body). */
+export function readUpdate(update: TelegramUpdate, receivedAt: number): InboundUpdate | null {
   const from = (user: z.infer<typeof userSchema>) => ({
     id: user.id,
     firstName: user.first_name,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bearerMatcher } from '../api/auth';
+import { bearerMatcher } from '../http/auth';
 import { registry } from '../metrics';
 
 /**

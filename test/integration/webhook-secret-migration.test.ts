@@ -7,7 +7,7 @@ import path from 'node:path';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import express from 'express';
 import { TokenCipher } from '../../src/bots/token-cipher';
-import { errorHandler } from '../../src/api/errors';
+import { errorHandler } from '../../src/http/errors';
 import { loadConfig } from '../../src/config';
 import { applyMigrations, migrationsFolder } from '../../src/db/migrate';
 import type { DeliveryTarget } from '../../src/temporal/chat-delivery';

@@ -1,9 +1,9 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import { clientKey, FailedAuthLimiter, requireBearerToken } from '../../src/api/auth';
-import { BoundedBuckets } from '../../src/api/bounded-buckets';
-import { errorHandler } from '../../src/api/errors';
+import { clientKey, FailedAuthLimiter, requireBearerToken } from '../../src/http/auth';
+import { BoundedBuckets } from '../../src/http/bounded-buckets';
+import { errorHandler } from '../../src/http/errors';
 import { createLogger } from '../../src/logger';
 
 const operator = 'operator-token-0123456789';

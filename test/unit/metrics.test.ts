@@ -1,8 +1,8 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { FailedAuthLimiter, requireAnyBearerToken } from '../../src/api/auth';
-import { errorHandler } from '../../src/api/errors';
+import { FailedAuthLimiter, requireAnyBearerToken } from '../../src/http/auth';
+import { errorHandler } from '../../src/http/errors';
 import { metricsRouter } from '../../src/api/metrics';
 import type { Database } from '../../src/db/client';
 

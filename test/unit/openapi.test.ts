@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -121,21 +120,96 @@ describe('the OpenAPI document', () => {
     expect(direct).toEqual([]);
   });
 
-  it('serves a browsable page at /docs', async () => {
-    const page = await fetch(`${base}/docs`);
-    expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('/openapi.json');
+  it('describes what every route answers: JSON with a schema, another content type, or nothing', async () => {
+    type Operation = { responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const undescribed = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.entries(methods).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(([status, response]) => {
+            if (status === '204') return false;
+            const json = response.content?.['application/json'];
+            if (json) return Object.keys(json.schema).length === 0;
+            return !response.content;
+          })
+          .map(([status]) => `${method.toUpperCase()} ${p} ${status}`),
+      ),
+    );
+    expect(undescribed).toEqual([]);
+    const user = doc.paths['/api/users/{id}']!.get!.responses;
+    expect(Object.keys(user['200']!.content!['application/json']!.schema.properties as object)).toEqual(
+      expect.arrayContaining(['id', 'displayName', 'balance', 'createdAt']),
+    );
+    expect(user['404']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(user['401']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Error' });
   });
 
-  it('serves /docs with a strict content security policy: its own inline script only, never framed', async () => {
+  it('documents the draft as any JSON object (a draft may be unfinished), and a version with its flow definition', async () => {
+    type Schema = { type?: string; properties?: Record<string, Schema>; additionalProperties?: unknown };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; responses: any }>>;
+    };
+    const draft = doc.paths['/api/bots/{botId}/flows/{flowId}/draft']!.put!.requestBody!.content['application/json']!.schema;
+    expect(draft).toMatchObject({ type: 'object', additionalProperties: {} });
+    expect(draft.properties).toBeUndefined();
+    const version = doc.paths['/api/bots/{botId}/flows/{flowId}/versions/{version}']!.get!.responses['200'].content['application/json']
+      .schema as Schema;
+    expect(Object.keys(version.properties!.definition!.properties ?? {})).toEqual(expect.arrayContaining(['nodes', 'edges']));
+  });
+
+  it('parses input before the handler runs: a bad field is a 400 naming it, in the same shape as ever', async () => {
+    const auth = { authorization: 'Bearer operator-token-0123456789' };
+    // The stand-in Temporal client would throw if the handler ran.
+    const badQuery = await fetch(`${base}/api/executions?limit=0`, { headers: auth });
+    expect(badQuery.status).toBe(400);
+    expect(await badQuery.json()).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'query.limit' }] } });
+    const noKey = await fetch(`${base}/api/users/u1/credits`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 5 }),
+    });
+    expect(noKey.status).toBe(400);
+    expect(await noKey.json()).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: 'headers.idempotency-key: required, 1-128 characters of A-Z a-z 0-9 . _ : -',
+        details: [{ field: 'headers.idempotency-key', message: 'required, 1-128 characters of A-Z a-z 0-9 . _ : -' }],
+      },
+    });
+  });
+
+  it('serves Swagger UI at /docs from its own files, pointed at /openapi.json, with no outside host', async () => {
+    const page = await fetch(`${base}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/init.js']);
+    const types: Record<string, string> = { css: 'text/css', js: 'text/javascript' };
+    for (const asset of assets) {
+      const answer = await fetch(`${base}${asset}`);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toContain(types[asset.split('.').at(-1)!]);
+      expect((await answer.text()).length).toBeGreaterThan(0);
+    }
+    const init = await (await fetch(`${base}/docs/assets/init.js`)).text();
+    expect(init).toContain("url: '/openapi.json'");
+    expect(init).toContain('validatorUrl: null');
+    expect(`${html}\n${init}`).not.toMatch(/https?:\/\//);
+    expect((await fetch(`${base}/docs/assets/..%2Fpackage.json`)).status).toBe(400);
+  });
+
+  it('serves /docs with a strict content security policy: scripts and styles of its own origin only, never framed', async () => {
     const page = await fetch(`${base}/docs`);
     const html = await page.text();
     const csp = page.headers.get('content-security-policy') ?? '';
-    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(html).not.toMatch(/<script>|<style>/);
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain(`script-src 'sha256-${crypto.createHash('sha256').update(script).digest('base64')}'`);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.headers.get('x-frame-options')).toBe('DENY');

@@ -1,5 +1,19 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { type z } from 'zod';
+import { z } from 'zod';
+
+/** The body of every error answer (`Error` in the OpenAPI document). */
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z
+        .unknown()
+        .optional()
+        .describe('For 400: `[{field, message}]`, naming each bad field (`body.prompt`, `query.limit`, `headers.idempotency-key`, …).'),
+    }),
+  })
+  .meta({ id: 'Error' });
 
 /**
  * An error the API reports to its caller as `{error: {code, message, details}}` with `status`.
@@ -20,13 +34,17 @@ export class ApiError extends Error {
     return new ApiError(404, 'not_found', `${what} not found`);
   }
 
-  /** A 400 that names every bad field, from a zod error. */
-  static validation(error: z.ZodError, where: 'body' | 'query' | 'params' | 'headers'): ApiError {
-    const details = error.issues.map((issue) => ({
-      field: [where, ...issue.path].join('.'),
-      message: issue.message,
-    }));
-    return new ApiError(400, 'invalid_request', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+  /**
+   * A 400 that names every bad field, from a zod error. Header names are case-insensitive, so a
+   * header is named in lower case (`headers.idempotency-key`) however its schema spells it.
+   */
+  static validation(error: z.ZodError, where: 'body' | 'query' | 'params' | 'headers', code = 'invalid_request'): ApiError {
+    const details = error.issues.map((issue) => {
+      const [first, ...rest] = issue.path.map(String);
+      const path = where === 'headers' && first !== undefined ? [first.toLowerCase(), ...rest] : issue.path;
+      return { field: [where, ...path].join('.'), message: issue.message };
+    });
+    return new ApiError(400, code, details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
   }
 }
 
