@@ -30,14 +30,16 @@ import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, Telegram
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { startChatStack, type ChatStack } from './support/chat-stack';
-import { counterFlow } from './support/counter-flow';
+import { counterFlow, counterReply } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
 import { historyTimeline } from './support/history-timeline';
 import { Injector } from './support/injector';
 import { freePorts } from './support/ports';
 import { cpuDelta, treeCpuSeconds, treeMemory } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
-import { intOption, mapConcurrent, sleep } from './support/stack';
+import { mapConcurrent, sleep } from './support/stack';
+import { intOption } from './support/options';
+import { epochNow } from './support/clock';
 import { dist, round, type Dist } from './support/stats';
 
 const CHATS = intOption('chats', 'BENCH_CHATS', 100);
@@ -55,9 +57,6 @@ const SCALE = process.argv.some((a) => a.startsWith('--scale=')) ? intOption('sc
 const SCALE_STEPS = intOption('scale-steps', 'BENCH_SCALE_STEPS', 2);
 const STEPS = 6;
 const TAIL_MS = 500;
-
-const epochNow = () => performance.timeOrigin + performance.now();
-const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
 
 type System = 'floor' | 'project';
 
@@ -160,7 +159,7 @@ async function drive(
         replyAt: [],
         replies: [],
       };
-      for (let step = 0; step < steps; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${expectedText(step)}`, { chat, step });
+      for (let step = 0; step < steps; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${counterReply(step)}`, { chat, step });
       chats.push(chat);
     }
     const planned = count * steps;

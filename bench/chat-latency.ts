@@ -67,16 +67,18 @@ import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
 import { CpuSampler, processRunWaitSeconds, type CpuReport } from './support/cpu-sampler';
-import { makeDataDir, removeDataDir } from './support/data-dir';
+import { fileSize, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench, whileRunning } from './support/entrypoint';
 import { NotableLines } from './support/notable-lines';
 import { stackPorts } from './support/ports';
 import { treeMemory } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { type Dist, dist, formatDist, ms, round } from './support/stats';
+import { ApiClient, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { intOption } from './support/options';
+import { epochNow } from './support/clock';
+import { type Dist, dist, formatDist, ms, peakInWindow, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
-import { counterFlow } from './support/counter-flow';
+import { counterFlow, counterReply } from './support/counter-flow';
 import { Injector } from './support/injector';
 import { main as busyMain } from './chat-busy';
 import { main as floorMain } from './chat-floor';
@@ -120,10 +122,6 @@ const TARGET_P50_MS = 40;
 const TARGET_P99_MS = 200;
 const TARGET_AT_RATE = 50;
 const TARGET_UPDATES_PER_S = 200;
-
-const epochNow = () => performance.timeOrigin + performance.now();
-
-const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
 
 /** One update of one chat, from the user's action to the bot's reply. Times: epoch ms. */
 interface Step {
@@ -240,21 +238,6 @@ class Tracker {
   };
 }
 
-/** Largest number of `times` (ms, ascending) within any window of `windowMs`. */
-function peakInWindow(times: readonly number[], windowMs: number): number {
-  let peak = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
-    peak = Math.max(peak, end - start + 1);
-  }
-  return peak;
-}
-
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
 async function main(): Promise<boolean> {
   const dataDir = makeDataDir('bench-chat');
   onInterrupt(() => removeDataDir(dataDir));
@@ -332,7 +315,7 @@ async function main(): Promise<boolean> {
         chat.steps.push({
           chat,
           index: i,
-          expect: expectedText(i),
+          expect: counterReply(i),
           tries: 0,
           failedTries: 0,
           gaveUp: false,
@@ -486,7 +469,7 @@ async function main(): Promise<boolean> {
     const replyClicks = dist(latency(replied.filter((s) => s.index > 0)));
     const byStep = Array.from({ length: STEPS }, (_, i) => {
       const list = replied.filter((s) => s.index === i);
-      return { step: i, text: expectedText(i), ...dist(latency(list)), held: list.filter(isHeld).length };
+      return { step: i, text: counterReply(i), ...dist(latency(list)), held: list.filter(isHeld).length };
     });
     const heldFloor = dist(held.map((s) => (s.tokenAt as number) - (s.firstTryAt as number)));
     const heldOverrun = dist(held.map((s) => (s.replyAt as number) - (s.tokenAt as number)));

@@ -54,23 +54,15 @@ import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatSteps } from '../src/workflows/chat/messages';
 import type { ChatStep } from '../src/workflows/chat/types';
-import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
+import { embeddedDatabaseUrl, fileSize, makeDataDir, removeDataDir } from './support/data-dir';
+import { BenchProcess, onInterrupt, runBench, whileRunning } from './support/entrypoint';
 import { stackPorts } from './support/ports';
-import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
+import { cpuJson, cpuLine, cpuMeter, type PhaseCpu } from './support/cpu-meter';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { SseStream } from './support/sse';
-import {
-  ApiClient,
-  intOption,
-  jobCounts,
-  mapConcurrent,
-  openDatabase,
-  randomApiToken,
-  sleep,
-  stackEnv,
-  waitForReady,
-} from './support/stack';
+import { ApiClient, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { intOption } from './support/options';
+import { epochNow } from './support/clock';
 import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { counterFlow } from './support/counter-flow';
 
@@ -111,76 +103,6 @@ const PROBE_POLL_MS = 10;
 
 const TARGET_LIST_P50_MS = 100;
 const TARGET_SSE_P95_MS = 200;
-
-const epochNow = () => performance.timeOrigin + performance.now();
-
-const cpuText = (cpu: Record<string, number>) =>
-  Object.entries(cpu)
-    .filter(([, s]) => s >= 0.05)
-    .sort(([, a], [, b]) => b - a)
-    .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
-    .join(', ') || 'none';
-const roundCpu = (cpu: Record<string, number>) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 1)]));
-
-/** CPU used during a phase: by the stack's processes (by name), by this bench, and by anything else on the machine. */
-interface PhaseCpu {
-  stack: Record<string, number>;
-  stackS: number;
-  benchS: number;
-  /** Busy CPU of the whole machine minus the stack and the bench: other users' work. */
-  otherS: number;
-  wallS: number;
-}
-
-function cpuMeter(proc: BenchProcess): () => PhaseCpu {
-  const stackBefore = treeCpuSeconds(proc.pid);
-  const benchBefore = process.cpuUsage();
-  const machineBefore = machineBusySeconds();
-  const started = performance.now();
-  return () => {
-    const stack = cpuDelta(stackBefore, treeCpuSeconds(proc.pid));
-    const bench = process.cpuUsage(benchBefore);
-    const stackS = Object.values(stack).reduce((a, b) => a + b, 0);
-    const benchS = (bench.user + bench.system) / 1e6;
-    return {
-      stack,
-      stackS,
-      benchS,
-      otherS: Math.max(0, machineBusySeconds() - machineBefore - stackS - benchS),
-      wallS: (performance.now() - started) / 1000,
-    };
-  };
-}
-
-const cpuLine = (cpu: PhaseCpu) =>
-  `${cpuText(cpu.stack)}, bench ${cpu.benchS.toFixed(1)} s, other processes ${cpu.otherS.toFixed(1)} s over ${cpu.wallS.toFixed(1)} s` +
-  `${cpu.otherS / cpu.wallS > 0.2 ? ` (NOTE: the machine was not quiet: others used ${((cpu.otherS / cpu.wallS) * 100).toFixed(0)}% of a core)` : ''}`;
-const cpuJson = (cpu: PhaseCpu) => ({
-  stack: roundCpu(cpu.stack),
-  bench: round(cpu.benchS, 1),
-  other: round(cpu.otherS, 1),
-  wallS: round(cpu.wallS, 1),
-});
-
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
-/** Resolves with `promise`, or rejects as soon as `proc` exits or `timeoutMs` passes. */
-async function whileRunning<T>(proc: BenchProcess, promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${timeoutMs} ms. Output:\n${proc.tail()}`)), timeoutMs);
-  });
-  const exited = proc.exited.then(({ code, signal }) => {
-    throw new Error(`${proc.label} exited (${signal ?? code}) during ${what}. Output:\n${proc.tail()}`);
-  });
-  try {
-    return await Promise.race([promise, timeout, exited]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Polls `done` every `intervalMs` until it is true, the stack exits or `timeoutMs` passes; false on timeout. */
 async function until(proc: BenchProcess, done: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
@@ -276,7 +198,7 @@ async function createPopulation(ctx: Context): Promise<Population> {
     }
   };
 
-  const meter = cpuMeter(ctx.proc);
+  const meter = cpuMeter(ctx.proc.pid);
   const wallStart = performance.now();
   const deadline = wallStart + CREATE_TIMEOUT_MS;
 
@@ -455,7 +377,7 @@ async function measureListing(ctx: Context, population: Population): Promise<Lis
 
   const fullPage = Math.min(PAGE_SIZE, population.visible.total);
   const samples: ListSample[] = [];
-  const meter = cpuMeter(ctx.proc);
+  const meter = cpuMeter(ctx.proc.pid);
   for (let r = 0; samples.length < REQUESTS; r++) {
     let cursor: string | null = null;
     const seen = new Set<string>();
@@ -635,7 +557,7 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
     const baseline = streamed.length;
     progress(`stream open (${baseline} backlog steps); ${CLICKS} presses ${CLICK_INTERVAL_MS} ms apart`);
 
-    const meter = cpuMeter(ctx.proc);
+    const meter = cpuMeter(ctx.proc.pid);
     const presses = await chat.press(CLICKS, CLICK_INTERVAL_MS);
     const says = () => streamed.slice(baseline).filter((s) => s.step.nodeId === 'say');
     const arrived = await until(ctx.proc, () => chat.replyAt.size >= CLICKS && says().length >= CLICKS, DRAIN_MS, 50);

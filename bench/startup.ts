@@ -20,7 +20,8 @@ import { BenchProcess, onInterrupt, runBench, type StopReport } from './support/
 import { stackPorts, type StackPorts } from './support/ports';
 import { treeMemory, type TreeMemory } from './support/proc';
 import { mb, pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { firstAccept, intOption, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { firstAccept, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { intOption } from './support/options';
 import { median, round } from './support/stats';
 
 const WARM_RUNS = intOption('warm', 'BENCH_WARM_RUNS', 3);

@@ -182,13 +182,3 @@ export async function jobCounts(db: Database): Promise<{ rows: number; terminal:
   const terminal = terminalStatuses.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
   return { rows: total, terminal, byStatus };
 }
-
-/** Reads `--name=value` from argv, else the environment variable `envName`, else `fallback`. */
-export function intOption(name: string, envName: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const raw = process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} / ${envName} must be a positive integer, got ${raw}`);
-  return value;
-}
