@@ -38,7 +38,7 @@ import { freePorts } from './support/ports';
 import { cpuDelta, treeCpuSeconds, treeMemory } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
 import { mapConcurrent, sleep } from './support/stack';
-import { intOption } from './support/options';
+import { intOption, stringOption } from './support/options';
 import { epochNow } from './support/clock';
 import { dist, round, type Dist } from './support/stats';
 
@@ -48,7 +48,7 @@ const UNPACED_CHATS = intOption('unpaced-chats', 'BENCH_UNPACED_CHATS', 200);
 const BOTS = intOption('bots', 'BENCH_BOTS', 5);
 const ROUNDS = intOption('rounds', 'BENCH_ROUNDS', 1);
 /** Which systems to run (both by default; one alone for profiling). */
-const SYSTEMS = (process.argv.find((a) => a.startsWith('--systems='))?.slice('--systems='.length) ?? 'floor,project')
+const SYSTEMS = stringOption('systems', 'BENCH_SYSTEMS', 'floor,project')
   .split(',')
   .filter((s): s is System => s === 'floor' || s === 'project');
 const EXPLAIN = process.argv.includes('--explain');

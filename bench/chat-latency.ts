@@ -74,7 +74,7 @@ import { stackPorts } from './support/ports';
 import { treeMemory } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { ApiClient, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { intOption } from './support/options';
+import { countOption, intOption, stringOption } from './support/options';
 import { epochNow } from './support/clock';
 import { type Dist, dist, formatDist, ms, peakInWindow, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
@@ -82,20 +82,6 @@ import { counterFlow, counterReply } from './support/counter-flow';
 import { Injector } from './support/injector';
 import { main as busyMain } from './chat-busy';
 import { main as floorMain } from './chat-floor';
-
-/** `--name=value`, else the environment variable, else the fallback. */
-function stringOption(name: string, envName: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName] ?? fallback;
-}
-
-/** A non-negative integer option (0 allowed, unlike intOption). */
-function countOption(name: string, envName: string, fallback: number): number {
-  const raw = stringOption(name, envName, String(fallback));
-  const value = Number(raw);
-  if (raw === '' || !Number.isInteger(value) || value < 0) throw new Error(`--${name} / ${envName} must be an integer ≥ 0, got ${raw}`);
-  return value;
-}
 
 const CHATS = intOption('chats', 'BENCH_CHATS', 500);
 /** Updates per second in total; 0: unpaced. */

@@ -61,19 +61,10 @@ import { cpuJson, cpuLine, cpuMeter, type PhaseCpu } from './support/cpu-meter';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
 import { SseStream } from './support/sse';
 import { ApiClient, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { intOption } from './support/options';
+import { countOption, intOption } from './support/options';
 import { epochNow } from './support/clock';
 import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { counterFlow } from './support/counter-flow';
-
-/** A non-negative integer option (0 allowed, unlike intOption). */
-function countOption(name: string, envName: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const raw = process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName] ?? String(fallback);
-  const value = Number(raw);
-  if (raw === '' || !Number.isInteger(value) || value < 0) throw new Error(`--${name} / ${envName} must be an integer ≥ 0, got ${raw}`);
-  return value;
-}
 
 const EXECUTIONS = intOption('executions', 'BENCH_EXECUTIONS', 10_000);
 const GENERATIONS = Math.min(countOption('generations', 'BENCH_GENERATIONS', 500), EXECUTIONS);
