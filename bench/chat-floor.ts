@@ -5,7 +5,7 @@
  *   npm run bench:chat -- --floor [--chats=100] [--rate=20] [--unpaced-chats=200] [--bots=5] [--rounds=1]
  *                                 [--systems=floor,project] [--explain]
  *   npm run bench:chat -- --floor --scale=10000 [--rate=30] [--scale-steps=2]: flat with many chats?
- *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS)
+ *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS, BENCH_SYSTEMS)
  *
  * The floor (bench/floor/chat-*.ts, its own process): a webhook → one signal-with-start → a
  * workflow per chat that answers each update with one local activity. The project: the `start`
@@ -29,7 +29,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, TelegramEmulator } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
-import { startChatStack, type ChatStack } from './support/chat-stack';
+import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
 import { counterFlow, counterReply } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
 import { historyTimeline } from './support/history-timeline';
@@ -37,7 +37,7 @@ import { Injector } from './support/injector';
 import { freePorts } from './support/ports';
 import { cpuDelta, treeCpuSeconds, treeMemory } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
-import { mapConcurrent, sleep } from './support/stack';
+import { sleep } from './support/stack';
 import { intOption, stringOption } from './support/options';
 import { epochNow } from './support/clock';
 import { dist, round, type Dist } from './support/stats';
@@ -350,17 +350,7 @@ export async function main(): Promise<boolean> {
   try {
     await stack.ready(180_000, 60_000);
     const { emulator } = stack;
-    const projectBots = [
-      stack.bot,
-      ...Array.from({ length: BOTS - 1 }, (_, i) => emulator.createBot({ username: `bench_project_${i + 2}_bot` })),
-    ];
-    await mapConcurrent(projectBots.slice(1), 4, async (bot) => {
-      const registered = await stack.api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
-      if (registered.status !== 201) throw new Error(`POST /api/bots: ${registered.status} ${JSON.stringify(registered.body)}`);
-      const published = await stack.api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, counterFlow);
-      if (published.status !== 201 && published.status !== 200)
-        throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
-    });
+    const projectBots = [stack.bot, ...(await addBots(stack, BOTS - 1, counterFlow, 'bench_project'))];
     const floorBots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_floor_${i + 1}_bot` }));
     floor = BenchProcess.spawnScript(
       'bench/floor/chat-bot.ts',

@@ -2,7 +2,7 @@
 // locks, two updates) against the floor of any database round trip (`select 1`) on the same
 // embedded PostgreSQL, in the same run. Replies to chats that are not flooding wait for nothing,
 // so this round trip is the whole cost the pace adds to a reply.
-// Run: npm run bench:send-pace [-- --sends=3000 --concurrency=8]
+// Run: npm run bench:send-pace [-- --sends=3000 --concurrency=8] (or BENCH_SENDS, BENCH_CONCURRENCY)
 import { sql } from 'drizzle-orm';
 import { createDatabase } from '../src/db/client';
 import { applyMigrations } from '../src/db/migrate';
