@@ -1,6 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalTestServer } from '../../src/runtime/temporal-binaries';
 import { addSearchAttributes } from '../../src/temporal/connection';
+import { chatWorkflowId } from '../../src/temporal/workflow-ids';
+import { chatState } from '../../src/workflows/chat/messages';
+import type { ChatSnapshot } from '../../src/workflows/chat/types';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 
 const DAY_MS = 24 * 60 * 60_000;
@@ -52,6 +55,15 @@ describe('days of silence', () => {
   });
   afterAll(() => system.stop());
 
+  /** Waits until the chat's run is suspended as `status`: its timer is set, so the time skipped next counts for it. */
+  async function suspended(chatId: number, status: ChatSnapshot['status']): Promise<void> {
+    const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, chatId));
+    for (let tries = 0; (await handle.query(chatState)).status !== status; tries++) {
+      if (tries > 300) throw new Error(`chat ${chatId} never became ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   it('the nudge arrives a day after an unanswered question; the reminder two days after the answer, variables intact', async () => {
     const answering = system.user();
     const silent = system.user();
@@ -61,6 +73,8 @@ describe('days of silence', () => {
     await system.until(answering.chatId, (t) => t.includes('remind you of what?'));
     answering.sendText('call mom');
     await system.until(answering.chatId, (t) => t.includes('in two days: call mom'));
+    await suspended(answering.chatId, 'delayed');
+    await suspended(silent.chatId, 'waiting');
 
     await testEnv.sleep(DAY_MS + 60_000);
     expect(await system.until(silent.chatId, (t) => t.length === 2)).toEqual(['remind you of what?', 'no answer, never mind']);
