@@ -26,11 +26,11 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, TelegramEmulator } from '../src/telegram-emulator';
-import { chatIdParam } from '../src/telegram-emulator/request-params';
+import type { BotIdentity, TelegramEmulator } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
-import { counterFlow, counterReply } from './support/counter-flow';
+import { CounterChats, type SimChat, type Step } from './support/counter-chats';
+import { counterFlow } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
 import { historyTimeline } from './support/history-timeline';
 import { Injector } from './support/injector';
@@ -59,17 +59,6 @@ const STEPS = 6;
 const TAIL_MS = 500;
 
 type System = 'floor' | 'project';
-
-interface SimChat {
-  bot: BotIdentity;
-  user: EmulatedUser;
-  next: number;
-  /** Per step: the update id, the first webhook try, the reply. */
-  updateIds: number[];
-  firstTryAt: number[];
-  replyAt: number[];
-  replies: number[];
-}
 
 interface RunFigures {
   updates: number;
@@ -110,58 +99,13 @@ async function drive(
   label: string,
   steps = STEPS,
 ): Promise<RunFigures> {
-  const chats: SimChat[] = [];
-  const byUpdate = new Map<string, { chat: SimChat; step: number }>();
-  const byReply = new Map<string, { chat: SimChat; step: number }>();
-  let replied = 0;
-  let unexpected = 0;
-  const injector = new Injector<SimChat>(rate, (chat) => {
-    const step = chat.next++;
-    const update = step === 0 ? chat.user.sendText('/start') : chat.user.pressButton('count');
-    chat.updateIds[step] = update.update_id;
-    byUpdate.set(`${chat.bot.id}:${update.update_id}`, { chat, step });
-  });
-  const failedTries = new Map<string, number>();
-  const onDelivery = (attempt: DeliveryAttempt) => {
-    if (!attempt.ok) {
-      const reason = attempt.error ?? `HTTP ${attempt.status ?? '?'}`;
-      failedTries.set(reason, (failedTries.get(reason) ?? 0) + 1);
-    }
-    const found = byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
-    if (found && attempt.attempt === 1 && !attempt.redelivery) found.chat.firstTryAt[found.step] = attempt.at;
+  const played = new CounterChats(emulator).attach();
+  const injector = new Injector<SimChat>(rate, (chat) => played.send(chat));
+  played.onReplied = (step) => {
+    if (step.index + 1 < steps) injector.ready(step.chat);
   };
-  const onCall = (call: RecordedCall) => {
-    if (call.method.toLowerCase() !== 'sendmessage' || !call.response.ok) return;
-    const text = typeof call.params.text === 'string' ? call.params.text : '';
-    const found = byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
-    if (!found) {
-      unexpected += 1;
-      return;
-    }
-    const { chat, step } = found;
-    chat.replies[step] = (chat.replies[step] ?? 0) + 1;
-    if (chat.replyAt[step] !== undefined) return;
-    chat.replyAt[step] = call.at;
-    replied += 1;
-    if (step + 1 < steps) queueMicrotask(() => injector.ready(chat));
-  };
-  emulator.on('delivery', onDelivery);
-  emulator.on('call', onCall);
   try {
-    for (let i = 0; i < count; i++) {
-      const bot = bots[i % bots.length] as BotIdentity;
-      const chat: SimChat = {
-        bot,
-        user: emulator.user(bot.id, { firstName: `${label} ${i}` }),
-        next: 0,
-        updateIds: [],
-        firstTryAt: [],
-        replyAt: [],
-        replies: [],
-      };
-      for (let step = 0; step < steps; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${counterReply(step)}`, { chat, step });
-      chats.push(chat);
-    }
+    const chats = Array.from({ length: count }, (_, i) => played.newChat(bots[i % bots.length] as BotIdentity, `${label} ${i}`, steps));
     const planned = count * steps;
     const timeoutMs = (rate > 0 ? (planned / rate) * 1_000 : 0) + 120_000;
     const cpuBefore = measure();
@@ -169,11 +113,11 @@ async function drive(
     const paced = injector.run();
     for (const chat of chats) injector.ready(chat);
     let lastReport = started;
-    while (replied < planned && performance.now() - started < timeoutMs) {
+    while (played.replied < planned && performance.now() - started < timeoutMs) {
       await sleep(50);
       if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();
-        progress(`${label}: ${replied}/${planned} replied, ${((lastReport - started) / 1000).toFixed(0)} s`);
+        progress(`${label}: ${played.replied}/${planned} replied, ${((lastReport - started) / 1000).toFixed(0)} s`);
       }
     }
     const lastReplyWall = performance.now();
@@ -182,22 +126,20 @@ async function drive(
     injector.stop();
     await paced;
     const wallS = (lastReplyWall - started + TAIL_MS) / 1000;
-    const latencies = (steps: (step: number) => boolean) =>
-      chats.flatMap((c) =>
-        c.replyAt.flatMap((at, step) => (c.firstTryAt[step] === undefined || !steps(step) ? [] : [at - (c.firstTryAt[step] as number)])),
-      );
-    const slowestOf = (steps: (step: number) => boolean) => {
+    const timed = chats.flatMap((c) => c.steps).filter((s) => s.replyAt !== undefined && s.firstTryAt !== undefined);
+    const latencies = (which: (step: Step) => boolean) => timed.filter(which).map((s) => (s.replyAt as number) - (s.firstTryAt as number));
+    const slowestOf = (which: (step: Step) => boolean) => {
       let worst: { chatId: number; botId: number; at: number; ms: number } | undefined;
-      for (const c of chats)
-        c.replyAt.forEach((at, step) => {
-          const tried = c.firstTryAt[step];
-          if (tried === undefined || !steps(step)) return;
-          if (!worst || at - tried > worst.ms) worst = { chatId: c.user.chatId, botId: c.bot.id, at: tried, ms: at - tried };
-        });
+      for (const s of timed.filter(which)) {
+        const ms = (s.replyAt as number) - (s.firstTryAt as number);
+        if (!worst || ms > worst.ms) worst = { chatId: s.chat.user.chatId, botId: s.chat.bot.id, at: s.firstTryAt as number, ms };
+      }
       return worst;
     };
-    const replyTimes = chats.flatMap((c) => c.replyAt);
-    const firstTry = Math.min(...chats.flatMap((c) => c.firstTryAt.filter((t) => t !== undefined)));
+    const allSteps = chats.flatMap((c) => c.steps);
+    const replyTimes = allSteps.flatMap((s) => (s.replyAt === undefined ? [] : [s.replyAt]));
+    const firstTry = Math.min(...allSteps.flatMap((s) => (s.firstTryAt === undefined ? [] : [s.firstTryAt])));
+    const replied = played.replied;
     const perUpdate = (s: number) => round((s * 1000) / Math.max(1, replied), 2);
     const bot = cpu.bot ?? 0;
     const temporal = cpu.temporal ?? 0;
@@ -205,9 +147,9 @@ async function drive(
     return {
       updates: planned,
       replied,
-      failedTries: Object.fromEntries(failedTries),
-      slowest: { start: slowestOf((step) => step === 0), press: slowestOf((step) => step > 0) },
-      duplicates: chats.reduce((n, c) => n + c.replies.reduce((m, r) => m + Math.max(0, r - 1), 0), 0) + unexpected,
+      failedTries: Object.fromEntries(played.deliveryErrors),
+      slowest: { start: slowestOf((s) => s.index === 0), press: slowestOf((s) => s.index > 0) },
+      duplicates: allSteps.reduce((n, s) => n + Math.max(0, s.replies - 1), 0) + played.unexpectedCount,
       wallS: round(wallS, 1),
       updatesPerS: round(replied / ((Math.max(...replyTimes) - firstTry) / 1000), 1),
       cpuMsPerUpdate: {
@@ -217,12 +159,11 @@ async function drive(
         total: perUpdate(bot + temporal + postgres),
       },
       latency: dist(latencies(() => true)),
-      startLatency: dist(latencies((step) => step === 0)),
-      pressLatency: dist(latencies((step) => step > 0)),
+      startLatency: dist(latencies((s) => s.index === 0)),
+      pressLatency: dist(latencies((s) => s.index > 0)),
     };
   } finally {
-    emulator.off('delivery', onDelivery);
-    emulator.off('call', onCall);
+    played.detach();
   }
 }
 

@@ -60,8 +60,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { type BotIdentity, type EmulatedUser, type RecordedCall, type DeliveryAttempt } from '../src/telegram-emulator';
-import { chatIdParam } from '../src/telegram-emulator/request-params';
+import type { BotIdentity } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
 import { benchCpuSeconds } from './support/cpu-meter';
@@ -75,6 +74,7 @@ import { countOption, intOption, stringOption } from './support/options';
 import { epochNow } from './support/clock';
 import { type Dist, dist, formatDist, ms, peakInWindow, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
+import { CounterChats, type SimChat, type Step } from './support/counter-chats';
 import { counterFlow, counterReply } from './support/counter-flow';
 import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
 import { Injector } from './support/injector';
@@ -107,121 +107,6 @@ const TARGET_P99_MS = 200;
 const TARGET_AT_RATE = 50;
 const TARGET_UPDATES_PER_S = 200;
 
-/** One update of one chat, from the user's action to the bot's reply. Times: epoch ms. */
-interface Step {
-  chat: SimChat;
-  /** 0: /start; 1…5: the presses. */
-  index: number;
-  expect: string;
-  updateId?: number;
-  callbackId?: string;
-  /** The user acted (the update was handed to the emulator). */
-  sentAt?: number;
-  /** The emulator began its first delivery try (waiting for a free webhook connection, then the POST). */
-  firstTryAt?: number;
-  /** The webhook answered 2xx (the update is durable in Temporal). */
-  ackAt?: number;
-  tries: number;
-  failedTries: number;
-  gaveUp: boolean;
-  /** The bot's sendMessage with the expected text reached the emulator. */
-  replyAt?: number;
-  replies: number;
-  answerAt?: number;
-  answers: number;
-  /** answerCallbackQuery calls refused (a second answer of the same press is refused). */
-  answerErrors: number;
-  /** Earliest moment Telegram's pacing (chat and bot buckets) allowed this reply; -Infinity: never held. */
-  tokenAt?: number;
-}
-
-interface SimChat {
-  index: number;
-  bot: BotIdentity;
-  user: EmulatedUser;
-  steps: Step[];
-  /** Index of the next step to send. */
-  next: number;
-  warmup: boolean;
-}
-
-/** Matches what the emulator sees (deliveries, Bot API calls) to the steps of the simulated chats. */
-class Tracker {
-  readonly byUpdate = new Map<string, Step>();
-  readonly byReply = new Map<string, Step>();
-  readonly byCallback = new Map<string, Step>();
-  /** Every successful sendMessage per bot (warm-up included), for the bot-bucket replay. */
-  readonly sendsByBot = new Map<number, number[]>();
-  replied = 0;
-  failedSends = 0;
-  readonly unexpected: string[] = [];
-  unexpectedCount = 0;
-  readonly deliveryErrors = new Map<string, number>();
-  onReplied: (step: Step) => void = () => undefined;
-
-  register(chat: SimChat): void {
-    for (const step of chat.steps) this.byReply.set(`${chat.bot.id}:${chat.user.chatId}:${step.expect}`, step);
-  }
-
-  sent(step: Step): void {
-    this.byUpdate.set(`${step.chat.bot.id}:${step.updateId}`, step);
-    if (step.callbackId !== undefined) this.byCallback.set(step.callbackId, step);
-  }
-
-  readonly onDelivery = (attempt: DeliveryAttempt): void => {
-    const step = this.byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
-    if (!step || attempt.redelivery) return;
-    step.tries += 1;
-    step.firstTryAt ??= attempt.at;
-    if (attempt.ok) step.ackAt ??= epochNow();
-    else {
-      step.failedTries += 1;
-      const reason = attempt.error ?? `HTTP ${attempt.status ?? '?'}`;
-      this.deliveryErrors.set(reason, (this.deliveryErrors.get(reason) ?? 0) + 1);
-      if (attempt.attempt >= WEBHOOK_MAX_ATTEMPTS) step.gaveUp = true;
-    }
-  };
-
-  readonly onCall = (call: RecordedCall): void => {
-    const method = call.method.toLowerCase();
-    if (method === 'sendmessage') {
-      if (!call.response.ok) {
-        this.failedSends += 1;
-        return;
-      }
-      if (call.bot !== undefined) {
-        const list = this.sendsByBot.get(call.bot) ?? [];
-        list.push(call.at);
-        this.sendsByBot.set(call.bot, list);
-      }
-      const text = typeof call.params.text === 'string' ? call.params.text : '';
-      const step = this.byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
-      if (!step) {
-        this.unexpectedCount += 1;
-        if (this.unexpected.length < 5)
-          this.unexpected.push(`bot ${call.bot} chat ${String(call.params.chat_id)}: ${JSON.stringify(text).slice(0, 80)}`);
-        return;
-      }
-      step.replies += 1;
-      if (step.replyAt === undefined) {
-        step.replyAt = call.at;
-        if (!step.chat.warmup) this.replied += 1;
-        // Out of the emulator's call stack: the next action is a new update, not part of this call.
-        queueMicrotask(() => this.onReplied(step));
-      }
-    } else if (method === 'answercallbackquery') {
-      const step = this.byCallback.get(String(call.params.callback_query_id));
-      if (!step) return;
-      if (!call.response.ok) {
-        step.answerErrors += 1;
-        return;
-      }
-      step.answers += 1;
-      step.answerAt ??= call.at;
-    }
-  };
-}
-
 /** Each phase of an update inside the stack, split by kind: /start (signal-with-start of a new workflow) and presses (a running one). */
 const phaseNames = [
   'postToIngress',
@@ -240,7 +125,7 @@ interface Bench {
   stack: ChatStack;
   /** Bot 1 is bootstrapped by `start`, the others are added through the API. */
   bots: BotIdentity[];
-  tracker: Tracker;
+  tracker: CounterChats;
   /** Telegram's limits as the stack applies them. */
   limits: { chatBurst: number; chatPerS: number; botPerS: number };
   modeText: string;
@@ -257,9 +142,7 @@ async function prepare(): Promise<Bench> {
     webhook: { webhookRetryDelayMs: WEBHOOK_RETRY_DELAY_MS, webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS },
     describe: modeText,
   });
-  const tracker = new Tracker();
-  stack.emulator.on('delivery', tracker.onDelivery);
-  stack.emulator.on('call', tracker.onCall);
+  const tracker = new CounterChats(stack.emulator, WEBHOOK_MAX_ATTEMPTS).attach();
   // Telegram's limits as the stack applies them (defaults unless overridden with BENCH_STACK_*).
   const limits = {
     chatBurst: Number(stack.env.TELEGRAM_CHAT_BURST ?? 3),
@@ -278,48 +161,16 @@ async function startBots(bench: Bench): Promise<void> {
 
 /** A simulated chat of `steps` updates, on the bots round-robin. */
 function newChat(bench: Bench, index: number, warmup: boolean, steps: number): SimChat {
-  const bot = bench.bots[index % BOTS] as BotIdentity;
-  const user = bench.stack.emulator.user(bot.id, { firstName: `${warmup ? 'Warm' : 'Bench'} ${index + 1}` });
-  const chat: SimChat = { index, bot, user, steps: [], next: 0, warmup };
-  for (let i = 0; i < steps; i++) {
-    chat.steps.push({
-      chat,
-      index: i,
-      expect: counterReply(i),
-      tries: 0,
-      failedTries: 0,
-      gaveUp: false,
-      replies: 0,
-      answers: 0,
-      answerErrors: 0,
-    });
-  }
-  bench.tracker.register(chat);
-  return chat;
-}
-
-/** The chat's next update: /start, then the presses. */
-function sendNext(tracker: Tracker, chat: SimChat): void {
-  const step = chat.steps[chat.next];
-  if (!step) return;
-  chat.next += 1;
-  step.sentAt = epochNow();
-  if (step.index === 0) step.updateId = chat.user.sendText('/start').update_id;
-  else {
-    const update = chat.user.pressButton('count');
-    step.updateId = update.update_id;
-    step.callbackId = update.callback_query.id;
-  }
-  tracker.sent(step);
+  return bench.tracker.newChat(bench.bots[index % BOTS] as BotIdentity, `${warmup ? 'Warm' : 'Bench'} ${index + 1}`, steps, warmup);
 }
 
 /** Releases user actions (at RATE, or unpaced): each reply makes its chat ready for the next, as `--press` says. */
 function paceChats(bench: Bench): Injector<SimChat> {
   const { tracker } = bench;
-  const injector = new Injector<SimChat>(RATE, (chat) => sendNext(tracker, chat));
+  const injector = new Injector<SimChat>(RATE, (chat) => tracker.send(chat));
   tracker.onReplied = (step) => {
     const { chat } = step;
-    if (chat.warmup) sendNext(tracker, chat);
+    if (chat.warmup) tracker.send(chat);
     else if (PRESS === 'sequential') {
       if (step.index + 1 < chat.steps.length) injector.ready(chat);
     } else if (step.index === 0) {
@@ -337,7 +188,7 @@ async function warmUp(bench: Bench): Promise<void> {
   const { tracker } = bench;
   const { proc } = bench.stack;
   const warm = bench.bots.map((_, i) => newChat(bench, i, true, 2));
-  for (const chat of warm) sendNext(tracker, chat);
+  for (const chat of warm) tracker.send(chat);
   const warmDeadline = performance.now() + SETUP_TIMEOUT_MS;
   while (!warm.every((c) => c.steps.every((s) => s.replyAt !== undefined))) {
     if (!proc.running) throw new Error(`the stack exited during the warm-up. Output:\n${proc.tail()}`);
