@@ -50,12 +50,15 @@ import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, type UpdateTiming } from './support/chat-history';
 import { startChatStack, type ChatStack } from './support/chat-stack';
+import { benchCpuSeconds } from './support/cpu-meter';
 import { CpuSampler, type CpuReport } from './support/cpu-sampler';
 import { embeddedDatabaseUrl } from './support/data-dir';
 import { runBench, whileRunning } from './support/entrypoint';
 import { pass, printBlock, printJsonLine, progress, type Row } from './support/report';
 import { startSlowServer, type SlowServer } from './support/slow-server';
-import { intOption, mapConcurrent, openDatabase, sleep } from './support/stack';
+import { mapConcurrent, openDatabase, sleep } from './support/stack';
+import { intOption } from './support/options';
+import { epochNow } from './support/clock';
 import { dist, ms, type Dist } from './support/stats';
 
 const PINGS = 3;
@@ -70,8 +73,6 @@ const CREDITS = 200;
 const TOAST = 'pong!';
 const READY_TIMEOUT_MS = 180_000;
 const SETUP_TIMEOUT_MS = 60_000;
-
-const epochNow = () => performance.timeOrigin + performance.now();
 
 type Phase = 'idle' | 'http' | 'generation';
 const PHASES: { phase: Phase; title: string }[] = [
@@ -299,8 +300,7 @@ class Player {
     );
     await whileRunning(this.stack.proc, all, `phase ${name}`, this.opts.phaseTimeoutMs);
     if (sampler && measured) {
-      const bench = process.cpuUsage(benchBefore);
-      this.cpu.set(measured, { report: sampler.stop(), benchS: (bench.user + bench.system) / 1e6 });
+      this.cpu.set(measured, { report: sampler.stop(), benchS: benchCpuSeconds(benchBefore) });
     }
     progress(`${name}: ${chats.length} chat(s) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

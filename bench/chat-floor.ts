@@ -5,7 +5,7 @@
  *   npm run bench:chat -- --floor [--chats=100] [--rate=20] [--unpaced-chats=200] [--bots=5] [--rounds=1]
  *                                 [--systems=floor,project] [--explain]
  *   npm run bench:chat -- --floor --scale=10000 [--rate=30] [--scale-steps=2]: flat with many chats?
- *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS)
+ *   (or BENCH_CHATS, BENCH_RATE, BENCH_UNPACED_CHATS, BENCH_BOTS, BENCH_ROUNDS, BENCH_SYSTEMS)
  *
  * The floor (bench/floor/chat-*.ts, its own process): a webhook → one signal-with-start → a
  * workflow per chat that answers each update with one local activity. The project: the `start`
@@ -26,10 +26,10 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import type { BotIdentity, DeliveryAttempt, EmulatedUser, RecordedCall, TelegramEmulator } from '../src/telegram-emulator';
-import { chatIdParam } from '../src/telegram-emulator/request-params';
+import type { BotIdentity, TelegramEmulator } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
-import { startChatStack, type ChatStack } from './support/chat-stack';
+import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
+import { CounterChats, type SimChat, type Step } from './support/counter-chats';
 import { counterFlow } from './support/counter-flow';
 import { BenchProcess } from './support/entrypoint';
 import { historyTimeline } from './support/history-timeline';
@@ -37,7 +37,9 @@ import { Injector } from './support/injector';
 import { freePorts } from './support/ports';
 import { cpuDelta, treeCpuSeconds, treeMemory } from './support/proc';
 import { printBlock, printJsonLine, progress, type Row } from './support/report';
-import { intOption, mapConcurrent, sleep } from './support/stack';
+import { sleep } from './support/stack';
+import { intOption, stringOption } from './support/options';
+import { epochNow } from './support/clock';
 import { dist, round, type Dist } from './support/stats';
 
 const CHATS = intOption('chats', 'BENCH_CHATS', 100);
@@ -46,7 +48,7 @@ const UNPACED_CHATS = intOption('unpaced-chats', 'BENCH_UNPACED_CHATS', 200);
 const BOTS = intOption('bots', 'BENCH_BOTS', 5);
 const ROUNDS = intOption('rounds', 'BENCH_ROUNDS', 1);
 /** Which systems to run (both by default; one alone for profiling). */
-const SYSTEMS = (process.argv.find((a) => a.startsWith('--systems='))?.slice('--systems='.length) ?? 'floor,project')
+const SYSTEMS = stringOption('systems', 'BENCH_SYSTEMS', 'floor,project')
   .split(',')
   .filter((s): s is System => s === 'floor' || s === 'project');
 const EXPLAIN = process.argv.includes('--explain');
@@ -56,21 +58,7 @@ const SCALE_STEPS = intOption('scale-steps', 'BENCH_SCALE_STEPS', 2);
 const STEPS = 6;
 const TAIL_MS = 500;
 
-const epochNow = () => performance.timeOrigin + performance.now();
-const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
-
 type System = 'floor' | 'project';
-
-interface SimChat {
-  bot: BotIdentity;
-  user: EmulatedUser;
-  next: number;
-  /** Per step: the update id, the first webhook try, the reply. */
-  updateIds: number[];
-  firstTryAt: number[];
-  replyAt: number[];
-  replies: number[];
-}
 
 interface RunFigures {
   updates: number;
@@ -111,58 +99,13 @@ async function drive(
   label: string,
   steps = STEPS,
 ): Promise<RunFigures> {
-  const chats: SimChat[] = [];
-  const byUpdate = new Map<string, { chat: SimChat; step: number }>();
-  const byReply = new Map<string, { chat: SimChat; step: number }>();
-  let replied = 0;
-  let unexpected = 0;
-  const injector = new Injector<SimChat>(rate, (chat) => {
-    const step = chat.next++;
-    const update = step === 0 ? chat.user.sendText('/start') : chat.user.pressButton('count');
-    chat.updateIds[step] = update.update_id;
-    byUpdate.set(`${chat.bot.id}:${update.update_id}`, { chat, step });
-  });
-  const failedTries = new Map<string, number>();
-  const onDelivery = (attempt: DeliveryAttempt) => {
-    if (!attempt.ok) {
-      const reason = attempt.error ?? `HTTP ${attempt.status ?? '?'}`;
-      failedTries.set(reason, (failedTries.get(reason) ?? 0) + 1);
-    }
-    const found = byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
-    if (found && attempt.attempt === 1 && !attempt.redelivery) found.chat.firstTryAt[found.step] = attempt.at;
+  const played = new CounterChats(emulator).attach();
+  const injector = new Injector<SimChat>(rate, (chat) => played.send(chat));
+  played.onReplied = (step) => {
+    if (step.index + 1 < steps) injector.ready(step.chat);
   };
-  const onCall = (call: RecordedCall) => {
-    if (call.method.toLowerCase() !== 'sendmessage' || !call.response.ok) return;
-    const text = typeof call.params.text === 'string' ? call.params.text : '';
-    const found = byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
-    if (!found) {
-      unexpected += 1;
-      return;
-    }
-    const { chat, step } = found;
-    chat.replies[step] = (chat.replies[step] ?? 0) + 1;
-    if (chat.replyAt[step] !== undefined) return;
-    chat.replyAt[step] = call.at;
-    replied += 1;
-    if (step + 1 < steps) queueMicrotask(() => injector.ready(chat));
-  };
-  emulator.on('delivery', onDelivery);
-  emulator.on('call', onCall);
   try {
-    for (let i = 0; i < count; i++) {
-      const bot = bots[i % bots.length] as BotIdentity;
-      const chat: SimChat = {
-        bot,
-        user: emulator.user(bot.id, { firstName: `${label} ${i}` }),
-        next: 0,
-        updateIds: [],
-        firstTryAt: [],
-        replyAt: [],
-        replies: [],
-      };
-      for (let step = 0; step < steps; step++) byReply.set(`${bot.id}:${chat.user.chatId}:${expectedText(step)}`, { chat, step });
-      chats.push(chat);
-    }
+    const chats = Array.from({ length: count }, (_, i) => played.newChat(bots[i % bots.length] as BotIdentity, `${label} ${i}`, steps));
     const planned = count * steps;
     const timeoutMs = (rate > 0 ? (planned / rate) * 1_000 : 0) + 120_000;
     const cpuBefore = measure();
@@ -170,11 +113,11 @@ async function drive(
     const paced = injector.run();
     for (const chat of chats) injector.ready(chat);
     let lastReport = started;
-    while (replied < planned && performance.now() - started < timeoutMs) {
+    while (played.replied < planned && performance.now() - started < timeoutMs) {
       await sleep(50);
       if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();
-        progress(`${label}: ${replied}/${planned} replied, ${((lastReport - started) / 1000).toFixed(0)} s`);
+        progress(`${label}: ${played.replied}/${planned} replied, ${((lastReport - started) / 1000).toFixed(0)} s`);
       }
     }
     const lastReplyWall = performance.now();
@@ -183,22 +126,20 @@ async function drive(
     injector.stop();
     await paced;
     const wallS = (lastReplyWall - started + TAIL_MS) / 1000;
-    const latencies = (steps: (step: number) => boolean) =>
-      chats.flatMap((c) =>
-        c.replyAt.flatMap((at, step) => (c.firstTryAt[step] === undefined || !steps(step) ? [] : [at - (c.firstTryAt[step] as number)])),
-      );
-    const slowestOf = (steps: (step: number) => boolean) => {
+    const timed = chats.flatMap((c) => c.steps).filter((s) => s.replyAt !== undefined && s.firstTryAt !== undefined);
+    const latencies = (which: (step: Step) => boolean) => timed.filter(which).map((s) => (s.replyAt as number) - (s.firstTryAt as number));
+    const slowestOf = (which: (step: Step) => boolean) => {
       let worst: { chatId: number; botId: number; at: number; ms: number } | undefined;
-      for (const c of chats)
-        c.replyAt.forEach((at, step) => {
-          const tried = c.firstTryAt[step];
-          if (tried === undefined || !steps(step)) return;
-          if (!worst || at - tried > worst.ms) worst = { chatId: c.user.chatId, botId: c.bot.id, at: tried, ms: at - tried };
-        });
+      for (const s of timed.filter(which)) {
+        const ms = (s.replyAt as number) - (s.firstTryAt as number);
+        if (!worst || ms > worst.ms) worst = { chatId: s.chat.user.chatId, botId: s.chat.bot.id, at: s.firstTryAt as number, ms };
+      }
       return worst;
     };
-    const replyTimes = chats.flatMap((c) => c.replyAt);
-    const firstTry = Math.min(...chats.flatMap((c) => c.firstTryAt.filter((t) => t !== undefined)));
+    const allSteps = chats.flatMap((c) => c.steps);
+    const replyTimes = allSteps.flatMap((s) => (s.replyAt === undefined ? [] : [s.replyAt]));
+    const firstTry = Math.min(...allSteps.flatMap((s) => (s.firstTryAt === undefined ? [] : [s.firstTryAt])));
+    const replied = played.replied;
     const perUpdate = (s: number) => round((s * 1000) / Math.max(1, replied), 2);
     const bot = cpu.bot ?? 0;
     const temporal = cpu.temporal ?? 0;
@@ -206,9 +147,9 @@ async function drive(
     return {
       updates: planned,
       replied,
-      failedTries: Object.fromEntries(failedTries),
-      slowest: { start: slowestOf((step) => step === 0), press: slowestOf((step) => step > 0) },
-      duplicates: chats.reduce((n, c) => n + c.replies.reduce((m, r) => m + Math.max(0, r - 1), 0), 0) + unexpected,
+      failedTries: Object.fromEntries(played.deliveryErrors),
+      slowest: { start: slowestOf((s) => s.index === 0), press: slowestOf((s) => s.index > 0) },
+      duplicates: allSteps.reduce((n, s) => n + Math.max(0, s.replies - 1), 0) + played.unexpectedCount,
       wallS: round(wallS, 1),
       updatesPerS: round(replied / ((Math.max(...replyTimes) - firstTry) / 1000), 1),
       cpuMsPerUpdate: {
@@ -218,12 +159,11 @@ async function drive(
         total: perUpdate(bot + temporal + postgres),
       },
       latency: dist(latencies(() => true)),
-      startLatency: dist(latencies((step) => step === 0)),
-      pressLatency: dist(latencies((step) => step > 0)),
+      startLatency: dist(latencies((s) => s.index === 0)),
+      pressLatency: dist(latencies((s) => s.index > 0)),
     };
   } finally {
-    emulator.off('delivery', onDelivery);
-    emulator.off('call', onCall);
+    played.detach();
   }
 }
 
@@ -351,17 +291,7 @@ export async function main(): Promise<boolean> {
   try {
     await stack.ready(180_000, 60_000);
     const { emulator } = stack;
-    const projectBots = [
-      stack.bot,
-      ...Array.from({ length: BOTS - 1 }, (_, i) => emulator.createBot({ username: `bench_project_${i + 2}_bot` })),
-    ];
-    await mapConcurrent(projectBots.slice(1), 4, async (bot) => {
-      const registered = await stack.api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
-      if (registered.status !== 201) throw new Error(`POST /api/bots: ${registered.status} ${JSON.stringify(registered.body)}`);
-      const published = await stack.api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, counterFlow);
-      if (published.status !== 201 && published.status !== 200)
-        throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
-    });
+    const projectBots = [stack.bot, ...(await addBots(stack, BOTS - 1, counterFlow, 'bench_project'))];
     const floorBots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_floor_${i + 1}_bot` }));
     floor = BenchProcess.spawnScript(
       'bench/floor/chat-bot.ts',

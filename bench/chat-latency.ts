@@ -56,44 +56,30 @@
  * unexpected or failed reply, transcript out of order) or when the run times out; a missed
  * performance target is reported, never an exit code.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall, type DeliveryAttempt } from '../src/telegram-emulator';
-import { chatIdParam } from '../src/telegram-emulator/request-params';
+import type { BotIdentity } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
+import { benchCpuSeconds } from './support/cpu-meter';
 import { CpuSampler, processRunWaitSeconds, type CpuReport } from './support/cpu-sampler';
-import { makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, runBench, whileRunning } from './support/entrypoint';
-import { NotableLines } from './support/notable-lines';
-import { stackPorts } from './support/ports';
+import { fileSize } from './support/data-dir';
+import { runBench } from './support/entrypoint';
 import { treeMemory } from './support/proc';
-import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
-import { type Dist, dist, formatDist, ms, round } from './support/stats';
+import { pass, printBlock, printJsonLine, progress, type Row } from './support/report';
+import { mapConcurrent, sleep } from './support/stack';
+import { countOption, intOption, stringOption } from './support/options';
+import { epochNow } from './support/clock';
+import { type Dist, dist, formatDist, ms, peakInWindow, round } from './support/stats';
 import { tokenAvailableAt } from './support/token-bucket';
-import { counterFlow } from './support/counter-flow';
+import { CounterChats, type SimChat, type Step } from './support/counter-chats';
+import { counterFlow, counterReply } from './support/counter-flow';
+import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
 import { Injector } from './support/injector';
 import { main as busyMain } from './chat-busy';
 import { main as floorMain } from './chat-floor';
-
-/** `--name=value`, else the environment variable, else the fallback. */
-function stringOption(name: string, envName: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName] ?? fallback;
-}
-
-/** A non-negative integer option (0 allowed, unlike intOption). */
-function countOption(name: string, envName: string, fallback: number): number {
-  const raw = stringOption(name, envName, String(fallback));
-  const value = Number(raw);
-  if (raw === '' || !Number.isInteger(value) || value < 0) throw new Error(`--${name} / ${envName} must be an integer ≥ 0, got ${raw}`);
-  return value;
-}
 
 const CHATS = intOption('chats', 'BENCH_CHATS', 500);
 /** Updates per second in total; 0: unpaced. */
@@ -121,797 +107,714 @@ const TARGET_P99_MS = 200;
 const TARGET_AT_RATE = 50;
 const TARGET_UPDATES_PER_S = 200;
 
-const epochNow = () => performance.timeOrigin + performance.now();
+/** Each phase of an update inside the stack, split by kind: /start (signal-with-start of a new workflow) and presses (a running one). */
+const phaseNames = [
+  'postToIngress',
+  'ingressToSignal',
+  'signalToAck',
+  'signalToTaskScheduled',
+  'scheduledToTaskStarted',
+  'taskStartToAnswer',
+  'taskStartToReply',
+  'replyToTaskDone',
+] as const;
+type PhaseName = (typeof phaseNames)[number];
 
-const expectedText = (step: number) => (step === 0 ? 'Menu' : `click ${step}`);
-
-/** One update of one chat, from the user's action to the bot's reply. Times: epoch ms. */
-interface Step {
-  chat: SimChat;
-  /** 0: /start; 1…5: the presses. */
-  index: number;
-  expect: string;
-  updateId?: number;
-  callbackId?: string;
-  /** The user acted (the update was handed to the emulator). */
-  sentAt?: number;
-  /** The emulator began its first delivery try (waiting for a free webhook connection, then the POST). */
-  firstTryAt?: number;
-  /** The webhook answered 2xx (the update is durable in Temporal). */
-  ackAt?: number;
-  tries: number;
-  failedTries: number;
-  gaveUp: boolean;
-  /** The bot's sendMessage with the expected text reached the emulator. */
-  replyAt?: number;
-  replies: number;
-  answerAt?: number;
-  answers: number;
-  /** answerCallbackQuery calls refused (a second answer of the same press is refused). */
-  answerErrors: number;
-  /** Earliest moment Telegram's pacing (chat and bot buckets) allowed this reply; -Infinity: never held. */
-  tokenAt?: number;
+/** What every phase works with: the stack with the emulator playing Telegram, its bots, and what the emulator saw. */
+interface Bench {
+  stack: ChatStack;
+  /** Bot 1 is bootstrapped by `start`, the others are added through the API. */
+  bots: BotIdentity[];
+  tracker: CounterChats;
+  /** Telegram's limits as the stack applies them. */
+  limits: { chatBurst: number; chatPerS: number; botPerS: number };
+  modeText: string;
 }
 
-interface SimChat {
-  index: number;
-  bot: BotIdentity;
-  user: EmulatedUser;
-  steps: Step[];
-  /** Index of the next step to send. */
-  next: number;
-  warmup: boolean;
+/** Telegram in this process, and the `start` entrypoint on a fresh DATA_DIR with bot 1 and the counter flow. */
+async function prepare(): Promise<Bench> {
+  const modeText = `${CHATS} chats × (/start + ${CLICKS} presses, ${PRESS}), ${BOTS} bot(s), ${RATE > 0 ? `paced at ${RATE} updates/s` : 'unpaced'}`;
+  // The emulator's clock is sub-millisecond epoch time, like every figure here.
+  const stack = await startChatStack({
+    name: 'bench-chat',
+    flow: counterFlow,
+    clock: epochNow,
+    webhook: { webhookRetryDelayMs: WEBHOOK_RETRY_DELAY_MS, webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS },
+    describe: modeText,
+  });
+  const tracker = new CounterChats(stack.emulator, WEBHOOK_MAX_ATTEMPTS).attach();
+  // Telegram's limits as the stack applies them (defaults unless overridden with BENCH_STACK_*).
+  const limits = {
+    chatBurst: Number(stack.env.TELEGRAM_CHAT_BURST ?? 3),
+    chatPerS: Number(stack.env.TELEGRAM_CHAT_RATE_PER_SECOND ?? 1),
+    botPerS: Number(stack.env.TELEGRAM_BOT_RATE_PER_SECOND ?? 30),
+  };
+  return { stack, bots: [stack.bot], tracker, limits, modeText };
 }
 
-/** Matches what the emulator sees (deliveries, Bot API calls) to the steps of the simulated chats. */
-class Tracker {
-  readonly byUpdate = new Map<string, Step>();
-  readonly byReply = new Map<string, Step>();
-  readonly byCallback = new Map<string, Step>();
-  /** Every successful sendMessage per bot (warm-up included), for the bot-bucket replay. */
-  readonly sendsByBot = new Map<number, number[]>();
-  replied = 0;
-  failedSends = 0;
-  readonly unexpected: string[] = [];
-  unexpectedCount = 0;
-  readonly deliveryErrors = new Map<string, number>();
-  onReplied: (step: Step) => void = () => undefined;
+/** Waits for the stack and bot 1's webhook; registers the other bots through the API with the same flow. */
+async function startBots(bench: Bench): Promise<void> {
+  await bench.stack.ready(READY_TIMEOUT_MS, SETUP_TIMEOUT_MS);
+  bench.bots.push(...(await addBots(bench.stack, BOTS - 1, counterFlow, 'bench_chat')));
+  progress(`${BOTS} bot(s) in webhook mode with the counter flow`);
+}
 
-  register(chat: SimChat): void {
-    for (const step of chat.steps) this.byReply.set(`${chat.bot.id}:${chat.user.chatId}:${step.expect}`, step);
-  }
+/** A simulated chat of `steps` updates, on the bots round-robin. */
+function newChat(bench: Bench, index: number, warmup: boolean, steps: number): SimChat {
+  return bench.tracker.newChat(bench.bots[index % BOTS] as BotIdentity, `${warmup ? 'Warm' : 'Bench'} ${index + 1}`, steps, warmup);
+}
 
-  sent(step: Step): void {
-    this.byUpdate.set(`${step.chat.bot.id}:${step.updateId}`, step);
-    if (step.callbackId !== undefined) this.byCallback.set(step.callbackId, step);
-  }
-
-  readonly onDelivery = (attempt: DeliveryAttempt): void => {
-    const step = this.byUpdate.get(`${attempt.bot}:${attempt.updateId}`);
-    if (!step || attempt.redelivery) return;
-    step.tries += 1;
-    step.firstTryAt ??= attempt.at;
-    if (attempt.ok) step.ackAt ??= epochNow();
-    else {
-      step.failedTries += 1;
-      const reason = attempt.error ?? `HTTP ${attempt.status ?? '?'}`;
-      this.deliveryErrors.set(reason, (this.deliveryErrors.get(reason) ?? 0) + 1);
-      if (attempt.attempt >= WEBHOOK_MAX_ATTEMPTS) step.gaveUp = true;
+/** Releases user actions (at RATE, or unpaced): each reply makes its chat ready for the next, as `--press` says. */
+function paceChats(bench: Bench): Injector<SimChat> {
+  const { tracker } = bench;
+  const injector = new Injector<SimChat>(RATE, (chat) => tracker.send(chat));
+  tracker.onReplied = (step) => {
+    const { chat } = step;
+    if (chat.warmup) tracker.send(chat);
+    else if (PRESS === 'sequential') {
+      if (step.index + 1 < chat.steps.length) injector.ready(chat);
+    } else if (step.index === 0) {
+      for (let i = 1; i < chat.steps.length; i++) injector.ready(chat);
     }
   };
+  return injector;
+}
 
-  readonly onCall = (call: RecordedCall): void => {
-    const method = call.method.toLowerCase();
-    if (method === 'sendmessage') {
-      if (!call.response.ok) {
-        this.failedSends += 1;
-        return;
-      }
-      if (call.bot !== undefined) {
-        const list = this.sendsByBot.get(call.bot) ?? [];
-        list.push(call.at);
-        this.sendsByBot.set(call.bot, list);
-      }
-      const text = typeof call.params.text === 'string' ? call.params.text : '';
-      const step = this.byReply.get(`${call.bot}:${chatIdParam(call.params)}:${text}`);
-      if (!step) {
-        this.unexpectedCount += 1;
-        if (this.unexpected.length < 5)
-          this.unexpected.push(`bot ${call.bot} chat ${String(call.params.chat_id)}: ${JSON.stringify(text).slice(0, 80)}`);
-        return;
-      }
-      step.replies += 1;
-      if (step.replyAt === undefined) {
-        step.replyAt = call.at;
-        if (!step.chat.warmup) this.replied += 1;
-        // Out of the emulator's call stack: the next action is a new update, not part of this call.
-        queueMicrotask(() => this.onReplied(step));
-      }
-    } else if (method === 'answercallbackquery') {
-      const step = this.byCallback.get(String(call.params.callback_query_id));
-      if (!step) return;
-      if (!call.response.ok) {
-        step.answerErrors += 1;
-        return;
-      }
-      step.answers += 1;
-      step.answerAt ??= call.at;
+/**
+ * Warm-up, not measured: one chat per bot, /start and one press (first workflow tasks, JIT,
+ * connection pools), which also proves every bot answers before the clock starts.
+ */
+async function warmUp(bench: Bench): Promise<void> {
+  const { tracker } = bench;
+  const { proc } = bench.stack;
+  const warm = bench.bots.map((_, i) => newChat(bench, i, true, 2));
+  for (const chat of warm) tracker.send(chat);
+  const warmDeadline = performance.now() + SETUP_TIMEOUT_MS;
+  while (!warm.every((c) => c.steps.every((s) => s.replyAt !== undefined))) {
+    if (!proc.running) throw new Error(`the stack exited during the warm-up. Output:\n${proc.tail()}`);
+    if (performance.now() > warmDeadline) {
+      const missing = warm.flatMap((c) => c.steps.filter((s) => s.replyAt === undefined).map((s) => `bot ${c.bot.id} "${s.expect}"`));
+      throw new Error(
+        `warm-up: no reply within ${SETUP_TIMEOUT_MS / 1000} s for ${missing.join(', ')}; delivery errors ${JSON.stringify([...tracker.deliveryErrors])}. Output:\n${proc.tail()}`,
+      );
     }
+    await sleep(50);
+  }
+  const warmLatency = warm.flatMap((c) => c.steps.map((s) => (s.replyAt as number) - (s.firstTryAt ?? Number.NaN)));
+  progress(`warm-up done: ${warm.length * 2} updates, reply latency ${formatDist(dist(warmLatency))}`);
+  await sleep(1_000);
+}
+
+/** The measured run: every chat acts until all replied or the time is up, with CPU, memory and event loop delay sampled meanwhile. */
+async function measure(bench: Bench, injector: Injector<SimChat>) {
+  const { tracker } = bench;
+  const { proc } = bench.stack;
+  const chats = Array.from({ length: CHATS }, (_, i) => newChat(bench, BOTS + i, false, STEPS));
+  const planned = CHATS * STEPS;
+  const cpuSampler = new CpuSampler(proc.pid);
+  const benchCpuBefore = process.cpuUsage();
+  const benchWaitBefore = processRunWaitSeconds(process.pid);
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loopDelay.enable();
+  const clockSkewBefore = Date.now() - epochNow();
+  const wallStart = performance.now();
+  const deadline = wallStart + TIMEOUT_MS;
+  const pacedLoop = injector.run();
+  for (const chat of chats) injector.ready(chat);
+
+  let timedOut = false;
+  let lastReport = performance.now();
+  let lastReplied = 0;
+  while (tracker.replied < planned) {
+    if (!proc.running) throw new Error(`the stack exited during the run. Output:\n${proc.tail()}`);
+    if (performance.now() > deadline) {
+      timedOut = true;
+      break;
+    }
+    if (performance.now() - lastReport >= 2_000) {
+      const now = performance.now();
+      const acked = chats.reduce((n, c) => n + c.steps.filter((s) => s.ackAt !== undefined).length, 0);
+      progress(
+        `sent ${injector.sent}/${planned}, acked ${acked}, replied ${tracker.replied} ` +
+          `(${(((tracker.replied - lastReplied) * 1000) / (now - lastReport)).toFixed(0)}/s), ` +
+          `${((now - wallStart) / 1000).toFixed(0)} s`,
+      );
+      lastReport = now;
+      lastReplied = tracker.replied;
+    }
+    await sleep(100);
+  }
+  injector.stop();
+  await pacedLoop;
+  if (timedOut) {
+    progress(
+      `TIMED OUT after ${TIMEOUT_MS / 1000} s: no more user actions; waiting up to ${DRAIN_MS / 1000} s for replies to updates already sent`,
+    );
+    const drainUntil = performance.now() + DRAIN_MS;
+    const outstanding = () =>
+      chats.reduce((n, c) => n + c.steps.filter((s) => s.sentAt !== undefined && s.replyAt === undefined && !s.gaveUp).length, 0);
+    while (outstanding() > 0 && performance.now() < drainUntil && proc.running) await sleep(250);
+    progress(`drain over: ${outstanding()} sent updates still without a reply`);
+  }
+  const runWallMs = performance.now() - wallStart;
+  const memoryAtEnd = Object.fromEntries(
+    Object.entries(treeMemory(proc.pid).byName).map(([name, m]) => [
+      name,
+      { count: m.count, rssMb: Math.round(m.rssKb / 1024), pssMb: Math.round(m.pssKb / 1024) },
+    ]),
+  );
+  const cpu: CpuReport = cpuSampler.stop();
+  const benchCpuS = benchCpuSeconds(benchCpuBefore);
+  const benchWaiting = (processRunWaitSeconds(process.pid) - benchWaitBefore) / cpu.wallS;
+  loopDelay.disable();
+  const clockSkewAfter = Date.now() - epochNow();
+  progress(`run over after ${(runWallMs / 1000).toFixed(1)} s; listening ${QUIET_MS / 1000} s more for duplicate replies`);
+  await sleep(QUIET_MS);
+  return {
+    chats,
+    planned,
+    injector,
+    timedOut,
+    memoryAtEnd,
+    cpu,
+    benchCpuS,
+    benchWaiting,
+    loopDelay,
+    clockSkewBefore,
+    clockSkewAfter,
   };
 }
+type Run = Awaited<ReturnType<typeof measure>>;
 
-/** Largest number of `times` (ms, ascending) within any window of `windowMs`. */
-function peakInWindow(times: readonly number[], windowMs: number): number {
-  let peak = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
-    peak = Math.max(peak, end - start + 1);
+/** Chats that got every reply and whose transcript, as the user sees it, is not exactly the expected replies in order. */
+function transcriptsOutOfOrder(emulator: ChatStack['emulator'], chats: SimChat[]): { badTranscripts: number; badSamples: string[] } {
+  let badTranscripts = 0;
+  const badSamples: string[] = [];
+  for (const chat of chats) {
+    if (!chat.steps.every((s) => s.replyAt !== undefined)) continue;
+    const texts = emulator
+      .messages(chat.user.chatId, chat.bot.id)
+      .filter((m) => m.from?.id === chat.bot.id)
+      .map((m) => ('text' in m ? m.text : ''));
+    if (JSON.stringify(texts) !== JSON.stringify(chat.steps.map((s) => s.expect))) {
+      badTranscripts += 1;
+      if (badSamples.length < 3) badSamples.push(`chat ${chat.user.chatId}: ${JSON.stringify(texts)}`);
+    }
   }
-  return peak;
+  return { badTranscripts, badSamples };
 }
 
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+/**
+ * Sets each reply's `tokenAt`: when Telegram's pacing would have let it go out, replayed over the
+ * observed send times per chat (burst, then chatPerS) and per bot (botPerS).
+ */
+function replayPacing(bench: Bench, chats: SimChat[], replied: Step[]): void {
+  const { tracker, limits } = bench;
+  for (const chat of chats) {
+    const done = chat.steps.filter((s) => s.replyAt !== undefined).sort((a, b) => (a.replyAt as number) - (b.replyAt as number));
+    const available = tokenAvailableAt(
+      done.map((s) => s.replyAt as number),
+      limits.chatBurst,
+      limits.chatPerS,
+    );
+    done.forEach((s, i) => (s.tokenAt = available[i] as number));
+  }
+  const botTokenAt = new Map<string, number>();
+  for (const [bot, times] of tracker.sendsByBot) {
+    const sorted = [...times].sort((a, b) => a - b);
+    const available = tokenAvailableAt(sorted, limits.botPerS, limits.botPerS);
+    sorted.forEach((t, i) => botTokenAt.set(`${bot}:${t}`, available[i] as number));
+  }
+  for (const s of replied) {
+    const botAt = botTokenAt.get(`${s.chat.bot.id}:${s.replyAt}`) ?? Number.NEGATIVE_INFINITY;
+    s.tokenAt = Math.max(s.tokenAt ?? Number.NEGATIVE_INFINITY, botAt);
+  }
+}
+
+/** Latency, pacing, throughput and correctness, from what the emulator saw of the measured chats. */
+function replyFigures(bench: Bench, run: Run) {
+  const { tracker } = bench;
+  const { emulator } = bench.stack;
+  const { chats, planned, injector, timedOut } = run;
+  const steps = chats.flatMap((c) => c.steps);
+  const sent = steps.filter((s) => s.sentAt !== undefined);
+  const replied = steps.filter((s) => s.replyAt !== undefined && s.firstTryAt !== undefined);
+
+  replayPacing(bench, chats, replied);
+  const isHeld = (s: Step) => (s.tokenAt ?? Number.NEGATIVE_INFINITY) > (s.firstTryAt as number);
+  const held = replied.filter(isHeld);
+  const free = replied.filter((s) => !isHeld(s));
+
+  const latency = (list: Step[]) => list.map((s) => (s.replyAt as number) - (s.firstTryAt as number));
+  const replyAll = dist(latency(replied));
+  const replyFree = dist(latency(free));
+  const replyStart = dist(latency(replied.filter((s) => s.index === 0)));
+  const replyClicks = dist(latency(replied.filter((s) => s.index > 0)));
+  const byStep = Array.from({ length: STEPS }, (_, i) => {
+    const list = replied.filter((s) => s.index === i);
+    return { step: i, text: counterReply(i), ...dist(latency(list)), held: list.filter(isHeld).length };
+  });
+  const heldFloor = dist(held.map((s) => (s.tokenAt as number) - (s.firstTryAt as number)));
+  const heldOverrun = dist(held.map((s) => (s.replyAt as number) - (s.tokenAt as number)));
+  const userToReply = dist(replied.filter((s) => s.sentAt !== undefined).map((s) => (s.replyAt as number) - (s.sentAt as number)));
+  const queuedBeforePost = dist(sent.filter((s) => s.firstTryAt !== undefined).map((s) => (s.firstTryAt as number) - (s.sentAt as number)));
+  const acked = steps.filter((s) => s.ackAt !== undefined && s.firstTryAt !== undefined);
+  const ack = dist(acked.map((s) => (s.ackAt as number) - (s.firstTryAt as number)));
+  const ackToReply = dist(replied.filter((s) => s.ackAt !== undefined).map((s) => (s.replyAt as number) - (s.ackAt as number)));
+  const presses = sent.filter((s) => s.index > 0);
+  const answered = presses.filter((s) => s.answerAt !== undefined && s.firstTryAt !== undefined);
+  const answer = dist(answered.map((s) => (s.answerAt as number) - (s.firstTryAt as number)));
+
+  // Throughput: replies from the first POST to the last reply, and per second in the middle of the run.
+  const firstPost = Math.min(...replied.map((s) => s.firstTryAt as number));
+  const lastReply = Math.max(...replied.map((s) => s.replyAt as number));
+  const spanS = (lastReply - firstPost) / 1000;
+  const updatesPerS = replied.length / spanS;
+  const perSecond = new Array<number>(Math.max(1, Math.ceil(spanS))).fill(0);
+  for (const s of replied) {
+    const bin = Math.min(perSecond.length - 1, Math.floor(((s.replyAt as number) - firstPost) / 1000));
+    perSecond[bin] = (perSecond[bin] ?? 0) + 1;
+  }
+  const middle =
+    spanS >= 5
+      ? perSecond.slice(
+          Math.floor(perSecond.length * 0.1),
+          Math.max(Math.floor(perSecond.length * 0.1) + 1, Math.floor(perSecond.length * 0.9)),
+        )
+      : perSecond;
+  const sustainedPerS = spanS >= 5 ? middle.reduce((a, b) => a + b, 0) / middle.length : updatesPerS;
+  const replyTimes = replied.map((s) => s.replyAt as number).sort((a, b) => a - b);
+  const peak5sPerS = peakInWindow(replyTimes, 5_000) / 5;
+  const injectionPerS = injector.sent > 1 ? ((injector.sent - 1) * 1000) / (injector.lastAt - injector.firstAt) : Number.NaN;
+  // How fast updates became durable in Temporal (webhook 200s), whatever happened after.
+  const ackTimes = acked.map((s) => s.ackAt as number);
+  const acksPerS =
+    ackTimes.length > 1
+      ? ackTimes.length / ((Math.max(...ackTimes) - Math.min(...acked.map((s) => s.firstTryAt as number))) / 1000)
+      : Number.NaN;
+  const peakBotSendsPerS = Math.max(
+    0,
+    ...[...tracker.sendsByBot.values()].map((t) =>
+      peakInWindow(
+        [...t].sort((a, b) => a - b),
+        1_000,
+      ),
+    ),
+  );
+
+  // Correctness.
+  const duplicateReplies = steps.reduce((n, s) => n + Math.max(0, s.replies - 1), 0);
+  const repeatedAnswers = presses.reduce((n, s) => n + Math.max(0, s.answers - 1) + s.answerErrors, 0);
+  const lost = steps.filter((s) => s.ackAt !== undefined && s.replyAt === undefined);
+  const unanswered = presses.filter((s) => s.ackAt !== undefined && s.answerAt === undefined);
+  const undelivered = sent.filter((s) => s.ackAt === undefined);
+  const gaveUp = sent.filter((s) => s.gaveUp && s.ackAt === undefined);
+  const retried = sent.filter((s) => s.failedTries > 0);
+  const notSent = planned - sent.length;
+  const { badTranscripts, badSamples } = transcriptsOutOfOrder(emulator, chats);
+  const ok =
+    !timedOut &&
+    duplicateReplies === 0 &&
+    repeatedAnswers === 0 &&
+    lost.length === 0 &&
+    unanswered.length === 0 &&
+    undelivered.length === 0 &&
+    tracker.unexpectedCount === 0 &&
+    tracker.failedSends === 0 &&
+    badTranscripts === 0;
+  return {
+    sent,
+    replied,
+    held,
+    replyAll,
+    replyFree,
+    replyStart,
+    replyClicks,
+    byStep,
+    heldFloor,
+    heldOverrun,
+    userToReply,
+    queuedBeforePost,
+    acked,
+    ack,
+    ackToReply,
+    answer,
+    spanS,
+    updatesPerS,
+    sustainedPerS,
+    peak5sPerS,
+    injectionPerS,
+    acksPerS,
+    peakBotSendsPerS,
+    duplicateReplies,
+    repeatedAnswers,
+    lost,
+    unanswered,
+    undelivered,
+    gaveUp,
+    retried,
+    notSent,
+    badTranscripts,
+    badSamples,
+    ok,
+  };
+}
+type ReplyFigures = ReturnType<typeof replyFigures>;
+
+/**
+ * Where the time goes inside: a sample of workflow histories; and for updates acked but
+ * unanswered, whether their chat's work is still queued in Temporal (a lag) or gone.
+ */
+async function whereTheTimeGoes(bench: Bench, chats: SimChat[], lost: Step[]) {
+  const { tracker } = bench;
+  const { env, ports } = bench.stack;
+  let historyNote = '';
+  const phases = Object.fromEntries(phaseNames.map((name) => [name, { start: [] as number[], press: [] as number[] }])) as Record<
+    PhaseName,
+    { start: number[]; press: number[] }
+  >;
+  let sampledUpdates = 0;
+  let taskFailures = 0;
+  let taskTimeouts = 0;
+  let historyEvents = 0;
+  // Chats that finished, evenly spread; after a timeout, topped up with chats whose /start was acked.
+  const evenly = <T>(list: T[], count: number) =>
+    list.filter((_, i) => i % Math.max(1, Math.floor(list.length / count)) === 0).slice(0, count);
+  const complete = chats.filter((c) => c.steps.every((s) => s.replyAt !== undefined));
+  const started = chats.filter((c) => c.steps[0]?.ackAt !== undefined && !complete.includes(c));
+  const sample =
+    HISTORY_SAMPLE === 0 ? [] : [...evenly(complete, HISTORY_SAMPLE), ...evenly(started, HISTORY_SAMPLE)].slice(0, HISTORY_SAMPLE);
+  // Updates acked but unanswered: is their chat's work still queued in Temporal (a lag), or gone?
+  const lostSample = evenly(lost, 20);
+  const lostState = { checked: 0, taskScheduled: 0, taskStarted: 0, noPendingTask: 0, notFound: 0, maxPendingS: 0 };
+  if (sample.length > 0 || lostSample.length > 0) {
+    let connection: Connection | undefined;
+    try {
+      connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`, connectTimeout: 5_000 });
+      const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+      const histories: ChatHistory[] = await mapConcurrent(sample, 4, (chat) =>
+        chatHistory(client, chatWorkflowId(String(chat.bot.id), chat.user.chatId)),
+      );
+      sample.forEach((chat, i) => {
+        const history = histories[i] as ChatHistory;
+        taskFailures += history.taskFailures;
+        taskTimeouts += history.taskTimeouts;
+        historyEvents += history.events;
+        for (const t of history.updates) {
+          const step = tracker.byUpdate.get(`${chat.bot.id}:${t.updateId}`);
+          if (!step || step.firstTryAt === undefined) continue;
+          sampledUpdates += 1;
+          const kind = step.index === 0 ? 'start' : 'press';
+          const add = (name: PhaseName, value: number) => phases[name][kind].push(value);
+          add('postToIngress', t.receivedAt - step.firstTryAt);
+          add('ingressToSignal', t.signaledAt - t.receivedAt);
+          if (step.ackAt !== undefined) add('signalToAck', step.ackAt - t.signaledAt);
+          if (t.taskScheduledAt !== undefined) add('signalToTaskScheduled', t.taskScheduledAt - t.signaledAt);
+          if (t.taskScheduledAt !== undefined && t.taskStartedAt !== undefined)
+            add('scheduledToTaskStarted', t.taskStartedAt - t.taskScheduledAt);
+          if (t.taskStartedAt !== undefined) {
+            if (step.answerAt !== undefined) add('taskStartToAnswer', step.answerAt - t.taskStartedAt);
+            if (step.replyAt !== undefined) add('taskStartToReply', step.replyAt - t.taskStartedAt);
+          }
+          if (t.taskCompletedAt !== undefined && step.replyAt !== undefined) add('replyToTaskDone', t.taskCompletedAt - step.replyAt);
+        }
+      });
+      historyNote = `${sample.length} chats, ${sampledUpdates} updates, ${historyEvents} events; workflow tasks failed ${taskFailures}, timed out ${taskTimeouts}`;
+      const states = await mapConcurrent(lostSample, 4, (step) =>
+        pendingTask(client, chatWorkflowId(String(step.chat.bot.id), step.chat.user.chatId)),
+      );
+      for (const state of states) {
+        lostState.checked += 1;
+        if (state.status === 'NOT_FOUND') lostState.notFound += 1;
+        else if (state.pendingTask === 'scheduled') lostState.taskScheduled += 1;
+        else if (state.pendingTask === 'started') lostState.taskStarted += 1;
+        else lostState.noPendingTask += 1;
+        lostState.maxPendingS = Math.max(lostState.maxPendingS, (state.pendingForMs ?? 0) / 1000);
+      }
+    } catch (err) {
+      historyNote = `unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      await connection?.close().catch(() => undefined);
+    }
+  }
+  return { historyNote, phases, taskFailures, taskTimeouts, lostState };
+}
+
+/** The result block and the JSON line. */
+function printReport(bench: Bench, run: Run, f: ReplyFigures, inside: Awaited<ReturnType<typeof whereTheTimeGoes>>): void {
+  const { tracker, limits, modeText } = bench;
+  const { dataDir, notable } = bench.stack;
+  const { planned, timedOut, memoryAtEnd, cpu, benchCpuS, benchWaiting, loopDelay, clockSkewBefore, clockSkewAfter } = run;
+  const { sent, replied, held, replyAll, replyFree, replyStart, replyClicks, byStep, heldFloor, heldOverrun } = f;
+  const { userToReply, queuedBeforePost, acked, ack, ackToReply, answer, spanS, updatesPerS, sustainedPerS, peak5sPerS } = f;
+  const { injectionPerS, acksPerS, peakBotSendsPerS, duplicateReplies, repeatedAnswers, lost, unanswered, undelivered } = f;
+  const { gaveUp, retried, notSent, badTranscripts, badSamples, ok } = f;
+  const { historyNote, phases, taskFailures, taskTimeouts, lostState } = inside;
+  const phaseDist = (name: PhaseName) => ({ start: dist(phases[name].start), press: dist(phases[name].press) });
+  /** `/start p50 / p99; presses p50 / p99` of one phase. */
+  const phaseText = (name: PhaseName) => {
+    const { start, press } = phaseDist(name);
+    const part = (d: Dist) => (d.n === 0 ? '–' : `${ms(d.p50)} / ${ms(d.p99)}`);
+    return `${part(start).padStart(13)} | ${part(press).padEnd(13)} ms`;
+  };
+
+  const cpuNames = Object.entries(cpu.byName).sort(([, a], [, b]) => b.cpuS - a.cpuS);
+  const stackCpuS = cpuNames.reduce((s, [, v]) => s + v.cpuS, 0);
+  const otherCpuS = Math.max(0, cpu.machineBusyS - stackCpuS - benchCpuS);
+  const sqlite = {
+    dbBytes: fileSize(path.join(dataDir, 'temporal.sqlite')),
+    walBytes: fileSize(path.join(dataDir, 'temporal.sqlite-wal')),
+  };
+  // The histogram holds whole timer intervals; what exceeds the resolution is the delay.
+  const lag = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS), 1);
+  const loop = { p50: lag(loopDelay.percentile(50)), p99: lag(loopDelay.percentile(99)), max: lag(loopDelay.max) };
+  const atTargetRate = RATE === TARGET_AT_RATE;
+  const latencyPass = replyAll.p50 <= TARGET_P50_MS && replyAll.p99 <= TARGET_P99_MS;
+  const latencyFreePass = replyFree.p50 <= TARGET_P50_MS && replyFree.p99 <= TARGET_P99_MS;
+  const throughputPass = sustainedPerS >= TARGET_UPDATES_PER_S;
+  const note = atTargetRate
+    ? ''
+    : `   (the target is stated at ${TARGET_AT_RATE} updates/s; this run: ${RATE > 0 ? `${RATE}/s` : 'unpaced'})`;
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+  const rows: Row[] = [
+    ['scenario', modeText],
+    [
+      'updates',
+      `${planned} planned, ${sent.length} sent, ${acked.length} acked by the webhook, ${replied.length} replied${notSent ? `, ${notSent} never sent (timeout)` : ''}`,
+    ],
+    [
+      'injection',
+      RATE > 0
+        ? `${injectionPerS.toFixed(1)} updates/s achieved (asked ${RATE}/s${injectionPerS < RATE * 0.9 ? `; short because every chat was waiting for its reply: ${PRESS === 'sequential' ? 'more chats, or ' : ''}a faster system would reach it` : ''})`
+        : `unpaced; ${Number.isFinite(injectionPerS) ? injectionPerS.toFixed(0) : '–'} user actions/s on average`,
+    ],
+    ['', ''],
+    ['reply latency', `POST of the update → bot's sendMessage at the emulator`],
+    ['  all replies', `${formatDist(replyAll)}   target p50 ≤ ${TARGET_P50_MS}, p99 ≤ ${TARGET_P99_MS}: ${pass(latencyPass)}${note}`],
+    ['  not held by pacing', `${formatDist(replyFree)}   target: ${pass(latencyFreePass)}`],
+    ['  /start', formatDist(replyStart)],
+    ['  presses', formatDist(replyClicks)],
+    ...byStep.map((s): Row => [
+      `  #${s.step + 1} "${s.text}"`,
+      `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} ms; held by pacing ${s.held}/${s.n}`,
+    ]),
+    ['callback answer', `POST of a press → answerCallbackQuery: ${formatDist(answer)}`],
+    ['user action → reply', `${formatDist(userToReply)}   (includes the emulator's per-chat queue and max_connections)`],
+    ['', ''],
+    [
+      'pacing',
+      `chat: burst ${limits.chatBurst}, then ${limits.chatPerS}/s; bot: ${limits.botPerS}/s (× ${BOTS} bots = ${limits.botPerS * BOTS}/s)`,
+    ],
+    [
+      '  held replies',
+      `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${formatDist(heldFloor)}`,
+    ],
+    ['  held: token → reply', `${formatDist(heldOverrun)}   (what the system added after pacing released it)`],
+    ['  peak sends per bot', `${peakBotSendsPerS} in one second (limit ${limits.botPerS})`],
+    ['', ''],
+    [
+      'throughput',
+      `${updatesPerS.toFixed(1)} updates/s overall (first POST → last reply ${spanS.toFixed(1)} s); sustained ${sustainedPerS.toFixed(1)}/s (middle 80%), peak 5 s ${peak5sPerS.toFixed(1)}/s; webhook 200s ${acksPerS.toFixed(1)}/s   target ≥ ${TARGET_UPDATES_PER_S}: ${RATE > 0 ? `n/a (paced at ${RATE}/s)` : pass(throughputPass)}`,
+    ],
+    ['', ''],
+    [
+      'duplicates',
+      `${duplicateReplies} replies seen twice, ${repeatedAnswers} repeated callback answers   must be 0: ${pass(duplicateReplies === 0 && repeatedAnswers === 0)}`,
+    ],
+    [
+      'lost',
+      `${lost.length} acked updates without a reply, ${unanswered.length} presses without an answer   must be 0: ${pass(lost.length === 0 && unanswered.length === 0)}`,
+    ],
+    ...(lostState.checked > 0
+      ? [
+          [
+            '  still in Temporal?',
+            `of ${lostState.checked} sampled: workflow task queued ${lostState.taskScheduled} (longest ${lostState.maxPendingS.toFixed(0)} s), running ${lostState.taskStarted}, none pending ${lostState.noPendingTask}, workflow not found ${lostState.notFound}`,
+          ] as Row,
+        ]
+      : []),
+    [
+      'undelivered',
+      `${undelivered.length} sent updates never acked by the webhook (${gaveUp.length} given up after ${WEBHOOK_MAX_ATTEMPTS} tries); ${retried.length} needed a retry`,
+    ],
+    [
+      'delivery errors',
+      tracker.deliveryErrors.size === 0 ? 'none' : [...tracker.deliveryErrors].map(([reason, n]) => `${n}× ${reason}`).join('; '),
+    ],
+    [
+      'other checks',
+      `${tracker.unexpectedCount} unexpected replies${tracker.unexpected.length ? ` (${tracker.unexpected.join('; ')})` : ''}, ${tracker.failedSends} refused sendMessage, ${badTranscripts} transcripts out of order${badSamples.length ? ` (${badSamples.join('; ')})` : ''}`,
+    ],
+    ['', ''],
+    ['where the time goes', `p50 / p99 per update; from workflow histories: /start | presses (${historyNote || 'no sample'})`],
+    [
+      '  queued in emulator',
+      `${ms(queuedBeforePost.p50)} / ${ms(queuedBeforePost.p99)} ms   user action → first POST (per-chat order, ${BOTS}×40 connections)`,
+    ],
+    [
+      '  POST → 200',
+      `${ms(ack.p50)} / ${ms(ack.p99)} ms   a free webhook connection, secret lookup (PostgreSQL), signal-with-start (Temporal, SQLite)`,
+    ],
+    ['    POST → ingress', `${phaseText('postToIngress')}   HTTP, JSON, bot/secret SELECT (ingress receivedAt, ms clock)`],
+    ['    ingress → signal', `${phaseText('ingressToSignal')}   signal-with-start until the server persisted the signal`],
+    ['    signal → 200', `${phaseText('signalToAck')}   answer back through the ingress to the emulator`],
+    ['  200 → reply', `${ms(ackToReply.p50)} / ${ms(ackToReply.p99)} ms`],
+    ['    signal → task scheduled', `${phaseText('signalToTaskScheduled')}   waits while the chat's previous task is still open`],
+    ['    scheduled → started', `${phaseText('scheduledToTaskStarted')}   task queue until a worker poller takes it`],
+    ['    task → answer', `${phaseText('taskStartToAnswer')}   answerCallbackQuery (local activity)`],
+    ['    task → reply', `${phaseText('taskStartToReply')}   flow lookup (PostgreSQL), interpreter, pacing, sendMessage`],
+    ['    reply → task done', `${phaseText('replyToTaskDone')}   (after the reply: the task completes)`],
+    [
+      '  CPU during the run',
+      `${cpuNames.map(([name, v]) => `${name} ${v.cpuS.toFixed(1)} s (avg ${v.meanPct.toFixed(0)}%, peak ${v.peakPct.toFixed(0)}%)`).join(', ')}; bench+emulator ${benchCpuS.toFixed(1)} s (${((benchCpuS / cpu.wallS) * 100).toFixed(0)}%)`,
+    ],
+    [
+      '  waiting for a CPU',
+      `${cpuNames.map(([name, v]) => `${name} ${v.waitingThreads.toFixed(2)}`).join(', ')} threads on average; bench+emulator ${benchWaiting.toFixed(2)} (runnable, not running: /proc/*/task/*/schedstat)`,
+    ],
+    [
+      '  node threads',
+      cpu.rootThreads
+        .map(
+          (t) =>
+            `${t.main ? 'main (event loop: API, ingress, activities)' : `thread ${t.tid} (${t.name})`} avg ${t.meanPct.toFixed(0)}% / peak ${t.peakPct.toFixed(0)}%`,
+        )
+        .join(', ') + '   (workflow code runs in one worker thread of its own)',
+    ],
+    [
+      '  machine',
+      `${os.cpus().length} cores; stack avg ${cpu.treeMeanPct.toFixed(0)}% / peak ${cpu.treePeakPct.toFixed(0)}% of one core; other processes ${otherCpuS.toFixed(1)} CPU-s${otherCpuS / Math.max(cpu.wallS, 1) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`,
+    ],
+    [
+      '  per update (CPU)',
+      `${((stackCpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms stack: ${cpuNames
+        .filter(([, v]) => v.cpuS >= 0.05)
+        .map(([name, v]) => `${name} ${((v.cpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms`)
+        .join(', ')}`,
+    ],
+    [
+      '  bench event loop',
+      `delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (inflates every figure above by up to this much)`,
+    ],
+    [
+      '  memory at the end',
+      Object.entries(memoryAtEnd)
+        .map(([name, m]) => `${name} ${m.pssMb} MB PSS (${m.count})`)
+        .join(', '),
+    ],
+    ['  Temporal SQLite', `${mb(sqlite.dbBytes)} + WAL ${mb(sqlite.walBytes)} at the end`],
+    [
+      '  stack warnings',
+      notable.total === 0
+        ? 'none'
+        : notable
+            .top()
+            .map((l) => `${l.count}× ${l.line}`)
+            .join(' | '),
+    ],
+    ['result', ok ? 'OK' : `FAILED${timedOut ? ' (timed out)' : ''}`],
+  ];
+  printBlock(`chat latency over the webhook (start entrypoint, emulator as Telegram)`, rows);
+  printJsonLine('chat-latency', {
+    chats: CHATS,
+    bots: BOTS,
+    rate: RATE,
+    press: PRESS,
+    planned,
+    sent: sent.length,
+    acked: acked.length,
+    replied: replied.length,
+    notSent,
+    timedOut,
+    injectionPerS: round(injectionPerS, 1),
+    replyMs: replyAll,
+    replyNotHeldMs: replyFree,
+    replyStartMs: replyStart,
+    replyPressMs: replyClicks,
+    replyByStepMs: byStep,
+    callbackAnswerMs: answer,
+    userToReplyMs: userToReply,
+    queuedInEmulatorMs: queuedBeforePost,
+    postTo200Ms: ack,
+    ackToReplyMs: ackToReply,
+    pacing: { ...limits, held: held.length, heldFloorMs: heldFloor, heldTokenToReplyMs: heldOverrun, peakBotSendsPerS },
+    updatesPerS: round(updatesPerS, 1),
+    sustainedUpdatesPerS: round(sustainedPerS, 1),
+    peak5sUpdatesPerS: round(peak5sPerS, 1),
+    webhookAcksPerS: round(acksPerS, 1),
+    spanS: round(spanS, 2),
+    duplicates: duplicateReplies,
+    repeatedCallbackAnswers: repeatedAnswers,
+    lost: lost.length,
+    unansweredPresses: unanswered.length,
+    undelivered: undelivered.length,
+    gaveUp: gaveUp.length,
+    retried: retried.length,
+    deliveryErrors: Object.fromEntries(tracker.deliveryErrors),
+    unexpectedReplies: tracker.unexpectedCount,
+    refusedSends: tracker.failedSends,
+    badTranscripts,
+    lostSampleState: lostState,
+    memoryMbAtEnd: memoryAtEnd,
+    history: {
+      note: historyNote,
+      ...Object.fromEntries(phaseNames.map((name) => [`${name}Ms`, phaseDist(name)])),
+      taskFailures,
+      taskTimeouts,
+    },
+    cpu: {
+      wallS: round(cpu.wallS, 1),
+      byName: Object.fromEntries(
+        cpuNames.map(([name, v]) => [
+          name,
+          {
+            cpuS: round(v.cpuS, 1),
+            meanPct: round(v.meanPct, 0),
+            peakPct: round(v.peakPct, 0),
+            waitingThreads: round(v.waitingThreads, 2),
+          },
+        ]),
+      ),
+      nodeThreads: cpu.rootThreads.map((t) => ({
+        tid: t.tid,
+        main: t.main,
+        cpuS: round(t.cpuS, 1),
+        meanPct: round(t.meanPct, 0),
+        peakPct: round(t.peakPct, 0),
+      })),
+      stackMeanPct: round(cpu.treeMeanPct, 0),
+      stackPeakPct: round(cpu.treePeakPct, 0),
+      benchClientCpuS: round(benchCpuS, 1),
+      benchWaitingThreads: round(benchWaiting, 2),
+      otherProcessesCpuS: round(otherCpuS, 1),
+      cpuMsPerUpdate: round((stackCpuS / Math.max(1, replied.length)) * 1000, 1),
+    },
+    benchEventLoopDelayMs: loop,
+    clockSkewMs: { before: round(clockSkewBefore, 1), after: round(clockSkewAfter, 1) },
+    sqlite,
+    stackWarnings: notable.top(),
+    targets: { p50Ms: TARGET_P50_MS, p99Ms: TARGET_P99_MS, atRate: TARGET_AT_RATE, updatesPerS: TARGET_UPDATES_PER_S },
+    latencyPass,
+    latencyNotHeldPass: latencyFreePass,
+    throughputPass: RATE > 0 ? null : throughputPass,
+    ok,
+  });
 }
 
 async function main(): Promise<boolean> {
-  const dataDir = makeDataDir('bench-chat');
-  onInterrupt(() => removeDataDir(dataDir));
-  const ports = await stackPorts();
-  const apiToken = randomApiToken();
-
-  // Telegram, in this process. Its clock is sub-millisecond epoch time, like every figure here.
-  const emulator = new TelegramEmulator({
-    clock: epochNow,
-    webhookRetryDelayMs: WEBHOOK_RETRY_DELAY_MS,
-    webhookMaxAttempts: WEBHOOK_MAX_ATTEMPTS,
-  });
-  const telegram = await emulator.start({ port: 0 });
-  const bots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_chat_${i + 1}_bot` }));
-  const tracker = new Tracker();
-  emulator.on('delivery', tracker.onDelivery);
-  emulator.on('call', tracker.onCall);
-
-  const flowFile = path.join(dataDir, 'chat-bench-flow.json');
-  fs.writeFileSync(flowFile, `${JSON.stringify(counterFlow, null, 2)}\n`);
-  const env = stackEnv(dataDir, ports, apiToken, {
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_GRACE_MS: '5000',
-    TELEGRAM_BOT_TOKEN: (bots[0] as BotIdentity).token,
-    TELEGRAM_MODE: 'webhook',
-    TELEGRAM_WEBHOOK_SECRET: crypto.randomBytes(24).toString('base64url'),
-    PUBLIC_URL: `http://127.0.0.1:${ports.api}`,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TELEGRAM_BOT_FLOW: flowFile,
-  });
-  // Telegram's limits as the stack applies them (defaults unless overridden with BENCH_STACK_*).
-  const limits = {
-    chatBurst: Number(env.TELEGRAM_CHAT_BURST ?? 3),
-    chatPerS: Number(env.TELEGRAM_CHAT_RATE_PER_SECOND ?? 1),
-    botPerS: Number(env.TELEGRAM_BOT_RATE_PER_SECOND ?? 30),
-  };
-  const modeText = `${CHATS} chats × (/start + ${CLICKS} presses, ${PRESS}), ${BOTS} bot(s), ${RATE > 0 ? `paced at ${RATE} updates/s` : 'unpaced'}`;
-  progress(`DATA_DIR ${dataDir}; ${modeText}; emulator at ${telegram.apiRoot}`);
-
-  const proc = BenchProcess.spawn('start', env);
-  const notable = new NotableLines();
-  notable.attach(proc);
+  const bench = await prepare();
   try {
-    const readyAt = await waitForReady(`http://127.0.0.1:${ports.api}`, proc, READY_TIMEOUT_MS);
-    progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
-
-    // Bot 1 was bootstrapped by `start`; its webhook is set right after the API listens.
-    const first = bots[0] as BotIdentity;
-    await whileRunning(
-      proc,
-      emulator.waitFor({ bot: first.id, method: 'setWebhook' }, SETUP_TIMEOUT_MS),
-      'bootstrap of bot 1',
-      SETUP_TIMEOUT_MS + 1_000,
-    );
-    const api = new ApiClient(`http://127.0.0.1:${ports.api}`, apiToken);
-    await mapConcurrent(bots.slice(1), 4, async (bot) => {
-      const registered = await api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
-      if (registered.status !== 201)
-        throw new Error(`POST /api/bots for bot ${bot.id}: ${registered.status} ${JSON.stringify(registered.body)}`);
-      const published = await api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, counterFlow);
-      if (published.status !== 201 && published.status !== 200)
-        throw new Error(`publish for bot ${bot.id}: ${published.status} ${JSON.stringify(published.body)}`);
-    });
-    for (const bot of bots) {
-      const set = emulator.calls({ bot: bot.id, method: 'setWebhook' }).filter((c) => c.response.ok);
-      if (set.length === 0) throw new Error(`bot ${bot.id} has no webhook after registration`);
-    }
-    progress(`${BOTS} bot(s) in webhook mode with the counter flow`);
-
-    const newChat = (index: number, warmup: boolean, steps: number): SimChat => {
-      const bot = bots[index % BOTS] as BotIdentity;
-      const user = emulator.user(bot.id, { firstName: `${warmup ? 'Warm' : 'Bench'} ${index + 1}` });
-      const chat: SimChat = { index, bot, user, steps: [], next: 0, warmup };
-      for (let i = 0; i < steps; i++) {
-        chat.steps.push({
-          chat,
-          index: i,
-          expect: expectedText(i),
-          tries: 0,
-          failedTries: 0,
-          gaveUp: false,
-          replies: 0,
-          answers: 0,
-          answerErrors: 0,
-        });
-      }
-      tracker.register(chat);
-      return chat;
-    };
-    const sendNext = (chat: SimChat): void => {
-      const step = chat.steps[chat.next];
-      if (!step) return;
-      chat.next += 1;
-      step.sentAt = epochNow();
-      if (step.index === 0) step.updateId = chat.user.sendText('/start').update_id;
-      else {
-        const update = chat.user.pressButton('count');
-        step.updateId = update.update_id;
-        step.callbackId = update.callback_query.id;
-      }
-      tracker.sent(step);
-    };
-
-    // Warm-up, not measured: one chat per bot, /start and one press (first workflow tasks, JIT,
-    // connection pools), which also proves every bot answers before the clock starts.
-    const warm = bots.map((_, i) => newChat(i, true, 2));
-    const injector = new Injector<SimChat>(RATE, sendNext);
-    tracker.onReplied = (step) => {
-      const { chat } = step;
-      if (chat.warmup) sendNext(chat);
-      else if (PRESS === 'sequential') {
-        if (step.index + 1 < chat.steps.length) injector.ready(chat);
-      } else if (step.index === 0) {
-        for (let i = 1; i < chat.steps.length; i++) injector.ready(chat);
-      }
-    };
-    for (const chat of warm) sendNext(chat);
-    const warmDeadline = performance.now() + SETUP_TIMEOUT_MS;
-    while (!warm.every((c) => c.steps.every((s) => s.replyAt !== undefined))) {
-      if (!proc.running) throw new Error(`the stack exited during the warm-up. Output:\n${proc.tail()}`);
-      if (performance.now() > warmDeadline) {
-        const missing = warm.flatMap((c) => c.steps.filter((s) => s.replyAt === undefined).map((s) => `bot ${c.bot.id} "${s.expect}"`));
-        throw new Error(
-          `warm-up: no reply within ${SETUP_TIMEOUT_MS / 1000} s for ${missing.join(', ')}; delivery errors ${JSON.stringify([...tracker.deliveryErrors])}. Output:\n${proc.tail()}`,
-        );
-      }
-      await sleep(50);
-    }
-    const warmLatency = warm.flatMap((c) => c.steps.map((s) => (s.replyAt as number) - (s.firstTryAt ?? Number.NaN)));
-    progress(`warm-up done: ${warm.length * 2} updates, reply latency ${formatDist(dist(warmLatency))}`);
-    await sleep(1_000);
-
-    // The measured run.
-    const chats = Array.from({ length: CHATS }, (_, i) => newChat(BOTS + i, false, STEPS));
-    const planned = CHATS * STEPS;
-    const cpuSampler = new CpuSampler(proc.pid);
-    const benchCpuBefore = process.cpuUsage();
-    const benchWaitBefore = processRunWaitSeconds(process.pid);
-    const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-    loopDelay.enable();
-    const clockSkewBefore = Date.now() - epochNow();
-    const wallStart = performance.now();
-    const deadline = wallStart + TIMEOUT_MS;
-    const pacedLoop = injector.run();
-    for (const chat of chats) injector.ready(chat);
-
-    let timedOut = false;
-    let lastReport = performance.now();
-    let lastReplied = 0;
-    while (tracker.replied < planned) {
-      if (!proc.running) throw new Error(`the stack exited during the run. Output:\n${proc.tail()}`);
-      if (performance.now() > deadline) {
-        timedOut = true;
-        break;
-      }
-      if (performance.now() - lastReport >= 2_000) {
-        const now = performance.now();
-        const acked = chats.reduce((n, c) => n + c.steps.filter((s) => s.ackAt !== undefined).length, 0);
-        progress(
-          `sent ${injector.sent}/${planned}, acked ${acked}, replied ${tracker.replied} ` +
-            `(${(((tracker.replied - lastReplied) * 1000) / (now - lastReport)).toFixed(0)}/s), ` +
-            `${((now - wallStart) / 1000).toFixed(0)} s`,
-        );
-        lastReport = now;
-        lastReplied = tracker.replied;
-      }
-      await sleep(100);
-    }
-    injector.stop();
-    await pacedLoop;
-    if (timedOut) {
-      progress(
-        `TIMED OUT after ${TIMEOUT_MS / 1000} s: no more user actions; waiting up to ${DRAIN_MS / 1000} s for replies to updates already sent`,
-      );
-      const drainUntil = performance.now() + DRAIN_MS;
-      const outstanding = () =>
-        chats.reduce((n, c) => n + c.steps.filter((s) => s.sentAt !== undefined && s.replyAt === undefined && !s.gaveUp).length, 0);
-      while (outstanding() > 0 && performance.now() < drainUntil && proc.running) await sleep(250);
-      progress(`drain over: ${outstanding()} sent updates still without a reply`);
-    }
-    const runWallMs = performance.now() - wallStart;
-    const memoryAtEnd = Object.fromEntries(
-      Object.entries(treeMemory(proc.pid).byName).map(([name, m]) => [
-        name,
-        { count: m.count, rssMb: Math.round(m.rssKb / 1024), pssMb: Math.round(m.pssKb / 1024) },
-      ]),
-    );
-    const cpu: CpuReport = cpuSampler.stop();
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    const benchWaiting = (processRunWaitSeconds(process.pid) - benchWaitBefore) / cpu.wallS;
-    loopDelay.disable();
-    const clockSkewAfter = Date.now() - epochNow();
-    progress(`run over after ${(runWallMs / 1000).toFixed(1)} s; listening ${QUIET_MS / 1000} s more for duplicate replies`);
-    await sleep(QUIET_MS);
-
-    // ---- Figures ----
-    const steps = chats.flatMap((c) => c.steps);
-    const sent = steps.filter((s) => s.sentAt !== undefined);
-    const replied = steps.filter((s) => s.replyAt !== undefined && s.firstTryAt !== undefined);
-
-    // Pacing replay: per chat (burst, then chatPerS) and per bot (botPerS), over the send times.
-    for (const chat of chats) {
-      const done = chat.steps.filter((s) => s.replyAt !== undefined).sort((a, b) => (a.replyAt as number) - (b.replyAt as number));
-      const available = tokenAvailableAt(
-        done.map((s) => s.replyAt as number),
-        limits.chatBurst,
-        limits.chatPerS,
-      );
-      done.forEach((s, i) => (s.tokenAt = available[i] as number));
-    }
-    const botTokenAt = new Map<string, number>();
-    for (const [bot, times] of tracker.sendsByBot) {
-      const sorted = [...times].sort((a, b) => a - b);
-      const available = tokenAvailableAt(sorted, limits.botPerS, limits.botPerS);
-      sorted.forEach((t, i) => botTokenAt.set(`${bot}:${t}`, available[i] as number));
-    }
-    for (const s of replied) {
-      const botAt = botTokenAt.get(`${s.chat.bot.id}:${s.replyAt}`) ?? Number.NEGATIVE_INFINITY;
-      s.tokenAt = Math.max(s.tokenAt ?? Number.NEGATIVE_INFINITY, botAt);
-    }
-    const isHeld = (s: Step) => (s.tokenAt ?? Number.NEGATIVE_INFINITY) > (s.firstTryAt as number);
-    const held = replied.filter(isHeld);
-    const free = replied.filter((s) => !isHeld(s));
-
-    const latency = (list: Step[]) => list.map((s) => (s.replyAt as number) - (s.firstTryAt as number));
-    const replyAll = dist(latency(replied));
-    const replyFree = dist(latency(free));
-    const replyStart = dist(latency(replied.filter((s) => s.index === 0)));
-    const replyClicks = dist(latency(replied.filter((s) => s.index > 0)));
-    const byStep = Array.from({ length: STEPS }, (_, i) => {
-      const list = replied.filter((s) => s.index === i);
-      return { step: i, text: expectedText(i), ...dist(latency(list)), held: list.filter(isHeld).length };
-    });
-    const heldFloor = dist(held.map((s) => (s.tokenAt as number) - (s.firstTryAt as number)));
-    const heldOverrun = dist(held.map((s) => (s.replyAt as number) - (s.tokenAt as number)));
-    const userToReply = dist(replied.filter((s) => s.sentAt !== undefined).map((s) => (s.replyAt as number) - (s.sentAt as number)));
-    const queuedBeforePost = dist(
-      sent.filter((s) => s.firstTryAt !== undefined).map((s) => (s.firstTryAt as number) - (s.sentAt as number)),
-    );
-    const acked = steps.filter((s) => s.ackAt !== undefined && s.firstTryAt !== undefined);
-    const ack = dist(acked.map((s) => (s.ackAt as number) - (s.firstTryAt as number)));
-    const ackToReply = dist(replied.filter((s) => s.ackAt !== undefined).map((s) => (s.replyAt as number) - (s.ackAt as number)));
-    const presses = sent.filter((s) => s.index > 0);
-    const answered = presses.filter((s) => s.answerAt !== undefined && s.firstTryAt !== undefined);
-    const answer = dist(answered.map((s) => (s.answerAt as number) - (s.firstTryAt as number)));
-
-    // Throughput: replies from the first POST to the last reply, and per second in the middle of the run.
-    const firstPost = Math.min(...replied.map((s) => s.firstTryAt as number));
-    const lastReply = Math.max(...replied.map((s) => s.replyAt as number));
-    const spanS = (lastReply - firstPost) / 1000;
-    const updatesPerS = replied.length / spanS;
-    const perSecond = new Array<number>(Math.max(1, Math.ceil(spanS))).fill(0);
-    for (const s of replied) {
-      const bin = Math.min(perSecond.length - 1, Math.floor(((s.replyAt as number) - firstPost) / 1000));
-      perSecond[bin] = (perSecond[bin] ?? 0) + 1;
-    }
-    const middle =
-      spanS >= 5
-        ? perSecond.slice(
-            Math.floor(perSecond.length * 0.1),
-            Math.max(Math.floor(perSecond.length * 0.1) + 1, Math.floor(perSecond.length * 0.9)),
-          )
-        : perSecond;
-    const sustainedPerS = spanS >= 5 ? middle.reduce((a, b) => a + b, 0) / middle.length : updatesPerS;
-    const replyTimes = replied.map((s) => s.replyAt as number).sort((a, b) => a - b);
-    const peak5sPerS = peakInWindow(replyTimes, 5_000) / 5;
-    const injectionPerS = injector.sent > 1 ? ((injector.sent - 1) * 1000) / (injector.lastAt - injector.firstAt) : Number.NaN;
-    // How fast updates became durable in Temporal (webhook 200s), whatever happened after.
-    const ackTimes = acked.map((s) => s.ackAt as number);
-    const acksPerS =
-      ackTimes.length > 1
-        ? ackTimes.length / ((Math.max(...ackTimes) - Math.min(...acked.map((s) => s.firstTryAt as number))) / 1000)
-        : Number.NaN;
-    const peakBotSendsPerS = Math.max(
-      0,
-      ...[...tracker.sendsByBot.values()].map((t) =>
-        peakInWindow(
-          [...t].sort((a, b) => a - b),
-          1_000,
-        ),
-      ),
-    );
-
-    // Correctness.
-    const duplicateReplies = steps.reduce((n, s) => n + Math.max(0, s.replies - 1), 0);
-    const repeatedAnswers = presses.reduce((n, s) => n + Math.max(0, s.answers - 1) + s.answerErrors, 0);
-    const lost = steps.filter((s) => s.ackAt !== undefined && s.replyAt === undefined);
-    const unanswered = presses.filter((s) => s.ackAt !== undefined && s.answerAt === undefined);
-    const undelivered = sent.filter((s) => s.ackAt === undefined);
-    const gaveUp = sent.filter((s) => s.gaveUp && s.ackAt === undefined);
-    const retried = sent.filter((s) => s.failedTries > 0);
-    const notSent = planned - sent.length;
-    let badTranscripts = 0;
-    const badSamples: string[] = [];
-    for (const chat of chats) {
-      if (!chat.steps.every((s) => s.replyAt !== undefined)) continue;
-      const texts = emulator
-        .messages(chat.user.chatId, chat.bot.id)
-        .filter((m) => m.from?.id === chat.bot.id)
-        .map((m) => ('text' in m ? m.text : ''));
-      if (JSON.stringify(texts) !== JSON.stringify(chat.steps.map((s) => s.expect))) {
-        badTranscripts += 1;
-        if (badSamples.length < 3) badSamples.push(`chat ${chat.user.chatId}: ${JSON.stringify(texts)}`);
-      }
-    }
-    const ok =
-      !timedOut &&
-      duplicateReplies === 0 &&
-      repeatedAnswers === 0 &&
-      lost.length === 0 &&
-      unanswered.length === 0 &&
-      undelivered.length === 0 &&
-      tracker.unexpectedCount === 0 &&
-      tracker.failedSends === 0 &&
-      badTranscripts === 0;
-
-    // Where the time goes inside: a sample of workflow histories.
-    let historyNote = '';
-    // Each phase split by kind: /start (signal-with-start of a new workflow) and presses (a running one).
-    const phaseNames = [
-      'postToIngress',
-      'ingressToSignal',
-      'signalToAck',
-      'signalToTaskScheduled',
-      'scheduledToTaskStarted',
-      'taskStartToAnswer',
-      'taskStartToReply',
-      'replyToTaskDone',
-    ] as const;
-    type PhaseName = (typeof phaseNames)[number];
-    const phases = Object.fromEntries(phaseNames.map((name) => [name, { start: [] as number[], press: [] as number[] }])) as Record<
-      PhaseName,
-      { start: number[]; press: number[] }
-    >;
-    let sampledUpdates = 0;
-    let taskFailures = 0;
-    let taskTimeouts = 0;
-    let historyEvents = 0;
-    // Chats that finished, evenly spread; after a timeout, topped up with chats whose /start was acked.
-    const evenly = <T>(list: T[], count: number) =>
-      list.filter((_, i) => i % Math.max(1, Math.floor(list.length / count)) === 0).slice(0, count);
-    const complete = chats.filter((c) => c.steps.every((s) => s.replyAt !== undefined));
-    const started = chats.filter((c) => c.steps[0]?.ackAt !== undefined && !complete.includes(c));
-    const sample =
-      HISTORY_SAMPLE === 0 ? [] : [...evenly(complete, HISTORY_SAMPLE), ...evenly(started, HISTORY_SAMPLE)].slice(0, HISTORY_SAMPLE);
-    // Updates acked but unanswered: is their chat's work still queued in Temporal (a lag), or gone?
-    const lostSample = evenly(lost, 20);
-    const lostState = { checked: 0, taskScheduled: 0, taskStarted: 0, noPendingTask: 0, notFound: 0, maxPendingS: 0 };
-    if (sample.length > 0 || lostSample.length > 0) {
-      let connection: Connection | undefined;
-      try {
-        connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`, connectTimeout: 5_000 });
-        const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
-        const histories: ChatHistory[] = await mapConcurrent(sample, 4, (chat) =>
-          chatHistory(client, chatWorkflowId(String(chat.bot.id), chat.user.chatId)),
-        );
-        sample.forEach((chat, i) => {
-          const history = histories[i] as ChatHistory;
-          taskFailures += history.taskFailures;
-          taskTimeouts += history.taskTimeouts;
-          historyEvents += history.events;
-          for (const t of history.updates) {
-            const step = tracker.byUpdate.get(`${chat.bot.id}:${t.updateId}`);
-            if (!step || step.firstTryAt === undefined) continue;
-            sampledUpdates += 1;
-            const kind = step.index === 0 ? 'start' : 'press';
-            const add = (name: PhaseName, value: number) => phases[name][kind].push(value);
-            add('postToIngress', t.receivedAt - step.firstTryAt);
-            add('ingressToSignal', t.signaledAt - t.receivedAt);
-            if (step.ackAt !== undefined) add('signalToAck', step.ackAt - t.signaledAt);
-            if (t.taskScheduledAt !== undefined) add('signalToTaskScheduled', t.taskScheduledAt - t.signaledAt);
-            if (t.taskScheduledAt !== undefined && t.taskStartedAt !== undefined)
-              add('scheduledToTaskStarted', t.taskStartedAt - t.taskScheduledAt);
-            if (t.taskStartedAt !== undefined) {
-              if (step.answerAt !== undefined) add('taskStartToAnswer', step.answerAt - t.taskStartedAt);
-              if (step.replyAt !== undefined) add('taskStartToReply', step.replyAt - t.taskStartedAt);
-            }
-            if (t.taskCompletedAt !== undefined && step.replyAt !== undefined) add('replyToTaskDone', t.taskCompletedAt - step.replyAt);
-          }
-        });
-        historyNote = `${sample.length} chats, ${sampledUpdates} updates, ${historyEvents} events; workflow tasks failed ${taskFailures}, timed out ${taskTimeouts}`;
-        const states = await mapConcurrent(lostSample, 4, (step) =>
-          pendingTask(client, chatWorkflowId(String(step.chat.bot.id), step.chat.user.chatId)),
-        );
-        for (const state of states) {
-          lostState.checked += 1;
-          if (state.status === 'NOT_FOUND') lostState.notFound += 1;
-          else if (state.pendingTask === 'scheduled') lostState.taskScheduled += 1;
-          else if (state.pendingTask === 'started') lostState.taskStarted += 1;
-          else lostState.noPendingTask += 1;
-          lostState.maxPendingS = Math.max(lostState.maxPendingS, (state.pendingForMs ?? 0) / 1000);
-        }
-      } catch (err) {
-        historyNote = `unavailable: ${err instanceof Error ? err.message : String(err)}`;
-      } finally {
-        await connection?.close().catch(() => undefined);
-      }
-    }
-    const phaseDist = (name: PhaseName) => ({ start: dist(phases[name].start), press: dist(phases[name].press) });
-    /** `/start p50 / p99; presses p50 / p99` of one phase. */
-    const phaseText = (name: PhaseName) => {
-      const { start, press } = phaseDist(name);
-      const part = (d: Dist) => (d.n === 0 ? '–' : `${ms(d.p50)} / ${ms(d.p99)}`);
-      return `${part(start).padStart(13)} | ${part(press).padEnd(13)} ms`;
-    };
-
-    const cpuNames = Object.entries(cpu.byName).sort(([, a], [, b]) => b.cpuS - a.cpuS);
-    const benchCpuS = (benchCpu.user + benchCpu.system) / 1e6;
-    const stackCpuS = cpuNames.reduce((s, [, v]) => s + v.cpuS, 0);
-    const otherCpuS = Math.max(0, cpu.machineBusyS - stackCpuS - benchCpuS);
-    const sqlite = {
-      dbBytes: fileSize(path.join(dataDir, 'temporal.sqlite')),
-      walBytes: fileSize(path.join(dataDir, 'temporal.sqlite-wal')),
-    };
-    // The histogram holds whole timer intervals; what exceeds the resolution is the delay.
-    const lag = (ns: number) => round(Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS), 1);
-    const loop = { p50: lag(loopDelay.percentile(50)), p99: lag(loopDelay.percentile(99)), max: lag(loopDelay.max) };
-    const atTargetRate = RATE === TARGET_AT_RATE;
-    const latencyPass = replyAll.p50 <= TARGET_P50_MS && replyAll.p99 <= TARGET_P99_MS;
-    const latencyFreePass = replyFree.p50 <= TARGET_P50_MS && replyFree.p99 <= TARGET_P99_MS;
-    const throughputPass = sustainedPerS >= TARGET_UPDATES_PER_S;
-    const note = atTargetRate
-      ? ''
-      : `   (the target is stated at ${TARGET_AT_RATE} updates/s; this run: ${RATE > 0 ? `${RATE}/s` : 'unpaced'})`;
-    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-    const rows: Row[] = [
-      ['scenario', modeText],
-      [
-        'updates',
-        `${planned} planned, ${sent.length} sent, ${acked.length} acked by the webhook, ${replied.length} replied${notSent ? `, ${notSent} never sent (timeout)` : ''}`,
-      ],
-      [
-        'injection',
-        RATE > 0
-          ? `${injectionPerS.toFixed(1)} updates/s achieved (asked ${RATE}/s${injectionPerS < RATE * 0.9 ? `; short because every chat was waiting for its reply: ${PRESS === 'sequential' ? 'more chats, or ' : ''}a faster system would reach it` : ''})`
-          : `unpaced; ${Number.isFinite(injectionPerS) ? injectionPerS.toFixed(0) : '–'} user actions/s on average`,
-      ],
-      ['', ''],
-      ['reply latency', `POST of the update → bot's sendMessage at the emulator`],
-      ['  all replies', `${formatDist(replyAll)}   target p50 ≤ ${TARGET_P50_MS}, p99 ≤ ${TARGET_P99_MS}: ${pass(latencyPass)}${note}`],
-      ['  not held by pacing', `${formatDist(replyFree)}   target: ${pass(latencyFreePass)}`],
-      ['  /start', formatDist(replyStart)],
-      ['  presses', formatDist(replyClicks)],
-      ...byStep.map((s): Row => [
-        `  #${s.step + 1} "${s.text}"`,
-        `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)} ms; held by pacing ${s.held}/${s.n}`,
-      ]),
-      ['callback answer', `POST of a press → answerCallbackQuery: ${formatDist(answer)}`],
-      ['user action → reply', `${formatDist(userToReply)}   (includes the emulator's per-chat queue and max_connections)`],
-      ['', ''],
-      [
-        'pacing',
-        `chat: burst ${limits.chatBurst}, then ${limits.chatPerS}/s; bot: ${limits.botPerS}/s (× ${BOTS} bots = ${limits.botPerS * BOTS}/s)`,
-      ],
-      [
-        '  held replies',
-        `${held.length} of ${replied.length} (${((held.length / Math.max(1, replied.length)) * 100).toFixed(0)}%) could not go out before their token; floor set by pacing: ${formatDist(heldFloor)}`,
-      ],
-      ['  held: token → reply', `${formatDist(heldOverrun)}   (what the system added after pacing released it)`],
-      ['  peak sends per bot', `${peakBotSendsPerS} in one second (limit ${limits.botPerS})`],
-      ['', ''],
-      [
-        'throughput',
-        `${updatesPerS.toFixed(1)} updates/s overall (first POST → last reply ${spanS.toFixed(1)} s); sustained ${sustainedPerS.toFixed(1)}/s (middle 80%), peak 5 s ${peak5sPerS.toFixed(1)}/s; webhook 200s ${acksPerS.toFixed(1)}/s   target ≥ ${TARGET_UPDATES_PER_S}: ${RATE > 0 ? `n/a (paced at ${RATE}/s)` : pass(throughputPass)}`,
-      ],
-      ['', ''],
-      [
-        'duplicates',
-        `${duplicateReplies} replies seen twice, ${repeatedAnswers} repeated callback answers   must be 0: ${pass(duplicateReplies === 0 && repeatedAnswers === 0)}`,
-      ],
-      [
-        'lost',
-        `${lost.length} acked updates without a reply, ${unanswered.length} presses without an answer   must be 0: ${pass(lost.length === 0 && unanswered.length === 0)}`,
-      ],
-      ...(lostState.checked > 0
-        ? [
-            [
-              '  still in Temporal?',
-              `of ${lostState.checked} sampled: workflow task queued ${lostState.taskScheduled} (longest ${lostState.maxPendingS.toFixed(0)} s), running ${lostState.taskStarted}, none pending ${lostState.noPendingTask}, workflow not found ${lostState.notFound}`,
-            ] as Row,
-          ]
-        : []),
-      [
-        'undelivered',
-        `${undelivered.length} sent updates never acked by the webhook (${gaveUp.length} given up after ${WEBHOOK_MAX_ATTEMPTS} tries); ${retried.length} needed a retry`,
-      ],
-      [
-        'delivery errors',
-        tracker.deliveryErrors.size === 0 ? 'none' : [...tracker.deliveryErrors].map(([reason, n]) => `${n}× ${reason}`).join('; '),
-      ],
-      [
-        'other checks',
-        `${tracker.unexpectedCount} unexpected replies${tracker.unexpected.length ? ` (${tracker.unexpected.join('; ')})` : ''}, ${tracker.failedSends} refused sendMessage, ${badTranscripts} transcripts out of order${badSamples.length ? ` (${badSamples.join('; ')})` : ''}`,
-      ],
-      ['', ''],
-      ['where the time goes', `p50 / p99 per update; from workflow histories: /start | presses (${historyNote || 'no sample'})`],
-      [
-        '  queued in emulator',
-        `${ms(queuedBeforePost.p50)} / ${ms(queuedBeforePost.p99)} ms   user action → first POST (per-chat order, ${BOTS}×40 connections)`,
-      ],
-      [
-        '  POST → 200',
-        `${ms(ack.p50)} / ${ms(ack.p99)} ms   a free webhook connection, secret lookup (PostgreSQL), signal-with-start (Temporal, SQLite)`,
-      ],
-      ['    POST → ingress', `${phaseText('postToIngress')}   HTTP, JSON, bot/secret SELECT (ingress receivedAt, ms clock)`],
-      ['    ingress → signal', `${phaseText('ingressToSignal')}   signal-with-start until the server persisted the signal`],
-      ['    signal → 200', `${phaseText('signalToAck')}   answer back through the ingress to the emulator`],
-      ['  200 → reply', `${ms(ackToReply.p50)} / ${ms(ackToReply.p99)} ms`],
-      ['    signal → task scheduled', `${phaseText('signalToTaskScheduled')}   waits while the chat's previous task is still open`],
-      ['    scheduled → started', `${phaseText('scheduledToTaskStarted')}   task queue until a worker poller takes it`],
-      ['    task → answer', `${phaseText('taskStartToAnswer')}   answerCallbackQuery (local activity)`],
-      ['    task → reply', `${phaseText('taskStartToReply')}   flow lookup (PostgreSQL), interpreter, pacing, sendMessage`],
-      ['    reply → task done', `${phaseText('replyToTaskDone')}   (after the reply: the task completes)`],
-      [
-        '  CPU during the run',
-        `${cpuNames.map(([name, v]) => `${name} ${v.cpuS.toFixed(1)} s (avg ${v.meanPct.toFixed(0)}%, peak ${v.peakPct.toFixed(0)}%)`).join(', ')}; bench+emulator ${benchCpuS.toFixed(1)} s (${((benchCpuS / cpu.wallS) * 100).toFixed(0)}%)`,
-      ],
-      [
-        '  waiting for a CPU',
-        `${cpuNames.map(([name, v]) => `${name} ${v.waitingThreads.toFixed(2)}`).join(', ')} threads on average; bench+emulator ${benchWaiting.toFixed(2)} (runnable, not running: /proc/*/task/*/schedstat)`,
-      ],
-      [
-        '  node threads',
-        cpu.rootThreads
-          .map(
-            (t) =>
-              `${t.main ? 'main (event loop: API, ingress, activities)' : `thread ${t.tid} (${t.name})`} avg ${t.meanPct.toFixed(0)}% / peak ${t.peakPct.toFixed(0)}%`,
-          )
-          .join(', ') + '   (workflow code runs in one worker thread of its own)',
-      ],
-      [
-        '  machine',
-        `${os.cpus().length} cores; stack avg ${cpu.treeMeanPct.toFixed(0)}% / peak ${cpu.treePeakPct.toFixed(0)}% of one core; other processes ${otherCpuS.toFixed(1)} CPU-s${otherCpuS / Math.max(cpu.wallS, 1) > 0.2 ? '   NOTE: the machine was not quiet' : ''}`,
-      ],
-      [
-        '  per update (CPU)',
-        `${((stackCpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms stack: ${cpuNames
-          .filter(([, v]) => v.cpuS >= 0.05)
-          .map(([name, v]) => `${name} ${((v.cpuS / Math.max(1, replied.length)) * 1000).toFixed(1)} ms`)
-          .join(', ')}`,
-      ],
-      [
-        '  bench event loop',
-        `delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (inflates every figure above by up to this much)`,
-      ],
-      [
-        '  memory at the end',
-        Object.entries(memoryAtEnd)
-          .map(([name, m]) => `${name} ${m.pssMb} MB PSS (${m.count})`)
-          .join(', '),
-      ],
-      ['  Temporal SQLite', `${mb(sqlite.dbBytes)} + WAL ${mb(sqlite.walBytes)} at the end`],
-      [
-        '  stack warnings',
-        notable.total === 0
-          ? 'none'
-          : notable
-              .top()
-              .map((l) => `${l.count}× ${l.line}`)
-              .join(' | '),
-      ],
-      ['result', ok ? 'OK' : `FAILED${timedOut ? ' (timed out)' : ''}`],
-    ];
-    printBlock(`chat latency over the webhook (start entrypoint, emulator as Telegram)`, rows);
-    printJsonLine('chat-latency', {
-      chats: CHATS,
-      bots: BOTS,
-      rate: RATE,
-      press: PRESS,
-      planned,
-      sent: sent.length,
-      acked: acked.length,
-      replied: replied.length,
-      notSent,
-      timedOut,
-      injectionPerS: round(injectionPerS, 1),
-      replyMs: replyAll,
-      replyNotHeldMs: replyFree,
-      replyStartMs: replyStart,
-      replyPressMs: replyClicks,
-      replyByStepMs: byStep,
-      callbackAnswerMs: answer,
-      userToReplyMs: userToReply,
-      queuedInEmulatorMs: queuedBeforePost,
-      postTo200Ms: ack,
-      ackToReplyMs: ackToReply,
-      pacing: { ...limits, held: held.length, heldFloorMs: heldFloor, heldTokenToReplyMs: heldOverrun, peakBotSendsPerS },
-      updatesPerS: round(updatesPerS, 1),
-      sustainedUpdatesPerS: round(sustainedPerS, 1),
-      peak5sUpdatesPerS: round(peak5sPerS, 1),
-      webhookAcksPerS: round(acksPerS, 1),
-      spanS: round(spanS, 2),
-      duplicates: duplicateReplies,
-      repeatedCallbackAnswers: repeatedAnswers,
-      lost: lost.length,
-      unansweredPresses: unanswered.length,
-      undelivered: undelivered.length,
-      gaveUp: gaveUp.length,
-      retried: retried.length,
-      deliveryErrors: Object.fromEntries(tracker.deliveryErrors),
-      unexpectedReplies: tracker.unexpectedCount,
-      refusedSends: tracker.failedSends,
-      badTranscripts,
-      lostSampleState: lostState,
-      memoryMbAtEnd: memoryAtEnd,
-      history: {
-        note: historyNote,
-        ...Object.fromEntries(phaseNames.map((name) => [`${name}Ms`, phaseDist(name)])),
-        taskFailures,
-        taskTimeouts,
-      },
-      cpu: {
-        wallS: round(cpu.wallS, 1),
-        byName: Object.fromEntries(
-          cpuNames.map(([name, v]) => [
-            name,
-            {
-              cpuS: round(v.cpuS, 1),
-              meanPct: round(v.meanPct, 0),
-              peakPct: round(v.peakPct, 0),
-              waitingThreads: round(v.waitingThreads, 2),
-            },
-          ]),
-        ),
-        nodeThreads: cpu.rootThreads.map((t) => ({
-          tid: t.tid,
-          main: t.main,
-          cpuS: round(t.cpuS, 1),
-          meanPct: round(t.meanPct, 0),
-          peakPct: round(t.peakPct, 0),
-        })),
-        stackMeanPct: round(cpu.treeMeanPct, 0),
-        stackPeakPct: round(cpu.treePeakPct, 0),
-        benchClientCpuS: round(benchCpuS, 1),
-        benchWaitingThreads: round(benchWaiting, 2),
-        otherProcessesCpuS: round(otherCpuS, 1),
-        cpuMsPerUpdate: round((stackCpuS / Math.max(1, replied.length)) * 1000, 1),
-      },
-      benchEventLoopDelayMs: loop,
-      clockSkewMs: { before: round(clockSkewBefore, 1), after: round(clockSkewAfter, 1) },
-      sqlite,
-      stackWarnings: notable.top(),
-      targets: { p50Ms: TARGET_P50_MS, p99Ms: TARGET_P99_MS, atRate: TARGET_AT_RATE, updatesPerS: TARGET_UPDATES_PER_S },
-      latencyPass,
-      latencyNotHeldPass: latencyFreePass,
-      throughputPass: RATE > 0 ? null : throughputPass,
-      ok,
-    });
-    return ok;
+    await startBots(bench);
+    const injector = paceChats(bench);
+    await warmUp(bench);
+    const run = await measure(bench, injector);
+    const replies = replyFigures(bench, run);
+    const inside = await whereTheTimeGoes(bench, run.chats, replies.lost);
+    printReport(bench, run, replies, inside);
+    return replies.ok;
   } finally {
-    const stop = await proc.stop();
-    progress(
-      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
-    );
-    await Promise.race([telegram.close(), sleep(5_000)]).catch(() => undefined);
-    releaseDataDir(dataDir);
+    await bench.stack.stop();
   }
 }
 

@@ -46,42 +46,24 @@
  * never an exit code. Fewer executions than asked within --create-timeout is reported and the
  * figures are labelled with what was there.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
+import { type TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatSteps } from '../src/temporal/chat-messages';
 import type { ChatStep } from '../src/workflows/chat/types';
-import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
-import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
-import { stackPorts } from './support/ports';
-import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
-import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
+import { embeddedDatabaseUrl, fileSize } from './support/data-dir';
+import { type BenchProcess, runBench, whileRunning } from './support/entrypoint';
+import { cpuJson, cpuLine, cpuMeter, type PhaseCpu } from './support/cpu-meter';
+import { pass, printBlock, printJsonLine, progress, type Row } from './support/report';
 import { SseStream } from './support/sse';
-import {
-  ApiClient,
-  intOption,
-  jobCounts,
-  mapConcurrent,
-  openDatabase,
-  randomApiToken,
-  sleep,
-  stackEnv,
-  waitForReady,
-} from './support/stack';
+import { type ApiClient, jobCounts, mapConcurrent, openDatabase, sleep } from './support/stack';
+import { countOption, intOption } from './support/options';
+import { epochNow } from './support/clock';
 import { type Dist, dist, formatDist, ms, percentile, round } from './support/stats';
 import { counterFlow } from './support/counter-flow';
-
-/** A non-negative integer option (0 allowed, unlike intOption). */
-function countOption(name: string, envName: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const raw = process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName] ?? String(fallback);
-  const value = Number(raw);
-  if (raw === '' || !Number.isInteger(value) || value < 0) throw new Error(`--${name} / ${envName} must be an integer ≥ 0, got ${raw}`);
-  return value;
-}
+import { startChatStack, type ChatStack } from './support/chat-stack';
 
 const EXECUTIONS = intOption('executions', 'BENCH_EXECUTIONS', 10_000);
 const GENERATIONS = Math.min(countOption('generations', 'BENCH_GENERATIONS', 500), EXECUTIONS);
@@ -111,76 +93,6 @@ const PROBE_POLL_MS = 10;
 
 const TARGET_LIST_P50_MS = 100;
 const TARGET_SSE_P95_MS = 200;
-
-const epochNow = () => performance.timeOrigin + performance.now();
-
-const cpuText = (cpu: Record<string, number>) =>
-  Object.entries(cpu)
-    .filter(([, s]) => s >= 0.05)
-    .sort(([, a], [, b]) => b - a)
-    .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
-    .join(', ') || 'none';
-const roundCpu = (cpu: Record<string, number>) => Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 1)]));
-
-/** CPU used during a phase: by the stack's processes (by name), by this bench, and by anything else on the machine. */
-interface PhaseCpu {
-  stack: Record<string, number>;
-  stackS: number;
-  benchS: number;
-  /** Busy CPU of the whole machine minus the stack and the bench: other users' work. */
-  otherS: number;
-  wallS: number;
-}
-
-function cpuMeter(proc: BenchProcess): () => PhaseCpu {
-  const stackBefore = treeCpuSeconds(proc.pid);
-  const benchBefore = process.cpuUsage();
-  const machineBefore = machineBusySeconds();
-  const started = performance.now();
-  return () => {
-    const stack = cpuDelta(stackBefore, treeCpuSeconds(proc.pid));
-    const bench = process.cpuUsage(benchBefore);
-    const stackS = Object.values(stack).reduce((a, b) => a + b, 0);
-    const benchS = (bench.user + bench.system) / 1e6;
-    return {
-      stack,
-      stackS,
-      benchS,
-      otherS: Math.max(0, machineBusySeconds() - machineBefore - stackS - benchS),
-      wallS: (performance.now() - started) / 1000,
-    };
-  };
-}
-
-const cpuLine = (cpu: PhaseCpu) =>
-  `${cpuText(cpu.stack)}, bench ${cpu.benchS.toFixed(1)} s, other processes ${cpu.otherS.toFixed(1)} s over ${cpu.wallS.toFixed(1)} s` +
-  `${cpu.otherS / cpu.wallS > 0.2 ? ` (NOTE: the machine was not quiet: others used ${((cpu.otherS / cpu.wallS) * 100).toFixed(0)}% of a core)` : ''}`;
-const cpuJson = (cpu: PhaseCpu) => ({
-  stack: roundCpu(cpu.stack),
-  bench: round(cpu.benchS, 1),
-  other: round(cpu.otherS, 1),
-  wallS: round(cpu.wallS, 1),
-});
-
-function fileSize(file: string): number {
-  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
-
-/** Resolves with `promise`, or rejects as soon as `proc` exits or `timeoutMs` passes. */
-async function whileRunning<T>(proc: BenchProcess, promise: Promise<T>, what: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${timeoutMs} ms. Output:\n${proc.tail()}`)), timeoutMs);
-  });
-  const exited = proc.exited.then(({ code, signal }) => {
-    throw new Error(`${proc.label} exited (${signal ?? code}) during ${what}. Output:\n${proc.tail()}`);
-  });
-  try {
-    return await Promise.race([promise, timeout, exited]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Polls `done` every `intervalMs` until it is true, the stack exits or `timeoutMs` passes; false on timeout. */
 async function until(proc: BenchProcess, done: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
@@ -276,7 +188,7 @@ async function createPopulation(ctx: Context): Promise<Population> {
     }
   };
 
-  const meter = cpuMeter(ctx.proc);
+  const meter = cpuMeter(ctx.proc.pid);
   const wallStart = performance.now();
   const deadline = wallStart + CREATE_TIMEOUT_MS;
 
@@ -455,7 +367,7 @@ async function measureListing(ctx: Context, population: Population): Promise<Lis
 
   const fullPage = Math.min(PAGE_SIZE, population.visible.total);
   const samples: ListSample[] = [];
-  const meter = cpuMeter(ctx.proc);
+  const meter = cpuMeter(ctx.proc.pid);
   for (let r = 0; samples.length < REQUESTS; r++) {
     let cursor: string | null = null;
     const seen = new Set<string>();
@@ -635,7 +547,7 @@ async function measureStream(ctx: Context, chat: TrackedChat): Promise<SseResult
     const baseline = streamed.length;
     progress(`stream open (${baseline} backlog steps); ${CLICKS} presses ${CLICK_INTERVAL_MS} ms apart`);
 
-    const meter = cpuMeter(ctx.proc);
+    const meter = cpuMeter(ctx.proc.pid);
     const presses = await chat.press(CLICKS, CLICK_INTERVAL_MS);
     const says = () => streamed.slice(baseline).filter((s) => s.step.nodeId === 'say');
     const arrived = await until(ctx.proc, () => chat.replyAt.size >= CLICKS && says().length >= CLICKS, DRAIN_MS, 50);
@@ -751,76 +663,207 @@ async function probeQueries(ctx: Context, chat: TrackedChat): Promise<ProbeResul
 
 // ---------------------------------------------------------------------------------------------
 
-async function main(): Promise<boolean> {
-  const dataDir = makeDataDir('bench-executions');
-  onInterrupt(() => removeDataDir(dataDir));
-  const ports = await stackPorts();
-  const apiToken = randomApiToken();
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
+/** The settings that differ from the stack's defaults, for this bench (see the header). */
+const benchSettings = {
+  TELEGRAM_CHAT_RATE_PER_SECOND: '20',
+  TELEGRAM_CHAT_BURST: '20',
+  TELEGRAM_BOT_RATE_PER_SECOND: '1000',
+  FLOOD_LIMIT_PER_MINUTE: '1000',
+  FAKE_PROVIDER_LATENCY_MS: '0',
+};
 
-  // Telegram, in this process, on this process's clock (sub-millisecond epoch time).
-  const emulator = new TelegramEmulator({ clock: epochNow });
-  const telegram = await emulator.start({ port: 0 });
-  const bot = emulator.createBot({ username: 'bench_executions_bot' });
-  // The emulator's Bot API calls go to whichever phase listens now (ctx.onCall).
-  let ctxRef: Context | undefined;
-  emulator.on('call', (call: RecordedCall) => ctxRef?.onCall(call));
-
-  const flowFile = path.join(dataDir, 'executions-bench-flow.json');
-  fs.writeFileSync(flowFile, `${JSON.stringify(counterFlow, null, 2)}\n`);
-  const benchSettings = {
-    TELEGRAM_CHAT_RATE_PER_SECOND: '20',
-    TELEGRAM_CHAT_BURST: '20',
-    TELEGRAM_BOT_RATE_PER_SECOND: '1000',
-    FLOOD_LIMIT_PER_MINUTE: '1000',
-    FAKE_PROVIDER_LATENCY_MS: '0',
-  };
-  const env = stackEnv(dataDir, ports, apiToken, {
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_GRACE_MS: '5000',
-    GENERATION_PRICES: JSON.stringify({ story: PRICE }),
-    TELEGRAM_BOT_TOKEN: bot.token,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TELEGRAM_BOT_FLOW: flowFile,
-    TELEGRAM_MODE: 'polling',
-    ...benchSettings,
+/** The stack with the emulator in this process and one bot (polling), the counter flow published for it. */
+function startStack(): Promise<ChatStack> {
+  // The emulator's clock: this process's (sub-millisecond epoch time).
+  return startChatStack({
+    name: 'bench-executions',
+    flow: counterFlow,
+    clock: epochNow,
+    mode: 'polling',
+    env: { GENERATION_PRICES: JSON.stringify({ story: PRICE }), ...benchSettings },
+    describe: `${EXECUTIONS} executions (${CHATS} chats + ${GENERATIONS} generations), ${REQUESTS} list requests, ${CLICKS} presses`,
   });
-  progress(
-    `DATA_DIR ${dataDir}; ${EXECUTIONS} executions (${CHATS} chats + ${GENERATIONS} generations), ${REQUESTS} list requests, ${CLICKS} presses; emulator at ${telegram.apiRoot}`,
+}
+
+/** Waits for the stack and the bot's bootstrap; connects to Temporal and PostgreSQL. */
+async function connect(stack: ChatStack): Promise<Context> {
+  await stack.ready(READY_TIMEOUT_MS, SETUP_TIMEOUT_MS);
+  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const db = openDatabase(embeddedDatabaseUrl(stack.dataDir, stack.ports.postgres));
+  const ctx: Context = {
+    proc: stack.proc,
+    api: stack.api,
+    apiUrl: stack.apiUrl,
+    apiToken: stack.apiToken,
+    temporal,
+    db,
+    emulator: stack.emulator,
+    bot: stack.bot,
+    dataDir: stack.dataDir,
+    failures: [],
+    onCall: () => undefined,
+  };
+  // The emulator's Bot API calls go to whichever phase listens now (ctx.onCall).
+  stack.emulator.on('call', (call: RecordedCall) => ctx.onCall(call));
+  return ctx;
+}
+
+/** The result block and the JSON line; true when nothing was incorrect. */
+function report(ctx: Context, population: Population, listing: Listing, sse: SseResult, probe: ProbeResult): boolean {
+  const all = listing.samples;
+  const apiAll = dist(all.map((s) => s.apiMs));
+  const directAll = dist(all.map((s) => s.directMs));
+  const byClass = (cls: ListClass) => all.filter((s) => s.cls === cls);
+  const classes: { cls: ListClass; label: string }[] = [
+    { cls: 'no filter', label: `no filter, limit ${PAGE_SIZE}` },
+    { cls: 'user', label: 'user=<id>' },
+    { cls: 'status', label: 'status=running|completed' },
+    { cls: 'cursor', label: `cursor, pages 2–${PAGES}` },
+  ];
+  const classFigures = Object.fromEntries(
+    classes.map(({ cls }) => [cls, { api: dist(byClass(cls).map((s) => s.apiMs)), direct: dist(byClass(cls).map((s) => s.directMs)) }]),
   );
+  const pageP50 = Array.from({ length: PAGES }, (_, i) =>
+    round(
+      percentile(
+        all.filter((s) => s.page === i + 1 && s.cls !== 'user' && s.cls !== 'status').map((s) => s.apiMs),
+        50,
+      ),
+      1,
+    ),
+  );
+  const overhead = dist(all.map((s) => s.apiMs - s.directMs));
+  const listPass = apiAll.p50 <= TARGET_LIST_P50_MS;
 
-  const proc = BenchProcess.spawn('start', env);
-  let connection: Connection | undefined;
-  let db: ReturnType<typeof openDatabase> | undefined;
+  const delay = dist(sse.delay);
+  const ssePass = delay.n > 0 && delay.p95 <= TARGET_SSE_P95_MS;
+  const queryable = dist(probe.replyToQueryable);
+  const rtt = dist(probe.queryRtt);
+  const ok = ctx.failures.length === 0;
+  const unanswered = population.chats - population.chatsReplied;
+  const executionsLabel = population.complete
+    ? `${population.visible.total.toLocaleString('en')}`
+    : `${population.visible.total.toLocaleString('en')} (NOT the ${EXECUTIONS.toLocaleString('en')} asked: creation stopped after ${population.wallS.toFixed(0)} s` +
+      `${unanswered > 0 ? `; ${unanswered} chats still without their "Menu": the stack was still busy while listing` : ''})`;
+
+  const rows: Row[] = [
+    [
+      'executions present',
+      `${executionsLabel}: ${population.chatsReplied} chats (/start → polling ingress → chatWorkflow, "Menu" sent, still running) + ${population.visible.generationsCompleted} generations (POST /api/generations, fake provider 0 ms, completed)`,
+    ],
+    [
+      'created in',
+      `${population.wallS.toFixed(1)} s (plus ${population.setupS.toFixed(1)} s creating ${population.users.length} users): chats first /start → last "Menu" ${population.chatSpanS.toFixed(1)} s = ${(population.chatsReplied / population.chatSpanS).toFixed(0)} chats/s; generations first POST → last finished ${population.generationSpanS.toFixed(1)} s = ${(population.accepted / population.generationSpanS).toFixed(1)} jobs/s; both at once`,
+    ],
+    [
+      'counted with',
+      `CountWorkflowExecutions (client.workflow.count, what \`temporal workflow count\` calls): all ${population.visible.total}, one count ${ms(population.countMs)} ms; counts matched ${ms(population.visibilityLagS * 1000)} ms after the last reply/job (polled every 250 ms)`,
+    ],
+    [
+      'creation CPU',
+      `${cpuLine(population.cpu)}; stack ${((population.cpu.stackS / Math.max(1, population.visible.total)) * 1000).toFixed(0)} ms per execution; Temporal SQLite ${(population.sqliteBytes / 1e6).toFixed(0)} MB`,
+    ],
+    ['', ''],
+    ['GET /api/executions', `${formatDist(apiAll)}   target p50 ≤ ${TARGET_LIST_P50_MS} ms: ${pass(listPass)}`],
+    ...classes.map(({ cls, label }): Row => [`  ${label}`, formatDist(classFigures[cls]?.api as Dist)]),
+    ['  p50 by page depth', pageP50.map((v, i) => `page ${i + 1} ${ms(v)} ms`).join(', ')],
+    ['where the time goes', `(${all.length} requests, sequential, each followed by the same query sent straight to Temporal over gRPC)`],
+    ['  Temporal visibility alone', formatDist(directAll)],
+    ...classes.map(({ cls, label }): Row => [`    ${label}`, formatDist(classFigures[cls]?.direct as Dist)]),
+    ['  API − direct', `${formatDist(overhead)}   (HTTP, auth, validation, JSON; its own gRPC hop)`],
+    ['  CPU while listing', `${cpuLine(listing.cpu)}   (API and direct calls together)`],
+    ['', ''],
+    ['SSE step delay', `${formatDist(delay)}   target p95 ≤ ${TARGET_SSE_P95_MS} ms: ${pass(ssePass)}`],
+    [
+      '  measured as',
+      `SSE arrival of the "say" step − the emulator receiving the bot's "click n" (one clock: this process); ${sse.clicks} presses ${CLICK_INTERVAL_MS} ms apart`,
+    ],
+    [
+      '  vs step time',
+      `${formatDist(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`,
+    ],
+    ['  press → reply', formatDist(dist(sse.pressToReply))],
+    ['  press → SSE event', formatDist(dist(sse.pressToSse))],
+    [
+      'where the time goes',
+      `(${probe.clicks} more presses, stream closed, a chatSteps query every ${PROBE_POLL_MS} ms straight to Temporal)`,
+    ],
+    ['  reply → step queryable', `${formatDist(queryable)}   (upper bound: when the first query showing it returned)`],
+    ['  one chatSteps query', formatDist(rtt)],
+    ['  stream poll interval', `${STREAM_POLL_MS} ms: adds 0–${STREAM_POLL_MS} ms (mean ${STREAM_POLL_MS / 2}) on top of the two above`],
+    ['  CPU during the presses', `${cpuLine(sse.cpu)}${sse.continuedAsNew ? '; the chat continued as new meanwhile' : ''}`],
+    ['', ''],
+    [
+      'settings',
+      `${Object.entries(benchSettings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}; polling mode; 1 worker`,
+    ],
+    ['result', ok ? 'OK' : `FAILED: ${ctx.failures.length} problem(s): ${ctx.failures.slice(0, 5).join('; ')}`],
+  ];
+  printBlock(
+    `executions API: list with ${population.visible.total.toLocaleString('en')} executions, SSE step delay (start entrypoint)`,
+    rows,
+  );
+  printJsonLine('executions-api', {
+    executions: {
+      asked: EXECUTIONS,
+      visible: population.visible,
+      chats: population.chatsReplied,
+      generations: population.accepted,
+      jobStatus: population.jobStatus,
+      complete: population.complete,
+      chatsUnanswered: unanswered,
+      createS: round(population.wallS, 1),
+      usersSetupS: round(population.setupS, 1),
+      chatsPerS: round(population.chatsReplied / population.chatSpanS, 1),
+      jobsPerS: round(population.accepted / population.generationSpanS, 1),
+      visibilityLagMs: round(population.visibilityLagS * 1000, 0),
+      countMs: round(population.countMs, 1),
+      countedWith: 'CountWorkflowExecutions via @temporalio/client',
+      cpuS: cpuJson(population.cpu),
+      temporalSqliteMb: round(population.sqliteBytes / 1e6, 1),
+    },
+    list: {
+      requests: all.length,
+      apiMs: apiAll,
+      byClassMs: classFigures,
+      p50ByPageMs: pageP50,
+      directMs: directAll,
+      apiMinusDirectMs: overhead,
+      cpuS: cpuJson(listing.cpu),
+      targetP50Ms: TARGET_LIST_P50_MS,
+      pass: listPass,
+    },
+    sse: {
+      clicks: sse.clicks,
+      clickIntervalMs: CLICK_INTERVAL_MS,
+      delayMs: delay,
+      delayVsStepTimeMs: dist(sse.delayVsStepTime),
+      pressToReplyMs: dist(sse.pressToReply),
+      pressToSseMs: dist(sse.pressToSse),
+      streamPollMs: STREAM_POLL_MS,
+      probe: { clicks: probe.clicks, replyToQueryableMs: queryable, queryRttMs: rtt },
+      cpuS: cpuJson(sse.cpu),
+      continuedAsNew: sse.continuedAsNew,
+      targetP95Ms: TARGET_SSE_P95_MS,
+      pass: ssePass,
+    },
+    settings: benchSettings,
+    failures: ctx.failures.length,
+    ok,
+    pass: ok && listPass && ssePass,
+  });
+  if (ctx.failures.length > 5) process.stderr.write(`all problems:\n${ctx.failures.join('\n')}\n`);
+  return ok;
+}
+
+async function main(): Promise<boolean> {
+  const stack = await startStack();
+  let ctx: Context | undefined;
   try {
-    const readyAt = await waitForReady(apiUrl, proc, READY_TIMEOUT_MS);
-    progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
-    // The bootstrapped bot starts polling once its flow is published: deleteWebhook comes right
-    // before the first getUpdates (which the emulator records only when that long poll returns).
-    await whileRunning(
-      proc,
-      emulator.waitFor({ bot: bot.id, method: 'deleteWebhook' }, SETUP_TIMEOUT_MS),
-      'bootstrap of the bot',
-      SETUP_TIMEOUT_MS + 1_000,
-    );
-    connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const temporal = new Client({ connection, namespace: 'default' });
-    db = openDatabase(embeddedDatabaseUrl(dataDir, ports.postgres));
-    const ctx: Context = {
-      proc,
-      api: new ApiClient(apiUrl, apiToken),
-      apiUrl,
-      apiToken,
-      temporal,
-      db,
-      emulator,
-      bot,
-      dataDir,
-      failures: [],
-      onCall: () => undefined,
-    };
-    ctxRef = ctx;
-
+    ctx = await connect(stack);
     // ---- 1. Listing with EXECUTIONS present ----
     const population = await createPopulation(ctx);
     progress(
@@ -837,164 +880,12 @@ async function main(): Promise<boolean> {
     progress(`stream: ${sse.delay.length} say steps timed`);
     const probe = PROBE_CLICKS > 0 ? await probeQueries(ctx, chat) : { clicks: 0, replyToQueryable: [], queryRtt: [] };
     ctx.onCall = () => undefined;
-
-    // ---- Figures ----
-    const all = listing.samples;
-    const apiAll = dist(all.map((s) => s.apiMs));
-    const directAll = dist(all.map((s) => s.directMs));
-    const byClass = (cls: ListClass) => all.filter((s) => s.cls === cls);
-    const classes: { cls: ListClass; label: string }[] = [
-      { cls: 'no filter', label: `no filter, limit ${PAGE_SIZE}` },
-      { cls: 'user', label: 'user=<id>' },
-      { cls: 'status', label: 'status=running|completed' },
-      { cls: 'cursor', label: `cursor, pages 2–${PAGES}` },
-    ];
-    const classFigures = Object.fromEntries(
-      classes.map(({ cls }) => [cls, { api: dist(byClass(cls).map((s) => s.apiMs)), direct: dist(byClass(cls).map((s) => s.directMs)) }]),
-    );
-    const pageP50 = Array.from({ length: PAGES }, (_, i) =>
-      round(
-        percentile(
-          all.filter((s) => s.page === i + 1 && s.cls !== 'user' && s.cls !== 'status').map((s) => s.apiMs),
-          50,
-        ),
-        1,
-      ),
-    );
-    const overhead = dist(all.map((s) => s.apiMs - s.directMs));
-    const listPass = apiAll.p50 <= TARGET_LIST_P50_MS;
-
-    const delay = dist(sse.delay);
-    const ssePass = delay.n > 0 && delay.p95 <= TARGET_SSE_P95_MS;
-    const queryable = dist(probe.replyToQueryable);
-    const rtt = dist(probe.queryRtt);
-    const ok = ctx.failures.length === 0;
-    const unanswered = population.chats - population.chatsReplied;
-    const executionsLabel = population.complete
-      ? `${population.visible.total.toLocaleString('en')}`
-      : `${population.visible.total.toLocaleString('en')} (NOT the ${EXECUTIONS.toLocaleString('en')} asked: creation stopped after ${population.wallS.toFixed(0)} s` +
-        `${unanswered > 0 ? `; ${unanswered} chats still without their "Menu": the stack was still busy while listing` : ''})`;
-
-    const rows: Row[] = [
-      [
-        'executions present',
-        `${executionsLabel}: ${population.chatsReplied} chats (/start → polling ingress → chatWorkflow, "Menu" sent, still running) + ${population.visible.generationsCompleted} generations (POST /api/generations, fake provider 0 ms, completed)`,
-      ],
-      [
-        'created in',
-        `${population.wallS.toFixed(1)} s (plus ${population.setupS.toFixed(1)} s creating ${population.users.length} users): chats first /start → last "Menu" ${population.chatSpanS.toFixed(1)} s = ${(population.chatsReplied / population.chatSpanS).toFixed(0)} chats/s; generations first POST → last finished ${population.generationSpanS.toFixed(1)} s = ${(population.accepted / population.generationSpanS).toFixed(1)} jobs/s; both at once`,
-      ],
-      [
-        'counted with',
-        `CountWorkflowExecutions (client.workflow.count, what \`temporal workflow count\` calls): all ${population.visible.total}, one count ${ms(population.countMs)} ms; counts matched ${ms(population.visibilityLagS * 1000)} ms after the last reply/job (polled every 250 ms)`,
-      ],
-      [
-        'creation CPU',
-        `${cpuLine(population.cpu)}; stack ${((population.cpu.stackS / Math.max(1, population.visible.total)) * 1000).toFixed(0)} ms per execution; Temporal SQLite ${(population.sqliteBytes / 1e6).toFixed(0)} MB`,
-      ],
-      ['', ''],
-      ['GET /api/executions', `${formatDist(apiAll)}   target p50 ≤ ${TARGET_LIST_P50_MS} ms: ${pass(listPass)}`],
-      ...classes.map(({ cls, label }): Row => [`  ${label}`, formatDist(classFigures[cls]?.api as Dist)]),
-      ['  p50 by page depth', pageP50.map((v, i) => `page ${i + 1} ${ms(v)} ms`).join(', ')],
-      ['where the time goes', `(${all.length} requests, sequential, each followed by the same query sent straight to Temporal over gRPC)`],
-      ['  Temporal visibility alone', formatDist(directAll)],
-      ...classes.map(({ cls, label }): Row => [`    ${label}`, formatDist(classFigures[cls]?.direct as Dist)]),
-      ['  API − direct', `${formatDist(overhead)}   (HTTP, auth, validation, JSON; its own gRPC hop)`],
-      ['  CPU while listing', `${cpuLine(listing.cpu)}   (API and direct calls together)`],
-      ['', ''],
-      ['SSE step delay', `${formatDist(delay)}   target p95 ≤ ${TARGET_SSE_P95_MS} ms: ${pass(ssePass)}`],
-      [
-        '  measured as',
-        `SSE arrival of the "say" step − the emulator receiving the bot's "click n" (one clock: this process); ${sse.clicks} presses ${CLICK_INTERVAL_MS} ms apart`,
-      ],
-      [
-        '  vs step time',
-        `${formatDist(dist(sse.delayVsStepTime))}   (arrival − at + durationMs of all ${sse.events} steps; workflow time, the worker's clock)`,
-      ],
-      ['  press → reply', formatDist(dist(sse.pressToReply))],
-      ['  press → SSE event', formatDist(dist(sse.pressToSse))],
-      [
-        'where the time goes',
-        `(${probe.clicks} more presses, stream closed, a chatSteps query every ${PROBE_POLL_MS} ms straight to Temporal)`,
-      ],
-      ['  reply → step queryable', `${formatDist(queryable)}   (upper bound: when the first query showing it returned)`],
-      ['  one chatSteps query', formatDist(rtt)],
-      ['  stream poll interval', `${STREAM_POLL_MS} ms: adds 0–${STREAM_POLL_MS} ms (mean ${STREAM_POLL_MS / 2}) on top of the two above`],
-      ['  CPU during the presses', `${cpuLine(sse.cpu)}${sse.continuedAsNew ? '; the chat continued as new meanwhile' : ''}`],
-      ['', ''],
-      [
-        'settings',
-        `${Object.entries(benchSettings)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')}; polling mode; 1 worker`,
-      ],
-      ['result', ok ? 'OK' : `FAILED: ${ctx.failures.length} problem(s): ${ctx.failures.slice(0, 5).join('; ')}`],
-    ];
-    printBlock(
-      `executions API: list with ${population.visible.total.toLocaleString('en')} executions, SSE step delay (start entrypoint)`,
-      rows,
-    );
-    printJsonLine('executions-api', {
-      executions: {
-        asked: EXECUTIONS,
-        visible: population.visible,
-        chats: population.chatsReplied,
-        generations: population.accepted,
-        jobStatus: population.jobStatus,
-        complete: population.complete,
-        chatsUnanswered: unanswered,
-        createS: round(population.wallS, 1),
-        usersSetupS: round(population.setupS, 1),
-        chatsPerS: round(population.chatsReplied / population.chatSpanS, 1),
-        jobsPerS: round(population.accepted / population.generationSpanS, 1),
-        visibilityLagMs: round(population.visibilityLagS * 1000, 0),
-        countMs: round(population.countMs, 1),
-        countedWith: 'CountWorkflowExecutions via @temporalio/client',
-        cpuS: cpuJson(population.cpu),
-        temporalSqliteMb: round(population.sqliteBytes / 1e6, 1),
-      },
-      list: {
-        requests: all.length,
-        apiMs: apiAll,
-        byClassMs: classFigures,
-        p50ByPageMs: pageP50,
-        directMs: directAll,
-        apiMinusDirectMs: overhead,
-        cpuS: cpuJson(listing.cpu),
-        targetP50Ms: TARGET_LIST_P50_MS,
-        pass: listPass,
-      },
-      sse: {
-        clicks: sse.clicks,
-        clickIntervalMs: CLICK_INTERVAL_MS,
-        delayMs: delay,
-        delayVsStepTimeMs: dist(sse.delayVsStepTime),
-        pressToReplyMs: dist(sse.pressToReply),
-        pressToSseMs: dist(sse.pressToSse),
-        streamPollMs: STREAM_POLL_MS,
-        probe: { clicks: probe.clicks, replyToQueryableMs: queryable, queryRttMs: rtt },
-        cpuS: cpuJson(sse.cpu),
-        continuedAsNew: sse.continuedAsNew,
-        targetP95Ms: TARGET_SSE_P95_MS,
-        pass: ssePass,
-      },
-      settings: benchSettings,
-      failures: ctx.failures.length,
-      ok,
-      pass: ok && listPass && ssePass,
-    });
-    if (ctx.failures.length > 5) process.stderr.write(`all problems:\n${ctx.failures.join('\n')}\n`);
-    return ok;
+    return report(ctx, population, listing, sse, probe);
   } finally {
-    ctxRef = undefined;
-    await db?.$client.end().catch(() => undefined);
-    await connection?.close().catch(() => undefined);
-    const stop = await proc.stop();
-    progress(
-      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
-    );
-    await telegram.close();
-    releaseDataDir(dataDir);
+    if (ctx) ctx.onCall = () => undefined;
+    await ctx?.db.$client.end().catch(() => undefined);
+    await ctx?.temporal.connection.close().catch(() => undefined);
+    await stack.stop();
   }
 }
 

@@ -17,17 +17,8 @@ import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-
 import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { stackPorts } from './support/ports';
 import { printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import {
-  ApiClient,
-  intOption,
-  jobCounts,
-  mapConcurrent,
-  openDatabase,
-  randomApiToken,
-  sleep,
-  stackOverrides,
-  waitForReady,
-} from './support/stack';
+import { ApiClient, jobCounts, mapConcurrent, openDatabase, randomApiToken, sleep, stackOverrides, waitForReady } from './support/stack';
+import { intOption } from './support/options';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 300);

@@ -24,9 +24,11 @@ import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-
 import { BenchProcess, onInterrupt } from './support/entrypoint';
 import { jobStackEnv, runJobs, type JobRun } from './support/job-run';
 import { stackPorts } from './support/ports';
-import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
+import { cpuMeter } from './support/cpu-meter';
+import { treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
+import { ApiClient, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
+import { intOption } from './support/options';
 import { round } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -63,9 +65,7 @@ async function measure(
   history: (workflowId: string) => Promise<{ events: number; workflowTasks: number; eventTypes: string[] }>,
 ): Promise<Side> {
   progress(`${name}: ${JOBS} jobs, ${CONCURRENCY} in flight`);
-  const cpuBefore = cpuOf();
-  const benchBefore = process.cpuUsage();
-  const machineBefore = machineBusySeconds();
+  const cpuOfRun = cpuMeter(cpuOf);
   const run = await runJobs({
     jobs: JOBS,
     concurrency: CONCURRENCY,
@@ -74,14 +74,10 @@ async function measure(
     label: name,
     terminalCount: async () => (await finished()).count,
   });
-  const cpu = cpuDelta(cpuBefore, cpuOf());
-  const bench = process.cpuUsage(benchBefore);
-  const machineS = machineBusySeconds() - machineBefore;
+  const { stack: cpu, stackS: cpuTotal, otherS: otherCpuS } = cpuOfRun();
   const done = await finished();
   const firstPost = Math.min(...run.posts.map((p) => p.sentAt));
   const jobsPerS = done.count / ((Number(done.lastMs) - firstPost) / 1000);
-  const cpuTotal = Object.values(cpu).reduce((s, v) => s + v, 0);
-  const otherCpuS = Math.max(0, machineS - cpuTotal - (bench.user + bench.system) / 1e6);
   progress(`${name}: ${done.count} jobs finished, ${jobsPerS.toFixed(1)} jobs/s`);
   return {
     name,

@@ -20,9 +20,10 @@ import { BenchProcess, onInterrupt, runBench } from './support/entrypoint';
 import { main as floorMain } from './generations-floor';
 import { jobStackEnv, runJobs } from './support/job-run';
 import { stackPorts } from './support/ports';
-import { cpuDelta, machineBusySeconds, treeCpuSeconds } from './support/proc';
+import { cpuMeter } from './support/cpu-meter';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { ApiClient, intOption, jobCounts, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
+import { ApiClient, jobCounts, mapConcurrent, openDatabase, randomApiToken, waitForReady } from './support/stack';
+import { intOption } from './support/options';
 import { round, summary } from './support/stats';
 
 const JOBS = intOption('jobs', 'BENCH_JOBS', 1_000);
@@ -65,9 +66,7 @@ async function main(): Promise<boolean> {
     await mapConcurrent(users, 10, (id, u) => api.createUserWithCredits(id, jobsOf(u) * PRICE));
     progress(`${USERS} users created and topped up`);
 
-    const cpuBefore = treeCpuSeconds(proc.pid);
-    const benchCpuBefore = process.cpuUsage();
-    const machineBefore = machineBusySeconds();
+    const cpuOfRun = cpuMeter(proc.pid);
 
     const run = await runJobs({
       jobs: JOBS,
@@ -83,9 +82,8 @@ async function main(): Promise<boolean> {
       terminalCount: async () => (await jobCounts(database)).terminal,
     });
     const { wallMs, posts, accepted, timedOut } = run;
-    const cpu = cpuDelta(cpuBefore, treeCpuSeconds(proc.pid));
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    const machineBusyS = machineBusySeconds() - machineBefore;
+    // otherS: what the rest of the machine used meanwhile (other users' tests, say): 0 on a quiet machine.
+    const { stack: cpu, stackS: cpuTotal, benchS: benchCpuS, otherS: otherCpuS } = cpuOfRun();
     progress(
       timedOut
         ? `TIMED OUT after ${(wallMs / 1000).toFixed(0)} s`
@@ -120,10 +118,6 @@ async function main(): Promise<boolean> {
     const byStatus: Record<string, number> = {};
     for (const row of rows) byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
     const postErrors = posts.filter((p) => !p.id);
-    const cpuTotal = Object.values(cpu).reduce((s, v) => s + v, 0);
-    const benchCpuS = (benchCpu.user + benchCpu.system) / 1e6;
-    // What the rest of the machine used meanwhile (other users' tests, say): 0 on a quiet machine.
-    const otherCpuS = Math.max(0, machineBusyS - cpuTotal - benchCpuS);
     const lost = accepted.length - finished.length;
     const ok = !timedOut && problems.length === 0 && lost === 0 && postErrors.length === 0;
 

@@ -2,7 +2,7 @@
 // locks, two updates) against the floor of any database round trip (`select 1`) on the same
 // embedded PostgreSQL, in the same run. Replies to chats that are not flooding wait for nothing,
 // so this round trip is the whole cost the pace adds to a reply.
-// Run: npm run bench:send-pace [-- --sends=3000 --concurrency=8]
+// Run: npm run bench:send-pace [-- --sends=3000 --concurrency=8] (or BENCH_SENDS, BENCH_CONCURRENCY)
 import { sql } from 'drizzle-orm';
 import { createDatabase } from '../src/db/client';
 import { applyMigrations } from '../src/db/migrate';
@@ -10,12 +10,12 @@ import { createLogger } from '../src/logger';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
 import { SendPacer } from '../src/telegram/send-pace';
 import { makeDataDir, removeDataDir } from './support/data-dir';
+import { intOption } from './support/options';
 import { freePorts } from './support/ports';
 import { round, summary } from './support/stats';
 
-const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const SENDS = option('sends', 3_000);
-const CONCURRENCY = option('concurrency', 8);
+const SENDS = intOption('sends', 'BENCH_SENDS', 3_000);
+const CONCURRENCY = intOption('concurrency', 'BENCH_CONCURRENCY', 8);
 
 /** Runs `op` SENDS times with CONCURRENCY in flight; returns each call's latency (ms) and the total time. */
 async function measure(op: (i: number) => Promise<unknown>): Promise<{ latencies: number[]; totalMs: number }> {

@@ -20,7 +20,8 @@ import { BenchProcess, onInterrupt, runBench, type StopReport } from './support/
 import { stackPorts, type StackPorts } from './support/ports';
 import { treeMemory, type TreeMemory } from './support/proc';
 import { mb, pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
-import { firstAccept, intOption, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { firstAccept, firstServing, randomApiToken, sleep, stackEnv, waitForReady } from './support/stack';
+import { intOption } from './support/options';
 import { median, round } from './support/stats';
 
 const WARM_RUNS = intOption('warm', 'BENCH_WARM_RUNS', 3);
@@ -98,15 +99,6 @@ async function startOnce(kind: Run['kind'], env: Record<string, string>, ports: 
   } finally {
     await proc.stop();
   }
-}
-
-/** Date.now() of the first `probe()` that resolves true, trying every 25 ms until `until()`. */
-async function firstServing(probe: () => Promise<boolean>, until: () => boolean): Promise<number | undefined> {
-  while (!until()) {
-    if (await probe().catch(() => false)) return Date.now();
-    await sleep(25);
-  }
-  return undefined;
 }
 
 /** PostgreSQL answers `select 1` (the password file exists once initdb has run). */

@@ -1,20 +1,20 @@
 /**
- * One bot's chats end to end: the Telegram Bot API emulator in the bench's process, and the `start`
+ * Chats end to end: the Telegram Bot API emulator in the bench's process, and the `start`
  * entrypoint (Temporal dev server + PostgreSQL + API/ingress + one worker) on a fresh DATA_DIR and
- * free ports, bootstrapping that bot in webhook mode with a given flow. Always `stop()` it, in a
- * `finally`: that stops the stack (SIGTERM, then waits for its exit), closes the emulator and
- * deletes the DATA_DIR.
+ * free ports, bootstrapping one bot (webhook mode unless told otherwise) with a given flow; more
+ * bots are added through the API (`addBots`). Always `stop()` it, in a `finally`: that stops the
+ * stack (SIGTERM, then waits for its exit), closes the emulator and deletes the DATA_DIR.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TelegramEmulator, type BotIdentity, type RunningEmulator } from '../../src/telegram-emulator';
+import { TelegramEmulator, type BotIdentity, type EmulatorOptions, type RunningEmulator } from '../../src/telegram-emulator';
 import { makeDataDir, removeDataDir } from './data-dir';
 import { BenchProcess, onInterrupt, whileRunning } from './entrypoint';
 import { NotableLines } from './notable-lines';
 import { stackPorts, type StackPorts } from './ports';
 import { progress, releaseDataDir } from './report';
-import { ApiClient, randomApiToken, sleep, stackEnv, waitForReady } from './stack';
+import { ApiClient, mapConcurrent, randomApiToken, sleep, stackEnv, waitForReady } from './stack';
 
 export interface ChatStackOptions {
   /** DATA_DIR prefix under the temp dir. */
@@ -25,6 +25,12 @@ export interface ChatStackOptions {
   clock: () => number;
   /** More settings for the stack (BENCH_STACK_* still override them). */
   env?: Record<string, string>;
+  /** How the bootstrapped bot receives updates; webhook by default. */
+  mode?: 'webhook' | 'polling';
+  /** The emulator's webhook retries (its defaults otherwise). */
+  webhook?: Pick<EmulatorOptions, 'webhookRetryDelayMs' | 'webhookMaxAttempts'>;
+  /** What the bench runs, for the first progress line. */
+  describe?: string;
 }
 
 export interface ChatStack {
@@ -32,12 +38,14 @@ export interface ChatStack {
   bot: BotIdentity;
   proc: BenchProcess;
   api: ApiClient;
+  apiUrl: string;
+  apiToken: string;
   dataDir: string;
   ports: StackPorts;
   env: Record<string, string>;
   /** Warning and error lines of the stack's output. */
   notable: NotableLines;
-  /** Waits for /readyz and for the bot's webhook; fails when the stack exits first. */
+  /** Waits for /readyz and for the bot's bootstrap (its webhook set, or removed for polling); fails when the stack exits first. */
   ready(readyTimeoutMs: number, setupTimeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -47,7 +55,7 @@ export async function startChatStack(options: ChatStackOptions): Promise<ChatSta
   const dataDir = makeDataDir(options.name);
   onInterrupt(() => removeDataDir(dataDir));
   const apiToken = randomApiToken();
-  const emulator = new TelegramEmulator({ clock: options.clock });
+  const emulator = new TelegramEmulator({ clock: options.clock, ...options.webhook });
   let telegram: RunningEmulator | undefined;
   try {
     telegram = await emulator.start({ port: 0 });
@@ -58,18 +66,20 @@ export async function startChatStack(options: ChatStackOptions): Promise<ChatSta
   const bot = emulator.createBot({ username: `${options.name.replace(/\W/g, '_')}_bot` });
   const flowFile = path.join(dataDir, 'bench-flow.json');
   fs.writeFileSync(flowFile, `${JSON.stringify(options.flow, null, 2)}\n`);
+  const mode = options.mode ?? 'webhook';
   const env = stackEnv(dataDir, ports, apiToken, {
     LOG_LEVEL: 'warn',
     SHUTDOWN_GRACE_MS: '5000',
     TELEGRAM_BOT_TOKEN: bot.token,
-    TELEGRAM_MODE: 'webhook',
-    TELEGRAM_WEBHOOK_SECRET: crypto.randomBytes(24).toString('base64url'),
-    PUBLIC_URL: `http://127.0.0.1:${ports.api}`,
+    TELEGRAM_MODE: mode,
+    ...(mode === 'webhook'
+      ? { TELEGRAM_WEBHOOK_SECRET: crypto.randomBytes(24).toString('base64url'), PUBLIC_URL: `http://127.0.0.1:${ports.api}` }
+      : {}),
     TELEGRAM_API_ROOT: telegram.apiRoot,
     TELEGRAM_BOT_FLOW: flowFile,
     ...options.env,
   });
-  progress(`DATA_DIR ${dataDir}; emulator at ${telegram.apiRoot}`);
+  progress(`DATA_DIR ${dataDir}; ${options.describe ? `${options.describe}; ` : ''}emulator at ${telegram.apiRoot}`);
   const proc = BenchProcess.spawn('start', env);
   const notable = new NotableLines();
   notable.attach(proc);
@@ -78,10 +88,12 @@ export async function startChatStack(options: ChatStackOptions): Promise<ChatSta
   const ready = async (readyTimeoutMs: number, setupTimeoutMs: number) => {
     const readyAt = await waitForReady(apiUrl, proc, readyTimeoutMs);
     progress(`stack ready after ${((readyAt - proc.spawnedAt) / 1000).toFixed(1)} s`);
-    // The bootstrapped bot's webhook is set right after the API listens.
+    // The bootstrapped bot's webhook is set right after the API listens. A polling bot starts
+    // polling once its flow is published: deleteWebhook comes right before the first getUpdates
+    // (which the emulator records only when that long poll returns).
     await whileRunning(
       proc,
-      emulator.waitFor({ bot: bot.id, method: 'setWebhook' }, setupTimeoutMs),
+      emulator.waitFor({ bot: bot.id, method: mode === 'webhook' ? 'setWebhook' : 'deleteWebhook' }, setupTimeoutMs),
       'bootstrap of the bot',
       setupTimeoutMs + 1_000,
     );
@@ -96,5 +108,27 @@ export async function startChatStack(options: ChatStackOptions): Promise<ChatSta
     releaseDataDir(dataDir);
   };
 
-  return { emulator, bot, proc, api: new ApiClient(apiUrl, apiToken), dataDir, ports, env, notable, ready, stop };
+  return { emulator, bot, proc, api: new ApiClient(apiUrl, apiToken), apiUrl, apiToken, dataDir, ports, env, notable, ready, stop };
+}
+
+/**
+ * `count` more bots, registered through the API in webhook mode with `flow` published: each has
+ * its webhook set when this returns. Their usernames are `<prefix>_<n>_bot`, n from 2 (the
+ * bootstrapped bot is the first).
+ */
+export async function addBots(stack: ChatStack, count: number, flow: object, prefix: string): Promise<BotIdentity[]> {
+  const bots = Array.from({ length: count }, (_, i) => stack.emulator.createBot({ username: `${prefix}_${i + 2}_bot` }));
+  await mapConcurrent(bots, 4, async (bot) => {
+    const registered = await stack.api.request('POST', '/api/bots', { token: bot.token, mode: 'webhook' });
+    if (registered.status !== 201)
+      throw new Error(`POST /api/bots for bot ${bot.id}: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const published = await stack.api.request('POST', `/api/bots/${bot.id}/flows/main/publish`, flow);
+    if (published.status !== 201 && published.status !== 200)
+      throw new Error(`publish for bot ${bot.id}: ${published.status} ${JSON.stringify(published.body)}`);
+  });
+  for (const bot of bots) {
+    const set = stack.emulator.calls({ bot: bot.id, method: 'setWebhook' }).filter((c) => c.response.ok);
+    if (set.length === 0) throw new Error(`bot ${bot.id} has no webhook after registration`);
+  }
+  return bots;
 }

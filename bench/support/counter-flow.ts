@@ -23,3 +23,6 @@ export const counterFlow = {
     { id: 'add-say', source: 'add', target: 'say' },
   ],
 };
+
+/** What the counter bot replies to a chat's update number `step`: 0 is /start, then the presses. */
+export const counterReply = (step: number): string => (step === 0 ? 'Menu' : `click ${step}`);

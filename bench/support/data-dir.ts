@@ -28,6 +28,11 @@ export function embeddedDatabaseUrl(dataDir: string, port: number, database = 'b
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
+/** Size of a file in bytes; 0 when it does not exist. */
+export function fileSize(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}
+
 /** Disk used under `dir`, in bytes (files only; follows no symlinks). */
 export function diskUsage(dir: string): number {
   let total = 0;

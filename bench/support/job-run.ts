@@ -3,6 +3,7 @@
  * requests in flight, completion seen in PostgreSQL (a count of terminal rows every 250 ms), not
  * by polling per job. Shared by bench/generations-throughput.ts and bench/generations-floor.ts.
  */
+import { epochNow } from './clock';
 import type { StackPorts } from './ports';
 import { progress } from './report';
 import { type ApiResponse, mapConcurrent, sleep, stackEnv } from './stack';
@@ -26,8 +27,6 @@ export interface Post {
   status: number;
   error?: string;
 }
-
-export const epochNow = () => performance.timeOrigin + performance.now();
 
 export interface JobRun {
   posts: Post[];

@@ -69,29 +69,34 @@ export async function waitForReady(apiUrl: string, proc: BenchProcess, timeoutMs
   throw new Error(`${apiUrl}/readyz did not answer 200 within ${timeoutMs} ms (last: ${last}). Output:\n${proc.tail()}`);
 }
 
-/**
- * Date.now() of the first moment a TCP connection to 127.0.0.1:`port` succeeds, trying every
- * 25 ms until `until()` says to give up (then undefined). Tells when a server started listening.
- */
-export async function firstAccept(port: number, until: () => boolean): Promise<number | undefined> {
+/** Date.now() of the first `probe()` that resolves true, trying every 25 ms until `until()` says to give up (then undefined). */
+export async function firstServing(probe: () => Promise<boolean>, until: () => boolean): Promise<number | undefined> {
   while (!until()) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ port, host: '127.0.0.1' });
-      socket.setTimeout(1_000);
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.once('timeout', () => {
-        socket.destroy();
-        resolve(false);
-      });
-    });
-    if (accepted) return Date.now();
+    if (await probe().catch(() => false)) return Date.now();
     await sleep(25);
   }
   return undefined;
+}
+
+/** Date.now() of the first moment a TCP connection to 127.0.0.1:`port` succeeds: when a server started listening. */
+export function firstAccept(port: number, until: () => boolean): Promise<number | undefined> {
+  return firstServing(() => accepts(port), until);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
 
 export interface ApiResponse {
@@ -181,14 +186,4 @@ export async function jobCounts(db: Database): Promise<{ rows: number; terminal:
   const total = Object.values(byStatus).reduce((sum, n) => sum + n, 0);
   const terminal = terminalStatuses.reduce((sum, s) => sum + (byStatus[s] ?? 0), 0);
   return { rows: total, terminal, byStatus };
-}
-
-/** Reads `--name=value` from argv, else the environment variable `envName`, else `fallback`. */
-export function intOption(name: string, envName: string, fallback: number): number {
-  const prefix = `--${name}=`;
-  const raw = process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? process.env[envName];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} / ${envName} must be a positive integer, got ${raw}`);
-  return value;
 }

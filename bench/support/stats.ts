@@ -62,3 +62,14 @@ export const ms = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1
 
 export const formatDist = (d: Dist): string =>
   d.n === 0 ? 'no data' : `p50 ${ms(d.p50)} ms, p95 ${ms(d.p95)} ms, p99 ${ms(d.p99)} ms, max ${ms(d.max)} ms  (n=${d.n})`;
+
+/** Largest number of `times` (ms, ascending) within any window of `windowMs`. */
+export function peakInWindow(times: readonly number[], windowMs: number): number {
+  let peak = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end++) {
+    while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}

@@ -87,7 +87,7 @@ export function resolveTemporalCli(configured?: string): string {
   return installedPath(temporalPackages.cli.binary);
 }
 
-/** The Java time-skipping test server, for tests whose timers must pass quickly. */
+/** The time-skipping test server (a native build of the Java one), for tests whose timers span days (test/integration/chat-days.test.ts). */
 export function resolveTemporalTestServer(): string {
   const installed = installedPath(temporalPackages.testServer.binary);
   if (isExecutable(installed)) return installed;

@@ -9,6 +9,7 @@ import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator
 import type { RunningEmulator, UserProfile } from '../../src/telegram-emulator/types';
 import type { GenerationProvider } from '../../src/generation/provider';
 import { startGenerationSystem, type GenerationSystem } from './generation-system';
+import type { TestTemporal } from './harness';
 
 export const webhookSecret = 'test-webhook-secret';
 
@@ -37,6 +38,7 @@ export async function startChatSystem(options: {
   worker?: boolean;
   logLines?: string[];
   provider?: GenerationProvider;
+  temporal?: TestTemporal;
 }): Promise<ChatSystem> {
   const mode = options.mode ?? 'polling';
   const emulator = new TelegramEmulator({ webhookRetryDelayMs: 100 });
@@ -45,6 +47,7 @@ export async function startChatSystem(options: {
     worker: options.worker,
     logLines: options.logLines,
     provider: options.provider,
+    temporal: options.temporal,
     env: { TELEGRAM_API_ROOT: running.apiRoot, HTTP_NODE_ALLOWLIST: '127.0.0.1,localhost', ...options.env },
   });
   // A bot id of its own: chat workflow ids contain it, and the Temporal server is shared by all tests.

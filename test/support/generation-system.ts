@@ -13,7 +13,7 @@ import type { GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
 import { activitiesFor, appFor, deliveryTarget } from '../../src/app/services';
 import { Ingress } from '../../src/ingress/ingress';
-import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
+import { connectTestTemporal, createTestDatabase, uniqueTaskQueue, type TestTemporal } from './harness';
 
 export const testApiToken = 'test-token-0123456789abcdef';
 
@@ -52,10 +52,17 @@ export interface GenerationSystem {
  * a fresh database, with a short heartbeat timeout so stalls are noticed within seconds.
  */
 export async function startGenerationSystem(
-  options: { env?: Record<string, string>; worker?: boolean; provider?: GenerationProvider; logLines?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    worker?: boolean;
+    provider?: GenerationProvider;
+    logLines?: string[];
+    /** Another Temporal server than the shared dev server (the time-skipping test server); closed by `stop()`. */
+    temporal?: TestTemporal;
+  } = {},
 ): Promise<GenerationSystem> {
   const database = await createTestDatabase();
-  const temporal = await connectTestTemporal();
+  const temporal = options.temporal ?? (await connectTestTemporal());
   const taskQueue = uniqueTaskQueue('generations');
   // The server listens first, so that PUBLIC_URL (for webhooks) is known when the app is made.
   const server = http.createServer().listen(0, '127.0.0.1');

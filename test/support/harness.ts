@@ -41,8 +41,15 @@ export async function createTestDatabase(
   };
 }
 
+/** A Temporal server as a test system uses it: a client, a connection for workers, and how to let go of them. */
+export interface TestTemporal {
+  client: Client;
+  workerConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
 /** A client and a worker connection to the shared dev server. */
-export async function connectTestTemporal(): Promise<{ client: Client; workerConnection: NativeConnection; close(): Promise<void> }> {
+export async function connectTestTemporal(): Promise<TestTemporal> {
   const connection = await Connection.connect({ address: temporalAddress() });
   await ensureSearchAttributes(connection, 'default');
   const workerConnection = await NativeConnection.connect({ address: temporalAddress() });
