@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalTestServer } from '../../src/runtime/temporal-binaries';
 import { addSearchAttributes } from '../../src/temporal/connection';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
-import { chatState } from '../../src/workflows/chat/messages';
+import { chatState } from '../../src/temporal/chat-messages';
 import type { ChatSnapshot } from '../../src/workflows/chat/types';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 
