@@ -155,7 +155,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-      ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
+      ...(tracing ? { tracedWorkflows: true, interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });
     const running = worker.run();
     running.catch((err: unknown) => {
