@@ -10,7 +10,7 @@ import { tracingWorkflowModule } from '../tracing';
  * libraries qualify (the SDK deep-freezes what they export): re2js, the regular-expression engine
  * of flow patterns, is most of the chat workflow's own code.
  */
-export const workflowBundlerOptions = { preloadModules: ['re2js'] };
+const workflowBundlerOptions = { preloadModules: ['re2js'] };
 
 /**
  * What the workflow bundle is made of, whether bundled at a worker's start or prebuilt by

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { TelegramEmulator } from '../../src/telegram-emulator';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue } from '../support/harness';
-import { composeServices, image } from '../support/image';
+import { composeServices, dockerfile, image } from '../support/image';
 import { freePort } from '../support/ports';
 import { runUntilReady } from '../support/system-process';
 
@@ -145,6 +145,16 @@ describe('the production image, step by step', () => {
     await stopEmulator?.();
     await database?.drop();
     if (runtime) fs.rmSync(runtime, { recursive: true, force: true });
+  });
+
+  it('takes its steps from the Dockerfile: the build stage runs them, and the image is the folder they made', () => {
+    const lines = dockerfile();
+    const built = lines.filter((l) => l.stage === 0 && l.instruction === 'RUN').map((l) => l.args.replace(/^(--mount=\S+\s+)+/, ''));
+    expect(built).toContain('npm run build');
+    const folder = built.map((args) => /^sh scripts\/image-steps\.sh runtime (\S+)$/.exec(args)?.[1]).find(Boolean);
+    expect(folder).toBeDefined();
+    const last = lines.at(-1)!.stage;
+    expect(lines.filter((l) => l.stage === last && l.instruction === 'COPY').map((l) => l.args)).toEqual([`--from=build ${folder} ./`]);
   });
 
   it('holds compiled code, workflow bundles, migrations and example flows, and no development tooling', () => {

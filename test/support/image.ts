@@ -22,19 +22,26 @@ export function composeServices(): Record<string, ComposeService> {
   return compose.services;
 }
 
-/** The instructions of the Dockerfile's last stage (the image), each with its arguments. */
-function runtimeStage(): { instruction: string; args: string }[] {
-  const lines = fs
+/** The Dockerfile's instructions (continuation lines joined), each with its stage (0 the first). */
+export function dockerfile(): { stage: number; instruction: string; args: string }[] {
+  let stage = -1;
+  return fs
     .readFileSync(path.join(root, 'Dockerfile'), 'utf8')
     .replace(/\\\n/g, ' ')
     .split('\n')
     .filter((line) => line.trim() && !line.startsWith('#'))
     .map((line) => {
       const [, instruction = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line.trim()) ?? [];
-      return { instruction: instruction.toUpperCase(), args };
+      if (instruction.toUpperCase() === 'FROM') stage += 1;
+      return { stage, instruction: instruction.toUpperCase(), args };
     });
-  const from = lines.map((line) => line.instruction).lastIndexOf('FROM');
-  return lines.slice(from);
+}
+
+/** The instructions of the Dockerfile's last stage: the image. */
+function runtimeStage(): { instruction: string; args: string }[] {
+  const lines = dockerfile();
+  const last = lines.at(-1)?.stage;
+  return lines.filter((line) => line.stage === last);
 }
 
 function execForm(args: string, what: string): string[] {
