@@ -15,7 +15,7 @@ import type { RequestHandler } from 'express';
 import type { Config } from './config';
 import type { Logger } from './logger';
 
-/** Workflow-side tracing interceptors, bundled into the workflow sandbox when tracing is on. */
+/** Workflow-side tracing interceptors, in the traced workflow bundle (src/workers/workflow-bundle.ts) a worker runs when tracing is on. */
 export const tracingWorkflowModule = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 /** The tracer of this service's own spans (API requests, Telegram updates). No-op until tracing starts. */
@@ -51,8 +51,8 @@ export function startTracing(config: Config, logger: Logger): Tracing | undefine
   logger.info({ url, serviceName: config.OTEL_SERVICE_NAME }, 'exporting OpenTelemetry traces');
   return {
     clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    // The workflow side is in the bundle: a worker given a bundle ignores `workflowModules`.
     workerInterceptors: {
-      workflowModules: [tracingWorkflowModule],
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),

@@ -24,6 +24,7 @@ import { startWorkerMetricsServer } from '../workers/metrics-server';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { startTracing } from '../tracing';
 import type { Simulator } from '../simulator/simulator';
+import { urlHost } from '../http/url-host';
 import { bootstrapBot } from './bootstrap-bot';
 
 export interface ServiceOptions {
@@ -155,7 +156,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-      ...(tracing ? { interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
+      ...(tracing ? { tracedWorkflows: true, interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });
     const running = worker.run();
     running.catch((err: unknown) => {
@@ -222,12 +223,6 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     lifecycle.onStop('telegram ingress', () => ingress.stop());
   }
   return { db, temporal, apiUrl };
-}
-
-/** The host to print in the API's URL: a wildcard address is reached on loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Stops accepting connections, lets in-flight requests finish, then drops idle keep-alives. */

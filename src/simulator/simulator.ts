@@ -72,8 +72,8 @@ export async function registerDemoBot(db: Database, cipher: TokenCipher, simulat
   logger.info({ botId: bot.id, username: bot.username, version: published.version }, 'demo bot ready in the simulator');
 }
 
-// Resolved from the project root, so that compiled code (dist/) serves the same page as src/.
-const pagePath = path.resolve(__dirname, '..', '..', 'src', 'simulator', 'simulator.html');
+// Next to this module: `npm run build` copies the page to dist/simulator/ (scripts/build.mjs).
+const pagePath = path.join(__dirname, 'simulator.html');
 
 export interface SimulatorRouterDeps {
   db: Database;

@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../logger';
 import { chatMetricsSinks } from './chat-metrics-sinks';
+import { projectWorkflowBundle } from './workflow-bundle';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -11,23 +12,16 @@ export interface WorkerDeps {
   logger: Logger;
   /** How long in-flight activities may run on after shutdown starts before they are cancelled. */
   shutdownGraceMs: number;
-  /** Prebuilt workflow bundle (tests bundle once per file); otherwise src/workflows is bundled. */
+  /** A workflow bundle of the caller's (tests bundle once per file); otherwise the project's (src/workers/workflow-bundle.ts). */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  workflowsPath?: string;
+  /** Tracing is on: the workflows run with the tracing interceptors (their own bundle). */
+  tracedWorkflows?: boolean;
   /** Tracing interceptors and the sink that exports workflow spans (when tracing is on); the chat metrics sink is always there. */
   interceptors?: WorkerOptions['interceptors'];
   sinks?: WorkerOptions['sinks'];
   /** WORKER_MAX_CACHED_WORKFLOWS; unset: sized from memory. */
   maxCachedWorkflows?: number | undefined;
 }
-
-/**
- * Modules evaluated once per worker instead of once per workflow: every workflow the worker
- * caches evaluates its own copy of what workflow code imports, unless preloaded. Only stateless
- * libraries qualify (the SDK deep-freezes what they export): re2js, the regular-expression engine
- * of flow patterns, is most of the chat workflow's own code.
- */
-export const workflowBundlerOptions = { preloadModules: ['re2js'] };
 
 /** Memory a cached chat workflow holds: 400–500 KB of RSS measured with `bench:chat -- --floor --scale` (README, Performance). */
 const CACHED_CHAT_BYTES = 500 * 1024;
@@ -48,15 +42,13 @@ export function cacheSizeFromMemory(heapLimitBytes = v8.getHeapStatistics().heap
  * activities. Several may run side by side (against the same Temporal); they share the work.
  */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
-  const workflows = deps.workflowBundle
-    ? { workflowBundle: deps.workflowBundle }
-    : { workflowsPath: deps.workflowsPath ?? require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions };
+  const workflowBundle = deps.workflowBundle ?? (await projectWorkflowBundle(deps.tracedWorkflows ?? false, deps.logger));
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     activities: deps.activities,
-    ...workflows,
+    workflowBundle,
     ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
     sinks: { ...chatMetricsSinks, ...deps.sinks },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? cacheSizeFromMemory(),

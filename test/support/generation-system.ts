@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
-import { workflowBundlerOptions } from '../../src/workers/worker';
+import { workflowBundleOptions } from '../../src/workers/workflow-bundle';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -21,8 +21,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The project's workflows, bundled once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    ...workflowBundlerOptions,
+    ...workflowBundleOptions(false),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
   });
   return bundle;

@@ -26,17 +26,37 @@ export function runEntrypoint(
   readyLine: RegExp,
   timeoutMs = 90_000,
 ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'entrypoints', `${entry}.ts`)], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  return runUntilReady(
+    [process.execPath, '--import', 'tsx', path.join('src', 'entrypoints', `${entry}.ts`)],
+    { cwd: root, env },
+    readyLine,
+    timeoutMs,
+  );
+}
+
+/**
+ * Runs `command` (a leading `node` is this Node) in `cwd` with only `env` (and PATH and HOME) as
+ * its environment, and waits until it prints `readyLine`.
+ */
+export function runUntilReady(
+  command: string[],
+  options: { cwd: string; env: Record<string, string> },
+  readyLine: RegExp,
+  timeoutMs = 90_000,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  const [program = '', ...args] = command;
+  const child = spawn(program === 'node' ? process.execPath : program, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const name = command.join(' ');
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
       if (readyLine.test(output)) {
         clearTimeout(timer);
@@ -47,7 +67,7 @@ export function runEntrypoint(
     child.stdout?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${output}`));
     });
   });
 }
