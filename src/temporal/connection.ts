@@ -1,10 +1,21 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { Config } from '../config';
 import { customSearchAttributes } from './search-attributes';
 
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/** The search attributes the namespace must have, as `Name=Type` (the CLI's `--search-attribute` spelling: `BotId=Keyword`). */
+export const requiredSearchAttributes = customSearchAttributes.map(
+  (key) => `${key.name}=${key.type.charAt(0)}${key.type.slice(1).toLowerCase()}`,
+);
+
+/**
+ * Whether this process registers the search attributes itself. Temporal Cloud does not let a
+ * namespace's API key add them through the operator API (they are created with `tcld` or in
+ * the Cloud UI), so `auto` leaves them alone when an API key is set.
+ */
+export function registersSearchAttributes(config: Pick<Config, 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES' | 'TEMPORAL_API_KEY'>): boolean {
+  if (config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES !== 'auto') return config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES === 'on';
+  return config.TEMPORAL_API_KEY === undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
 import { activitiesFor, appFor, deliveryTarget } from '../../src/app/services';
 import { Ingress } from '../../src/ingress/ingress';
+import { dataConverterFromConfig } from '../../src/temporal/payload-codec';
 import { connectTestTemporal, createTestDatabase, uniqueTaskQueue } from './harness';
 
 export const testApiToken = 'test-token-0123456789abcdef';
@@ -55,7 +56,6 @@ export async function startGenerationSystem(
   options: { env?: Record<string, string>; worker?: boolean; provider?: GenerationProvider; logLines?: string[] } = {},
 ): Promise<GenerationSystem> {
   const database = await createTestDatabase();
-  const temporal = await connectTestTemporal();
   const taskQueue = uniqueTaskQueue('generations');
   // The server listens first, so that PUBLIC_URL (for webhooks) is known when the app is made.
   const server = http.createServer().listen(0, '127.0.0.1');
@@ -72,6 +72,9 @@ export async function startGenerationSystem(
     },
     '/nonexistent/.env',
   );
+  // Clients and workers share the data converter of the configuration, as in production.
+  const dataConverter = dataConverterFromConfig(config);
+  const temporal = await connectTestTemporal(dataConverter);
   // With `logLines`, everything the API, ingress and activities log (debug and up) is kept there.
   const logger = options.logLines
     ? createLogger('debug', 'test', { write: (line: string) => void options.logLines!.push(line) })
@@ -131,6 +134,7 @@ export async function startGenerationSystem(
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
         sinks: chatMetricsSinks,
+        ...(dataConverter ? { dataConverter } : {}),
         shutdownGraceTime: '1s',
       });
       const running = Object.assign(worker, { done: worker.run() });
