@@ -3,6 +3,7 @@ import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
 import { workflowBundlerOptions } from '../../src/workers/worker';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TokenCipher } from '../../src/bots/token-cipher';
 import { loadConfig, type Config } from '../../src/config';
@@ -44,7 +45,8 @@ export interface GenerationSystem {
   userWith(credits: number, id?: string): Promise<string>;
   /** Polls the API until the job reaches a terminal status. */
   settled(jobId: string): Promise<any>;
-  startWorker(provider?: GenerationProvider): Promise<Worker & { done: Promise<void> }>;
+  /** A worker on the system's task queue; `dataConverter` replaces the configuration's (payload key rotation). */
+  startWorker(provider?: GenerationProvider, dataConverter?: DataConverter): Promise<Worker & { done: Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -120,7 +122,7 @@ export async function startGenerationSystem(
       }
       throw new Error(`job ${jobId} did not settle`);
     },
-    async startWorker(provider) {
+    async startWorker(provider, workerConverter = dataConverter) {
       const worker = await Worker.create({
         connection: temporal.workerConnection,
         taskQueue,
@@ -134,7 +136,7 @@ export async function startGenerationSystem(
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
         sinks: chatMetricsSinks,
-        ...(dataConverter ? { dataConverter } : {}),
+        ...(workerConverter ? { dataConverter: workerConverter } : {}),
         shutdownGraceTime: '1s',
       });
       const running = Object.assign(worker, { done: worker.run() });
