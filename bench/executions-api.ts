@@ -48,7 +48,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
 import { TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
@@ -803,8 +804,9 @@ async function main(): Promise<boolean> {
       'bootstrap of the bot',
       SETUP_TIMEOUT_MS + 1_000,
     );
-    connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const temporal = new Client({ connection, namespace: 'default' });
+    const connected = await connectBenchClient(env, `127.0.0.1:${ports.temporal}`, { namespace: 'default' });
+    connection = connected.connection;
+    const temporal = connected.client;
     db = openDatabase(embeddedDatabaseUrl(dataDir, ports.postgres));
     const ctx: Context = {
       proc,
