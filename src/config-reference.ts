@@ -68,7 +68,7 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
   TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: {
     default: '`auto`',
     meaning:
-      "`on`: register the search attributes `BotId`, `ChatId`, `UserId`, `JobKind` (Keyword) in the namespace at start, through the operator API; `off`: don't (Temporal Cloud: create them with `tcld`, see Temporal Cloud); `auto`: off when `TEMPORAL_API_KEY` is set, else on",
+      "`on`: register the search attributes `BotId`, `ChatId`, `UserId`, `JobKind` (Keyword) in the namespace at start, through the operator API; `off`: don't (Temporal Cloud: create them with `tcld`, see Temporal Cloud); `auto`: off when `TEMPORAL_API_KEY` is set or `TEMPORAL_ADDRESS` is a `*.tmprl.cloud` address, else on",
   },
   TEMPORAL_PAYLOAD_KEYS: {
     default: 'unset',

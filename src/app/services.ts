@@ -118,6 +118,9 @@ export function deliveryTarget(temporal: Client, config: Config): DeliveryTarget
  */
 export async function startServices(options: ServiceOptions): Promise<Services> {
   const { config, logger, lifecycle } = options;
+  // Read first: a missing certificate file or a bad key list stops the start before anything else.
+  const connectionOptions = temporalConnectionOptions(config, options.temporalAddress);
+  const dataConverter = dataConverterFromConfig(config);
 
   const db = createDatabase(options.databaseUrl);
   lifecycle.onStop('database pool', () => db.$client.end());
@@ -138,16 +141,23 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   const tracing = startTracing(config, logger);
   if (tracing) lifecycle.onStop('tracing', () => tracing.shutdown());
 
-  const connectionOptions = temporalConnectionOptions(config, options.temporalAddress);
-  const dataConverter = dataConverterFromConfig(config);
   logger.info(
     { ...describeConnection(connectionOptions), namespace: config.TEMPORAL_NAMESPACE, payloadEncryption: Boolean(dataConverter) },
     'connecting to Temporal',
   );
   const connection = await Connection.connect(connectionOptions);
   lifecycle.onStop('temporal client', () => connection.close());
-  if (registersSearchAttributes(config)) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  else
+  if (registersSearchAttributes(config)) {
+    try {
+      await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    } catch (err) {
+      throw new Error(
+        `registering the search attributes ${requiredSearchAttributes.join(', ')} in namespace ${config.TEMPORAL_NAMESPACE} failed: ${String(err)}. ` +
+          'Where the operator API is not open to this process (Temporal Cloud), create them once yourself and set TEMPORAL_REGISTER_SEARCH_ATTRIBUTES=off',
+        { cause: err },
+      );
+    }
+  } else
     logger.info(
       { namespace: config.TEMPORAL_NAMESPACE, searchAttributes: requiredSearchAttributes },
       'search attributes are not registered by this process (TEMPORAL_REGISTER_SEARCH_ATTRIBUTES); the namespace must have them',

@@ -10,12 +10,16 @@ export const requiredSearchAttributes = customSearchAttributes.map(
 
 /**
  * Whether this process registers the search attributes itself. Temporal Cloud does not let a
- * namespace's API key add them through the operator API (they are created with `tcld` or in
- * the Cloud UI), so `auto` leaves them alone when an API key is set.
+ * namespace's clients add them through the operator API (they are created with `tcld` or in
+ * the Cloud UI), so `auto` leaves them alone when an API key is set or the address is Cloud's
+ * (`*.tmprl.cloud`, mTLS namespaces).
  */
-export function registersSearchAttributes(config: Pick<Config, 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES' | 'TEMPORAL_API_KEY'>): boolean {
+export function registersSearchAttributes(
+  config: Pick<Config, 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES' | 'TEMPORAL_API_KEY' | 'TEMPORAL_ADDRESS'>,
+): boolean {
   if (config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES !== 'auto') return config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES === 'on';
-  return config.TEMPORAL_API_KEY === undefined;
+  const cloud = /\.tmprl\.cloud:\d+$/i.test(config.TEMPORAL_ADDRESS ?? '');
+  return config.TEMPORAL_API_KEY === undefined && !cloud;
 }
 
 /**

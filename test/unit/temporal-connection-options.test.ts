@@ -127,11 +127,13 @@ describe('Temporal connection options', () => {
     );
   });
 
-  it('registers search attributes itself unless told not to, or an API key says Temporal Cloud', () => {
+  it('registers search attributes itself unless told not to, or an API key or the address says Temporal Cloud', () => {
     const registers = (env: Record<string, string>) => registersSearchAttributes(loadConfig(env, noEnvFile));
     expect(registers({})).toBe(true);
-    expect(registers({ TEMPORAL_ADDRESS: address })).toBe(true);
-    expect(registers({ TEMPORAL_ADDRESS: address, TEMPORAL_API_KEY: 'k' })).toBe(false);
+    expect(registers({ TEMPORAL_ADDRESS: 'temporal:7233' })).toBe(true);
+    expect(registers({ TEMPORAL_ADDRESS: address })).toBe(false);
+    expect(registers({ TEMPORAL_ADDRESS: address, TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: 'on' })).toBe(true);
+    expect(registers({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_API_KEY: 'k' })).toBe(false);
     expect(registers({ TEMPORAL_ADDRESS: address, TEMPORAL_API_KEY: 'k', TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: 'on' })).toBe(true);
     expect(registers({ TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: 'off' })).toBe(false);
   });
