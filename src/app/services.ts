@@ -145,6 +145,10 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     { ...describeConnection(connectionOptions), namespace: config.TEMPORAL_NAMESPACE, payloadEncryption: Boolean(dataConverter) },
     'connecting to Temporal',
   );
+  if (!dataConverter && connectionOptions.apiKey !== undefined)
+    logger.warn(
+      'TEMPORAL_PAYLOAD_KEYS is unset: messages, variables and prompts are stored in Temporal Cloud in plain text; set it to encrypt them',
+    );
   const connection = await Connection.connect(connectionOptions);
   lifecycle.onStop('temporal client', () => connection.close());
   if (registersSearchAttributes(config)) {
