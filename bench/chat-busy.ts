@@ -38,7 +38,7 @@
  * latency is only reported.
  */
 import os from 'node:os';
-import { Client, Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
 import {
   type TelegramEmulator,
   WaitTimeoutError,
@@ -336,12 +336,10 @@ interface PingPath {
 }
 
 async function pingPaths(stack: ChatStack, chats: BusyChat[], presses: Press[], observed: Observed): Promise<Record<Phase, PingPath>> {
-  const connection = await Connection.connect({
-    address: stack.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${stack.ports.temporal}`,
+  const { connection, client } = await connectBenchClient(stack.env, stack.env.TEMPORAL_ADDRESS ?? `127.0.0.1:${stack.ports.temporal}`, {
     connectTimeout: 5_000,
   });
   try {
-    const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE ?? 'default' });
     const histories = await mapConcurrent(chats, 4, (chat) => chatHistory(client, chatWorkflowId(String(stack.bot.id), chat.user.chatId)));
     // Update ids are unique per bot, and there is one bot.
     const timings = new Map<number, UpdateTiming>(histories.flatMap((h) => h.updates.map((t): [number, UpdateTiming] => [t.updateId, t])));

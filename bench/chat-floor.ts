@@ -25,7 +25,7 @@
  * of each run (where its time went). Exits 1 when an update went unanswered or was answered twice.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
 import type { BotIdentity, TelegramEmulator } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { addBots, startChatStack, type ChatStack } from './support/chat-stack';
@@ -169,9 +169,8 @@ async function drive(
 
 /** `--explain`: the project's slowest first and later update of each run, as history timelines. */
 async function explain(stack: ChatStack, run: RunFigures): Promise<void> {
-  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
+  const { client, connection } = await connectBenchClient(stack.env, `127.0.0.1:${stack.ports.temporal}`, { namespace: 'default' });
   try {
-    const client = new Client({ connection });
     for (const [kind, slow] of Object.entries(run.slowest)) {
       if (!slow) continue;
       const lines = await historyTimeline(client, chatWorkflowId(String(slow.botId), String(slow.chatId)), slow.at);

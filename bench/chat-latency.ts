@@ -59,7 +59,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
 import type { BotIdentity } from '../src/telegram-emulator';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
 import { chatHistory, pendingTask, type ChatHistory } from './support/chat-history';
@@ -490,8 +491,9 @@ async function whereTheTimeGoes(bench: Bench, chats: SimChat[], lost: Step[]) {
   if (sample.length > 0 || lostSample.length > 0) {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`, connectTimeout: 5_000 });
-      const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+      const connected = await connectBenchClient(env, env.TEMPORAL_ADDRESS ?? `127.0.0.1:${ports.temporal}`, { connectTimeout: 5_000 });
+      connection = connected.connection;
+      const client = connected.client;
       const histories: ChatHistory[] = await mapConcurrent(sample, 4, (chat) =>
         chatHistory(client, chatWorkflowId(String(chat.bot.id), chat.user.chatId)),
       );

@@ -47,7 +47,8 @@
  * figures are labelled with what was there.
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
+import type { Client } from '@temporalio/client';
 import { type TelegramEmulator, type BotIdentity, type EmulatedUser, type RecordedCall } from '../src/telegram-emulator';
 import { chatIdParam } from '../src/telegram-emulator/request-params';
 import { chatWorkflowId } from '../src/temporal/workflow-ids';
@@ -688,8 +689,9 @@ function startStack(): Promise<ChatStack> {
 /** Waits for the stack and the bot's bootstrap; connects to Temporal and PostgreSQL. */
 async function connect(stack: ChatStack): Promise<Context> {
   await stack.ready(READY_TIMEOUT_MS, SETUP_TIMEOUT_MS);
-  const connection = await Connection.connect({ address: `127.0.0.1:${stack.ports.temporal}` });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const { client: temporal } = await connectBenchClient(stack.env, `127.0.0.1:${stack.ports.temporal}`, {
+    namespace: 'default',
+  });
   const db = openDatabase(embeddedDatabaseUrl(stack.dataDir, stack.ports.postgres));
   const ctx: Context = {
     proc: stack.proc,

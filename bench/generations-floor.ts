@@ -17,7 +17,8 @@
  * plus PostgreSQL, and the events and workflow tasks of one job's history. Target: project ≥ 0.8×
  * the floor's jobs/s. Exits 1 when a job is lost, the run times out or the ledger check fails.
  */
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { connectBenchClient } from './support/temporal-connection';
 import { temporal as proto } from '@temporalio/proto';
 import { checkLedger } from '../src/credits/check';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
@@ -107,8 +108,9 @@ export async function main(): Promise<boolean> {
     const databaseUrl = embeddedDatabaseUrl(dataDir, ports.postgres);
     const db = (database.current = openDatabase(databaseUrl));
     const address = `127.0.0.1:${ports.temporal}`;
-    temporal = await Connection.connect({ address });
-    const client = new Client({ connection: temporal });
+    const connected = await connectBenchClient(env, address);
+    temporal = connected.connection;
+    const client = connected.client;
     floor = BenchProcess.spawnScript('bench/floor/saga-launcher.ts', { TEMPORAL_ADDRESS: address, DATABASE_URL: databaseUrl }, 'floor');
     const floorApi = new ApiClient((await floor.waitForLine(/floor ready (\S+)/, 120_000)).match[1] as string, token);
     const api = new ApiClient(`http://127.0.0.1:${ports.api}`, token);

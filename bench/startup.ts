@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { benchConnectionOptions } from './support/temporal-connection';
 import pg from 'pg';
 import { diskUsage, embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt, runBench, type StopReport } from './support/entrypoint';
@@ -117,7 +118,7 @@ async function postgresAnswers(dataDir: string, port: number): Promise<boolean> 
 
 /** The Temporal frontend answers GetSystemInfo (what the start-up itself waits for). */
 async function temporalAnswers(port: number): Promise<boolean> {
-  const connection = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 1_000 });
+  const connection = await Connection.connect({ ...benchConnectionOptions({}, `127.0.0.1:${port}`), connectTimeout: 1_000 });
   try {
     await connection.workflowService.getSystemInfo({});
     return true;

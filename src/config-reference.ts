@@ -43,6 +43,43 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
   },
   TEMPORAL_PORT: { default: '`7233`', meaning: 'gRPC port of the embedded Temporal server' },
   TEMPORAL_UI_PORT: { default: '`8233`', meaning: 'port of the embedded Temporal Web UI' },
+  TEMPORAL_API_KEY: {
+    default: 'unset',
+    meaning: 'API key for Temporal Cloud (sent as `Authorization: Bearer`); turns TLS on unless `TEMPORAL_TLS=false`',
+  },
+  TEMPORAL_TLS: {
+    default: 'unset',
+    meaning:
+      '`true`/`1`: connect to `TEMPORAL_ADDRESS` over TLS (the system CAs verify the server unless a CA is given); `false`/`0`: plain. Unset: TLS when an API key or any `TEMPORAL_TLS_*` is set',
+  },
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: { default: 'unset', meaning: "PEM file of the CA that signed the Temporal server's certificate" },
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: { default: 'unset', meaning: 'the same CA as PEM text (instead of the file)' },
+  TEMPORAL_TLS_SERVER_NAME: {
+    default: 'unset',
+    meaning: "name to verify the server's certificate against (and send as SNI) when it differs from the address's host",
+  },
+  TEMPORAL_TLS_CLIENT_CERT_PATH: {
+    default: 'unset',
+    meaning: 'PEM file of the client certificate for mTLS (Temporal Cloud, mTLS clusters)',
+  },
+  TEMPORAL_TLS_CLIENT_CERT_DATA: { default: 'unset', meaning: 'the client certificate as PEM text (instead of the file)' },
+  TEMPORAL_TLS_CLIENT_KEY_PATH: { default: 'unset', meaning: "PEM file of the client certificate's private key" },
+  TEMPORAL_TLS_CLIENT_KEY_DATA: { default: 'unset', meaning: 'the private key as PEM text (instead of the file)' },
+  TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: {
+    default: '`auto`',
+    meaning:
+      "`on`: register the search attributes `BotId`, `ChatId`, `UserId`, `JobKind` (Keyword) in the namespace at start, through the operator API; `off`: don't (Temporal Cloud: create them with `tcld`, see Temporal Cloud); `auto`: off when `TEMPORAL_API_KEY` is set or `TEMPORAL_ADDRESS` is a `*.tmprl.cloud` address, else on",
+  },
+  TEMPORAL_PAYLOAD_KEYS: {
+    default: 'unset',
+    meaning:
+      'encrypt what Temporal stores (workflow and activity inputs and results, signals, queries: messages, variables, prompts) with AES-256-GCM: `<key id>=<32 random bytes, base64>`, comma-separated; the first key encrypts, every listed key decrypts (rotation: prepend a new key, drop the old one once no history needs it). Unset: payloads are stored as plain JSON',
+  },
+  TEMPORAL_CODEC_CORS_ORIGINS: {
+    default: 'unset',
+    meaning:
+      'origins of Temporal Web UIs allowed to call the codec endpoint `/codec/decode` from the browser (e.g. `https://cloud.temporal.io`), comma-separated',
+  },
   DATABASE_URL: { default: 'unset', meaning: '`postgres://` URL; when unset, the embedded PostgreSQL is started' },
   POSTGRES_PORT: { default: '`5433`', meaning: 'port of the embedded PostgreSQL (loopback only)' },
   TELEGRAM_BOT_TOKEN: { default: 'unset', meaning: 'token of a bot to run at start' },

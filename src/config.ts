@@ -48,6 +48,39 @@ export const configSchema = z.object({
   TEMPORAL_CLI: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  // A secured cluster (Temporal Cloud, self-hosted with TLS): the names the Temporal CLI and envconfig read.
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalString,
+  TEMPORAL_REGISTER_SEARCH_ATTRIBUTES: z.enum(['auto', 'on', 'off']).default('auto'),
+  TEMPORAL_PAYLOAD_KEYS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(
+        /^\s*[A-Za-z0-9._-]{1,64}=[A-Za-z0-9+/]{43}=\s*(,\s*[A-Za-z0-9._-]{1,64}=[A-Za-z0-9+/]{43}=\s*)*$/,
+        'must be a comma-separated list of <key id>=<32 bytes in base64>, the current key first',
+      )
+      .optional(),
+  ),
+  TEMPORAL_CODEC_CORS_ORIGINS: z
+    .preprocess(
+      (value) =>
+        typeof value === 'string'
+          ? value
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : value,
+      z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of origins (https://host[:port])' })),
+    )
+    .default([]),
 
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional()),
   POSTGRES_PORT: port(5433),
@@ -157,6 +190,65 @@ function crossFieldProblems(config: Config): { variable: string; message: string
   const problems: { variable: string; message: string }[] = [];
   if (config.GENERATION_PROVIDER === 'anthropic' && !config.ANTHROPIC_API_KEY) {
     problems.push({ variable: 'ANTHROPIC_API_KEY', message: 'required when GENERATION_PROVIDER=anthropic' });
+  }
+  problems.push(...temporalConnectionProblems(config));
+  return problems;
+}
+
+const temporalTlsVariables = [
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+] as const;
+
+/**
+ * Combinations of the Temporal connection variables that cannot work: TLS settings for the
+ * embedded dev server (which has no TLS), half a client certificate pair, a file and inline PEM
+ * for the same thing, TLS settings with TLS turned off. Files are read (and their absence
+ * reported) when the connection options are built.
+ */
+function temporalConnectionProblems(config: Config): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  if (!config.TEMPORAL_ADDRESS) {
+    for (const variable of temporalTlsVariables.filter((name) => config[name] !== undefined))
+      problems.push({
+        variable,
+        message: 'applies to an external Temporal only: set TEMPORAL_ADDRESS (the embedded dev server has no TLS)',
+      });
+    return problems;
+  }
+  for (const what of ['SERVER_CA_CERT', 'CLIENT_CERT', 'CLIENT_KEY'] as const) {
+    if (config[`TEMPORAL_TLS_${what}_PATH`] !== undefined && config[`TEMPORAL_TLS_${what}_DATA`] !== undefined)
+      problems.push({
+        variable: `TEMPORAL_TLS_${what}_DATA`,
+        message: `set either TEMPORAL_TLS_${what}_PATH or TEMPORAL_TLS_${what}_DATA, not both`,
+      });
+  }
+  const hasCert = config.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined || config.TEMPORAL_TLS_CLIENT_CERT_DATA !== undefined;
+  const hasKey = config.TEMPORAL_TLS_CLIENT_KEY_PATH !== undefined || config.TEMPORAL_TLS_CLIENT_KEY_DATA !== undefined;
+  if (hasCert && !hasKey)
+    problems.push({
+      variable: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+      message: 'a client certificate needs its key (TEMPORAL_TLS_CLIENT_KEY_PATH or _DATA)',
+    });
+  if (hasKey && !hasCert)
+    problems.push({
+      variable: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+      message: 'a client key needs its certificate (TEMPORAL_TLS_CLIENT_CERT_PATH or _DATA)',
+    });
+  if (config.TEMPORAL_TLS === 'false' || config.TEMPORAL_TLS === '0') {
+    const tlsSettings = temporalTlsVariables.filter((name) => name.startsWith('TEMPORAL_TLS_') && config[name] !== undefined);
+    if (tlsSettings.length > 0)
+      problems.push({
+        variable: 'TEMPORAL_TLS',
+        message: `is off, but ${tlsSettings.join(', ')} ${tlsSettings.length > 1 ? 'are' : 'is'} set`,
+      });
   }
   return problems;
 }

@@ -8,8 +8,8 @@
  * Prints "floor ready" once its webhooks are set and the worker polls.
  */
 import express from 'express';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { connectBenchClient, connectBenchWorker } from '../support/temporal-connection';
 import * as activities from './chat-activities';
 import { floorChat, floorUpdate, type FloorUpdate } from './chat-workflow';
 
@@ -20,9 +20,9 @@ async function main(): Promise<void> {
   const port = Number(process.env.FLOOR_PORT ?? 0);
   const apiRoot = process.env.TELEGRAM_API_ROOT ?? '';
   const tokens = (process.env.FLOOR_BOT_TOKENS ?? '').split(',').filter(Boolean);
-  const client = new Client({ connection: await Connection.connect({ address }) });
+  const { client } = await connectBenchClient(process.env, address);
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: await connectBenchWorker(process.env, address),
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./chat-workflow'),
     activities,

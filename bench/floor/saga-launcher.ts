@@ -8,12 +8,12 @@
  * Prints `floor ready <url>` once it accepts jobs; SIGTERM stops it.
  */
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import express from 'express';
 import pg from 'pg';
 import { createFloorActivities, floorSchema } from './saga-activities';
 import type { FloorJob } from './saga-workflow';
+import { connectBenchClient, connectBenchWorker } from '../support/temporal-connection';
 
 const taskQueue = 'bench-floor';
 
@@ -24,14 +24,14 @@ async function main(): Promise<void> {
   await pool.query(floorSchema);
 
   const worker = await Worker.create({
-    connection: await NativeConnection.connect({ address }),
+    connection: await connectBenchWorker(process.env, address),
     taskQueue,
     workflowsPath: require.resolve('./saga-workflow'),
     activities: createFloorActivities(pool),
     // As the project's worker (src/workers/worker.ts).
     maxCachedWorkflows: 1_000,
   });
-  const client = new Client({ connection: await Connection.connect({ address }) });
+  const { client } = await connectBenchClient(process.env, address);
 
   const app = express();
   app.use(express.json());

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express } from 'express';
 import type { Database } from '../db/client';
 import type { GenerationDeps } from '../generation/request';
@@ -15,6 +16,7 @@ import { bearerMatcher, FailedAuthLimiter, requireAnyBearerToken, requireBearerT
 import { botSecretsRouter } from './bot-secrets';
 import { botsRouter, type BotsDeps } from './bots';
 import { chatEventsRouter } from './chat-events';
+import { codecRouter } from './codec';
 import { errorHandler, notFoundHandler } from '../http/errors';
 import { executionsRouter } from './executions';
 import { flowsRouter } from './flows';
@@ -45,6 +47,8 @@ export interface ApiDeps {
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
   bots: Omit<BotsDeps, 'db'>;
+  /** The payload codec (TEMPORAL_PAYLOAD_KEYS) served to the Temporal Web UI at /codec, and the UI origins allowed to call it. */
+  codec?: { codec?: PayloadCodec; corsOrigins: string[] };
   /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
 }
@@ -82,6 +86,15 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(docsRouter());
+  app.use(
+    codecRouter({
+      codec: deps.codec?.codec,
+      corsOrigins: deps.codec?.corsOrigins ?? [],
+      apiToken: deps.apiToken,
+      readonlyToken: deps.readonlyToken,
+      failures,
+    }),
+  );
   // Shared with the bots and flows routes, which make it forget a bot they change.
   const webhookBots = new WebhookBotCache(deps.db);
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));

@@ -18,7 +18,9 @@ import { gatewayFromConfig } from '../telegram/gateway';
 import { resolveBotTokenKey } from '../runtime/local-secrets';
 import { applyMigrations } from '../db/migrate';
 import type { Logger } from '../logger';
-import { ensureSearchAttributes } from '../temporal/connection';
+import { ensureSearchAttributes, registersSearchAttributes, requiredSearchAttributes } from '../temporal/connection';
+import { describeConnection, temporalConnectionOptions } from '../temporal/connection-options';
+import { dataConverterFromConfig, payloadCodecFromConfig } from '../temporal/payload-codec';
 import { createWorker } from '../workers/worker';
 import { startWorkerMetricsServer } from '../workers/metrics-server';
 import type { Lifecycle } from '../runtime/lifecycle';
@@ -102,6 +104,7 @@ export function appFor(deps: {
       simulatorRunning: deps.ingress?.hasSimulator ?? false,
     },
     simulator: deps.simulator,
+    codec: { codec: payloadCodecFromConfig(config), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS },
   });
 }
 
@@ -116,6 +119,9 @@ export function deliveryTarget(temporal: Client, config: Config): DeliveryTarget
  */
 export async function startServices(options: ServiceOptions): Promise<Services> {
   const { config, logger, lifecycle } = options;
+  // Read first: a missing certificate file or a bad key list stops the start before anything else.
+  const connectionOptions = temporalConnectionOptions(config, options.temporalAddress);
+  const dataConverter = dataConverterFromConfig(config);
 
   const db = createDatabase(options.databaseUrl);
   lifecycle.onStop('database pool', () => db.$client.end());
@@ -136,17 +142,40 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
   const tracing = startTracing(config, logger);
   if (tracing) lifecycle.onStop('tracing', () => tracing.shutdown());
 
-  const connection = await Connection.connect({ address: options.temporalAddress });
+  logger.info(
+    { ...describeConnection(connectionOptions), namespace: config.TEMPORAL_NAMESPACE, payloadEncryption: Boolean(dataConverter) },
+    'connecting to Temporal',
+  );
+  if (!dataConverter && connectionOptions.apiKey !== undefined)
+    logger.warn(
+      'TEMPORAL_PAYLOAD_KEYS is unset: messages, variables and prompts are stored in Temporal Cloud in plain text; set it to encrypt them',
+    );
+  const connection = await Connection.connect(connectionOptions);
   lifecycle.onStop('temporal client', () => connection.close());
-  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  if (registersSearchAttributes(config)) {
+    try {
+      await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    } catch (err) {
+      throw new Error(
+        `registering the search attributes ${requiredSearchAttributes.join(', ')} in namespace ${config.TEMPORAL_NAMESPACE} failed: ${String(err)}. ` +
+          'Where the operator API is not open to this process (Temporal Cloud), create them once yourself and set TEMPORAL_REGISTER_SEARCH_ATTRIBUTES=off',
+        { cause: err },
+      );
+    }
+  } else
+    logger.info(
+      { namespace: config.TEMPORAL_NAMESPACE, searchAttributes: requiredSearchAttributes },
+      'search attributes are not registered by this process (TEMPORAL_REGISTER_SEARCH_ATTRIBUTES); the namespace must have them',
+    );
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    ...(dataConverter ? { dataConverter } : {}),
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
 
   if (options.runWorker) {
-    const workerConnection = await NativeConnection.connect({ address: options.temporalAddress });
+    const workerConnection = await NativeConnection.connect(connectionOptions);
     lifecycle.onStop('worker connection', () => workerConnection.close());
     const worker = await createWorker({
       connection: workerConnection,
@@ -156,6 +185,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      dataConverter,
       ...(tracing ? { tracedWorkflows: true, interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });
     const running = worker.run();

@@ -5,7 +5,9 @@ import { isoOfTimestamp } from './proto';
 
 /**
  * A timeline from an execution's Temporal history: activities scheduled and finished, local activities,
- * the end. What the executions API shows of a generation, or of a chat that is not running.
+ * the end. What the executions API shows of a generation, or of a chat that is not running. It
+ * reads event types, activity names and failure messages, none of which the payload codec
+ * encrypts (failure messages are not payloads), so it works the same with TEMPORAL_PAYLOAD_KEYS.
  */
 export async function historyTimeline(client: Client, workflowId: string): Promise<HistoryStep[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();

@@ -1,6 +1,26 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { Config } from '../config';
 import { customSearchAttributes } from './search-attributes';
+
+/** The search attributes the namespace must have, as `Name=Type` (the CLI's `--search-attribute` spelling: `BotId=Keyword`). */
+export const requiredSearchAttributes = customSearchAttributes.map(
+  (key) => `${key.name}=${key.type.charAt(0)}${key.type.slice(1).toLowerCase()}`,
+);
+
+/**
+ * Whether this process registers the search attributes itself. Temporal Cloud does not let a
+ * namespace's clients add them through the operator API (they are created with `tcld` or in
+ * the Cloud UI), so `auto` leaves them alone when an API key is set or the address is Cloud's
+ * (`*.tmprl.cloud`, mTLS namespaces).
+ */
+export function registersSearchAttributes(
+  config: Pick<Config, 'TEMPORAL_REGISTER_SEARCH_ATTRIBUTES' | 'TEMPORAL_API_KEY' | 'TEMPORAL_ADDRESS'>,
+): boolean {
+  if (config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES !== 'auto') return config.TEMPORAL_REGISTER_SEARCH_ATTRIBUTES === 'on';
+  const cloud = /\.tmprl\.cloud:\d+$/i.test(config.TEMPORAL_ADDRESS ?? '');
+  return config.TEMPORAL_API_KEY === undefined && !cloud;
+}
 
 /**
  * Registers the project's search attributes in the namespace if they are missing. Idempotent, so

@@ -19,6 +19,8 @@ export interface WorkerDeps {
   /** Tracing interceptors and the sink that exports workflow spans (when tracing is on); the chat metrics sink is always there. */
   interceptors?: WorkerOptions['interceptors'];
   sinks?: WorkerOptions['sinks'];
+  /** The payload codec of TEMPORAL_PAYLOAD_KEYS, the same as the clients'; unset: plain payloads. */
+  dataConverter?: WorkerOptions['dataConverter'];
   /** WORKER_MAX_CACHED_WORKFLOWS; unset: sized from memory. */
   maxCachedWorkflows?: number | undefined;
 }
@@ -50,6 +52,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: deps.activities,
     workflowBundle,
     ...(deps.interceptors ? { interceptors: deps.interceptors } : {}),
+    ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     sinks: { ...chatMetricsSinks, ...deps.sinks },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? cacheSizeFromMemory(),
     shutdownGraceTime: deps.shutdownGraceMs,

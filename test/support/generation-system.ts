@@ -3,6 +3,7 @@ import { chatMetricsSinks } from '../../src/workers/chat-metrics-sinks';
 import { workflowBundleOptions } from '../../src/workers/workflow-bundle';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TokenCipher } from '../../src/bots/token-cipher';
 import { loadConfig, type Config } from '../../src/config';
@@ -13,6 +14,7 @@ import type { GenerationProvider } from '../../src/generation/provider';
 import { createLogger } from '../../src/logger';
 import { activitiesFor, appFor, deliveryTarget } from '../../src/app/services';
 import { Ingress } from '../../src/ingress/ingress';
+import { dataConverterFromConfig } from '../../src/temporal/payload-codec';
 import { connectTestTemporal, createTestDatabase, uniqueTaskQueue, type TestTemporal } from './harness';
 
 export const testApiToken = 'test-token-0123456789abcdef';
@@ -42,7 +44,8 @@ export interface GenerationSystem {
   userWith(credits: number, id?: string): Promise<string>;
   /** Polls the API until the job reaches a terminal status. */
   settled(jobId: string): Promise<any>;
-  startWorker(provider?: GenerationProvider): Promise<Worker & { done: Promise<void> }>;
+  /** A worker on the system's task queue; `dataConverter` replaces the configuration's (payload key rotation). */
+  startWorker(provider?: GenerationProvider, dataConverter?: DataConverter): Promise<Worker & { done: Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +64,6 @@ export async function startGenerationSystem(
   } = {},
 ): Promise<GenerationSystem> {
   const database = await createTestDatabase();
-  const temporal = options.temporal ?? (await connectTestTemporal());
   const taskQueue = uniqueTaskQueue('generations');
   // The server listens first, so that PUBLIC_URL (for webhooks) is known when the app is made.
   const server = http.createServer().listen(0, '127.0.0.1');
@@ -78,6 +80,9 @@ export async function startGenerationSystem(
     },
     '/nonexistent/.env',
   );
+  // Clients and workers share the data converter of the configuration, as in production.
+  const dataConverter = dataConverterFromConfig(config);
+  const temporal = options.temporal ?? (await connectTestTemporal(dataConverter));
   // With `logLines`, everything the API, ingress and activities log (debug and up) is kept there.
   const logger = options.logLines
     ? createLogger('debug', 'test', { write: (line: string) => void options.logLines!.push(line) })
@@ -123,7 +128,7 @@ export async function startGenerationSystem(
       }
       throw new Error(`job ${jobId} did not settle`);
     },
-    async startWorker(provider) {
+    async startWorker(provider, workerConverter = dataConverter) {
       const worker = await Worker.create({
         connection: temporal.workerConnection,
         taskQueue,
@@ -137,6 +142,7 @@ export async function startGenerationSystem(
           provider: provider ?? options.provider ?? createFakeProvider({ latencyMs: 0, failureRate: 0 }),
         }),
         sinks: chatMetricsSinks,
+        ...(workerConverter ? { dataConverter: workerConverter } : {}),
         shutdownGraceTime: '1s',
       });
       const running = Object.assign(worker, { done: worker.run() });

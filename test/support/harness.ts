@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
 import { createDatabase, type Database } from '../../src/db/client';
@@ -48,13 +49,13 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
-/** A client and a worker connection to the shared dev server. */
-export async function connectTestTemporal(): Promise<TestTemporal> {
+/** A client (with `dataConverter`, when payloads are encrypted) and a worker connection to the shared dev server. */
+export async function connectTestTemporal(dataConverter?: DataConverter): Promise<TestTemporal> {
   const connection = await Connection.connect({ address: temporalAddress() });
   await ensureSearchAttributes(connection, 'default');
   const workerConnection = await NativeConnection.connect({ address: temporalAddress() });
   return {
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace: 'default', ...(dataConverter ? { dataConverter } : {}) }),
     workerConnection,
     async close() {
       await workerConnection.close();

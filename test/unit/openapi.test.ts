@@ -91,6 +91,8 @@ describe('the OpenAPI document', () => {
         'GET /api/executions',
         'GET /api/executions/{workflowId}/stream',
         'POST /api/executions/{workflowId}/restart',
+        'POST /codec/decode',
+        'POST /codec/encode',
       ]),
     );
     const create = doc.paths['/api/generations']!.post!;
