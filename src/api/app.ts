@@ -44,6 +44,8 @@ export interface ApiDeps {
   metricsDatabaseRefreshMs: number;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
+  /** The webhook route's cache of bots (one is made when not given). */
+  webhookBots?: WebhookBotCache;
   bots: Omit<BotsDeps, 'db'>;
   /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
@@ -83,7 +85,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(docsRouter());
   // Shared with the bots and flows routes, which make it forget a bot they change.
-  const webhookBots = new WebhookBotCache(deps.db);
+  const webhookBots = deps.webhookBots ?? new WebhookBotCache(deps.db);
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));
 
   const api = express.Router();
