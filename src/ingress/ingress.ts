@@ -64,6 +64,7 @@ export class Ingress {
     for (const bot of enabled) await this.prepareBot(bot);
     await this.claim();
     this.renewing = setInterval(() => void this.renew(), RENEW_MS);
+    this.deps.logger.info({ holder: this.holder }, 'telegram ingress started');
   }
 
   /**
