@@ -53,7 +53,13 @@ export class BotChanges {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, query_timeout: QUERY_TIMEOUT_MS });
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      keepAlive: true,
+      query_timeout: QUERY_TIMEOUT_MS,
+      // Named in pg_stat_activity, so an operator sees what holds the connection.
+      application_name: 'bot-changes',
+    });
     let lost = false;
     const lose = (err?: unknown) => {
       if (lost) return;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { publishFlow } from '../../src/bots/registry';
 import { pollingLeases } from '../../src/db/schema';
 import { TelegramEmulator, type EmulatedUser } from '../../src/telegram-emulator';
@@ -44,7 +44,17 @@ describe('two API replicas', () => {
   let b: Replica;
   let worker: Running;
   const apiToken = crypto.randomBytes(16).toString('hex');
-  const alive = new Set<ChildProcess>();
+  /** Processes still running, and how each ends. */
+  const alive = new Map<ChildProcess, Promise<number | null>>();
+  let env: Record<string, string>;
+  const summary: string[] = [];
+
+  async function replica(name: string, port: number): Promise<Replica> {
+    const running = await runEntrypoint('api', { ...env, PORT: String(port) }, /"msg":"telegram ingress started"/);
+    alive.set(running.child, running.exited);
+    const holder = /"holder":"([^"]+)","msg":"telegram ingress started"/.exec(running.output())?.[1] as string;
+    return { ...running, name, url: `http://127.0.0.1:${port}`, holder };
+  }
 
   beforeAll(async () => {
     const telegram = await emulator.start({ port: 0 });
@@ -52,7 +62,7 @@ describe('two API replicas', () => {
     database = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bots-replicas-'));
     const [portA, portB] = [await freePort(), await freePort()];
-    const env = {
+    env = {
       TEMPORAL_ADDRESS: temporalAddress(),
       DATABASE_URL: database.url,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('replicas'),
@@ -64,20 +74,14 @@ describe('two API replicas', () => {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
     };
-    const replica = async (name: string, port: number): Promise<Replica> => {
-      const running = await runEntrypoint('api', { ...env, PORT: String(port) }, /"msg":"telegram ingress started"/);
-      alive.add(running.child);
-      const holder = /"holder":"([^"]+)","msg":"telegram ingress started"/.exec(running.output())?.[1] as string;
-      return { ...running, name, url: `http://127.0.0.1:${port}`, holder };
-    };
     // One after the other: both would apply the migrations (safely), but the second would wait anyway.
     a = await replica('A', portA);
     [b, worker] = await Promise.all([replica('B', portB), runEntrypoint('worker', env, /"msg":"worker running"/)]);
-    alive.add(worker.child);
+    alive.set(worker.child, worker.exited);
   });
 
   afterAll(async () => {
-    await Promise.all([a, b, worker].filter((p) => p && alive.has(p.child)).map((p) => (p.child.kill('SIGTERM'), p.exited)));
+    await Promise.all([...alive].map(([child, exited]) => (child.kill('SIGTERM'), exited)));
     await database?.drop();
     await closeEmulator?.();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -223,10 +227,38 @@ describe('two API replicas', () => {
     expect(emulator.polls(stopped.id).calls).toBe(stoppedPolls);
 
     const delivered = users.reduce((sum, user) => sum + botTexts(pollingId, user).length, 0);
-    console.log(
+    summary.push(
       `two-replica polling: ${polls.calls} getUpdates seen for the bot (${polls.calls - pollsBefore} after the kill), ` +
         `max concurrent per bot ${polls.maxConcurrent}, ${delivered} updates answered once each, ` +
         `replica ${holder.name} SIGKILLed, replica ${survivor.name} answered the updates sent meanwhile after ${takeoverMs} ms`,
     );
+    [a, b] = holder === a ? [survivor, holder] : [holder, survivor];
+  });
+
+  it('hands the bot over at once when the polling replica stops cleanly', async () => {
+    // `a` is the survivor now; a new replica C joins, then `a` is stopped with SIGTERM.
+    const c = await replica('C', await freePort());
+    expect(await holderOf(pollingId)).toBe(a.holder);
+    const since = c.output().length;
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    alive.delete(a.child);
+    const stoppedAt = performance.now();
+    // Given back on the way out, not left to run out: C needs no wait for it.
+    const { rows } = await database.db.execute<{ holder: string; released: boolean }>(
+      sql`select holder, expires_at = '-infinity' as released from polling_leases where bot_id = ${pollingId}`,
+    );
+    expect(rows[0]?.holder === c.holder || rows[0]?.released === true).toBe(true);
+    for (const user of users) user.sendText('ping 4');
+    for (const user of users) await answered(pollingId, user, users.indexOf(user) === 0 ? 4 : 3);
+    const handoverMs = Math.round(performance.now() - stoppedAt);
+    await logged(c, since, new RegExp(`"botId":"${pollingId}",[^\n]*"msg":"polling for updates"`));
+    expect(await holderOf(pollingId)).toBe(c.holder);
+    expect(emulator.polls(polling.id).maxConcurrent).toBe(1);
+    summary.push(`clean stop: replica C answered the updates sent after ${a.name}'s SIGTERM within ${handoverMs} ms`);
+    console.log(summary.join('\n'));
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    alive.delete(c.child);
   });
 });
