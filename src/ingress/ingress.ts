@@ -116,6 +116,8 @@ export class Ingress {
       return;
     }
     this.renewedAt = startedAt;
+    // An answer that took so long may be about leases already running out: the next claim decides.
+    const late = this.now() - startedAt > LEASE_MS - RENEW_MS;
     for (const [botId, polled] of this.polled) {
       if (held.get(botId) === polled.version && polled.loop.running) continue;
       this.polled.delete(botId);
@@ -123,17 +125,26 @@ export class Ingress {
       if (!held.has(botId)) logger.info({ botId }, 'stopped polling (the bot is no longer polled here)');
     }
     for (const [botId, version] of held) {
-      if (this.stopped || this.polled.has(botId)) continue;
-      const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
-      // Changed since the claim read it: the next claim decides.
-      if (!bot || bot.disabledAt || bot.mode !== 'polling') continue;
-      const telegram = new Telegram(this.tokenOf(bot), { apiRoot: this.deps.config.TELEGRAM_API_ROOT });
-      const offsets = {
-        initial: () => this.leases.offset(botId),
-        save: (next: number) => this.leases.saveOffset(botId, next),
-      };
-      this.polled.set(botId, { loop: this.poll(botId, telegram, 'polling', offsets), version });
+      if (late || this.stopped || this.polled.has(botId)) continue;
+      try {
+        await this.startPolling(botId, version);
+      } catch (err) {
+        // The lease stays ours; the next renewal tries again.
+        logger.error({ err, botId }, 'could not start polling');
+      }
     }
+  }
+
+  private async startPolling(botId: string, version: string): Promise<void> {
+    const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
+    // Changed since the claim read it: the next claim decides.
+    if (!bot || bot.disabledAt || bot.mode !== 'polling') return;
+    const telegram = new Telegram(this.tokenOf(bot), { apiRoot: this.deps.config.TELEGRAM_API_ROOT });
+    const offsets = {
+      initial: () => this.leases.offset(botId),
+      save: (next: number) => this.leases.saveOffset(botId, next),
+    };
+    this.polled.set(botId, { loop: this.poll(botId, telegram, 'polling', offsets), version });
   }
 
   /**

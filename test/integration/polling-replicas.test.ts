@@ -232,7 +232,8 @@ describe('two API replicas', () => {
         `max concurrent per bot ${polls.maxConcurrent}, ${delivered} updates answered once each, ` +
         `replica ${holder.name} SIGKILLed, replica ${survivor.name} answered the updates sent meanwhile after ${takeoverMs} ms`,
     );
-    [a, b] = holder === a ? [survivor, holder] : [holder, survivor];
+    // From here on `a` names the survivor.
+    [a, b] = [survivor, holder];
   });
 
   it('hands the bot over at once when the polling replica stops cleanly', async () => {
