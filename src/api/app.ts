@@ -46,6 +46,8 @@ export interface ApiDeps {
   metricsDatabaseRefreshMs: number;
   generations: Omit<GenerationDeps, 'db' | 'temporal'>;
   telegramTarget: DeliveryTarget;
+  /** The webhook route's cache of bots (one is made when not given). */
+  webhookBots?: WebhookBotCache;
   bots: Omit<BotsDeps, 'db'>;
   /** The payload codec (TEMPORAL_PAYLOAD_KEYS) served to the Temporal Web UI at /codec, and the UI origins allowed to call it. */
   codec?: { codec?: PayloadCodec; corsOrigins: string[] };
@@ -96,7 +98,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   // Shared with the bots and flows routes, which make it forget a bot they change.
-  const webhookBots = new WebhookBotCache(deps.db);
+  const webhookBots = deps.webhookBots ?? new WebhookBotCache(deps.db);
   app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));
 
   const api = express.Router();

@@ -37,7 +37,10 @@ export interface BotsDeps {
   cipher: TokenCipher;
   apiRoot: string;
   publicUrl?: string;
-  /** The ingress of this process, told when a bot is added, switched or disabled. */
+  /**
+   * The ingress of this process, told when a bot is added, switched or disabled (it sets or
+   * removes the webhook; other replicas hear of the change from PostgreSQL, see BotChanges).
+   */
   ingress?: Ingress;
   /** Whether this process runs the chat simulator, so that bots can be switched to it. */
   simulatorRunning?: boolean;
@@ -202,7 +205,7 @@ export function botsRouter(deps: BotsDeps): Router {
         .set({ disabledAt: sql`coalesce(${bots.disabledAt}, now())`, updatedAt: sql`now()` })
         .where(eq(bots.id, botId));
       deps.webhookBots?.forget(botId);
-      await deps.ingress?.stopBot(botId);
+      await deps.ingress?.refresh(botId);
       await audit(db, req, 'bot.disable', `bot:${botId}`);
       res.json(botView(await findBot(botId), deps.publicUrl));
     },

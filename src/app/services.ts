@@ -10,6 +10,8 @@ import { providerFromConfig } from '../generation/providers';
 import { generationSettings } from '../generation/request';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { Ingress } from '../ingress/ingress';
+import { WebhookBotCache } from '../ingress/bot-cache';
+import { BotChanges } from '../bots/bot-changes';
 import type { GenerationProvider } from '../generation/provider';
 import { outdatedActiveVersions } from '../bots/registry';
 import { reencryptStoredSecrets } from '../bots/reencrypt';
@@ -58,13 +60,17 @@ export function activitiesFor(deps: {
   temporal?: Client;
   provider?: GenerationProvider;
   simulatorApiRoot?: string;
+  /** When given, the Telegram clients kept for bots are dropped as soon as a bot changes. */
+  botChanges?: BotChanges;
 }) {
   const { db, config, cipher } = deps;
+  const telegram = gatewayFromConfig(db, cipher, config, deps.simulatorApiRoot);
+  deps.botChanges?.onChange((botId) => telegram.forget(botId));
   return createActivities({
     db,
     logger: deps.logger.child({ component: 'activities' }),
     provider: deps.provider ?? providerFromConfig(config),
-    telegram: gatewayFromConfig(db, cipher, config, deps.simulatorApiRoot),
+    telegram,
     cipher,
     ...(deps.temporal ? { chats: deliveryTarget(deps.temporal, config) } : {}),
     config,
@@ -80,6 +86,7 @@ export function appFor(deps: {
   apiToken: string;
   cipher: TokenCipher;
   ingress?: Ingress;
+  webhookBots?: WebhookBotCache;
   simulator?: ApiDeps['simulator'];
 }) {
   const { db, temporal, config } = deps;
@@ -96,6 +103,7 @@ export function appFor(deps: {
     metricsDatabaseRefreshMs: config.METRICS_DB_REFRESH_SECONDS * 1000,
     generations: generationSettings(config),
     telegramTarget: deliveryTarget(temporal, config),
+    webhookBots: deps.webhookBots,
     bots: {
       cipher: deps.cipher,
       apiRoot: config.TELEGRAM_API_ROOT,
@@ -174,6 +182,11 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
 
+  // Bot changes made by any process (another API replica, a worker's start) reach this one.
+  const botChanges = new BotChanges(options.databaseUrl, logger.child({ component: 'bot-changes' }));
+  await botChanges.start();
+  lifecycle.onStop('bot change listener', () => botChanges.stop());
+
   if (options.runWorker) {
     const workerConnection = await NativeConnection.connect(connectionOptions);
     lifecycle.onStop('worker connection', () => workerConnection.close());
@@ -181,7 +194,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: activitiesFor({ db, config, logger, cipher, temporal, simulatorApiRoot: options.simulator?.apiRoot }),
+      activities: activitiesFor({ db, config, logger, cipher, temporal, simulatorApiRoot: options.simulator?.apiRoot, botChanges }),
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -223,6 +236,11 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       logger: logger.child({ component: 'ingress' }),
       simulator,
     });
+    const webhookBots = new WebhookBotCache(db);
+    botChanges.onChange((botId) => {
+      webhookBots.forget(botId);
+      return ingress.changed(botId);
+    });
     const app = appFor({
       db,
       temporal,
@@ -231,6 +249,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       apiToken: options.apiToken,
       cipher,
       ingress,
+      webhookBots,
       simulator: simulator && {
         emulator: simulator.emulator,
         temporalUiUrl: options.temporalUiUrl,

@@ -52,6 +52,22 @@ export const bots = pgTable('bots', {
 });
 
 /**
+ * Who polls a polling-mode bot: one API replica at a time holds its lease until `expires_at`,
+ * renewing it every few seconds (src/ingress/polling-lease.ts). The row outlives its holders: it
+ * keeps the offset the last holder confirmed, so the next continues there.
+ */
+export const pollingLeases = pgTable('polling_leases', {
+  botId: text('bot_id')
+    .primaryKey()
+    .references(() => bots.id, { onDelete: 'cascade' }),
+  holder: text('holder').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  /** The getUpdates offset after the last batch delivered to Temporal (0: none yet). */
+  nextUpdateId: bigint('next_update_id', { mode: 'number' }).notNull().default(0),
+  offsetSavedAt: timestamp('offset_saved_at', { withTimezone: true }),
+});
+
+/**
  * A flow of a bot, named by an author-chosen id (`main`, `onboarding`), with its editable draft
  * and the published version new runs use. Published versions are immutable rows below.
  */

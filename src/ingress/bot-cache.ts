@@ -16,13 +16,15 @@ export interface WebhookBot {
 
 /**
  * The webhook's view of enabled bots, cached briefly so that a burst of updates costs one query
- * and a chat workflow need not look up the flow version it runs (the update carries it). This
- * process forgets a bot as soon as its API changes the bot or publishes or activates a version;
- * other API replicas see a change within CACHE_MS (Telegram retries what was refused meanwhile,
- * and an update that arrives meanwhile runs the version active just before).
+ * and a chat workflow need not look up the flow version it runs (the update carries it). Every
+ * API replica forgets a bot as soon as PostgreSQL tells it the bot or its main flow's active
+ * version changed (BotChanges, wired in src/app/services.ts), and everything when that news may
+ * have been missed; CACHE_MS only bounds how stale an answer can be should both fail.
  */
 export class WebhookBotCache {
   private readonly cache = new Map<string, { bot: WebhookBot | null; at: number }>();
+  /** Counts forgets: a lookup that began before one does not cache what it read. */
+  private forgets = 0;
 
   constructor(
     private readonly db: Database,
@@ -33,19 +35,24 @@ export class WebhookBotCache {
   async lookup(botId: string): Promise<WebhookBot | null> {
     const hit = this.cache.get(botId);
     if (hit && this.now() - hit.at < CACHE_MS) return hit.bot;
+    const forgetsBefore = this.forgets;
     const [row] = await this.db
       .select({ secretHash: bots.webhookSecretHash, activeVersionId: flows.activeVersionId })
       .from(bots)
       .leftJoin(flows, and(eq(flows.botId, bots.id), eq(flows.id, bots.mainFlowId)))
       .where(and(eq(bots.id, botId), isNull(bots.disabledAt)));
     const bot = row ? { secretHash: row.secretHash, activeVersionId: row.activeVersionId ?? null } : null;
+    if (forgetsBefore !== this.forgets) return bot;
     this.cache.delete(botId);
     this.cache.set(botId, { bot, at: this.now() });
     if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     return bot;
   }
 
-  forget(botId: string): void {
-    this.cache.delete(botId);
+  /** Forgets one bot, or (null) all. */
+  forget(botId: string | null): void {
+    this.forgets += 1;
+    if (botId === null) this.cache.clear();
+    else this.cache.delete(botId);
   }
 }

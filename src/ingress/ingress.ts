@@ -9,18 +9,32 @@ import type { Logger } from '../logger';
 import type { Simulator } from '../simulator/simulator';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { subscribedUpdates } from '../telegram/inbound';
-import { PollingLoop } from './polling';
+import { LEASE_MS, PollingLeases, RENEW_MS } from './polling-lease';
+import { PollingLoop, type PollingOffsets } from './polling';
 import { webhookPath } from './webhook';
 
 type Bot = typeof bots.$inferSelect;
 
 /**
- * Receives updates for every enabled bot: a polling loop per polling-mode bot; for webhook-mode
- * bots it registers the webhook (the route itself is served by the API's HTTP server). A bot the
- * simulator serves gets one more polling loop, on the simulator's Telegram.
+ * Receives updates for every enabled bot: for webhook-mode bots it registers the webhook (the
+ * route itself is served by the API's HTTP server); a polling-mode bot is polled by exactly one
+ * API replica at a time, the holder of its lease (see PollingLeases), which this ingress renews
+ * every RENEW_MS – and with it learns which bots to poll, so a change of a bot (disabled, a new
+ * token, another mode) reaches the polling replica even when its notification was missed. A bot
+ * the simulator serves gets one more polling loop, on the simulator's Telegram, in the process
+ * that runs the simulator.
  */
 export class Ingress {
-  private readonly loops = new Map<string, PollingLoop[]>();
+  /** Bots this replica polls (it holds their leases), with the row version each loop started from. */
+  private readonly polled = new Map<string, { loop: PollingLoop; version: string }>();
+  private readonly simulatorLoops = new Map<string, PollingLoop>();
+  private readonly leases: PollingLeases;
+  private renewing: NodeJS.Timeout | undefined;
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  /** When the last successful claim started: the leases are surely ours until then + LEASE_MS. */
+  private renewedAt = -Infinity;
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -31,40 +45,147 @@ export class Ingress {
       logger: Logger;
       simulator?: Simulator;
     },
-  ) {}
+  ) {
+    this.leases = new PollingLeases(deps.db);
+  }
 
   /** Whether this process runs the chat simulator (so bots may be switched to it). */
   get hasSimulator(): boolean {
     return this.deps.simulator !== undefined;
   }
 
+  /** This replica's name in polling_leases. */
+  get holder(): string {
+    return this.leases.holder;
+  }
+
   async start(): Promise<void> {
     const enabled = await this.deps.db.select().from(bots).where(isNull(bots.disabledAt));
-    for (const bot of enabled) await this.startBot(bot);
+    for (const bot of enabled) await this.prepareBot(bot);
+    await this.claim();
+    this.renewing = setInterval(() => void this.renew(), RENEW_MS);
+    this.deps.logger.info({ holder: this.holder }, 'telegram ingress started');
   }
 
-  /** (Re)starts receiving for one bot as its row now says: after registration or a mode switch. */
+  /**
+   * (Re)starts receiving for one bot as its row now says, after this process changed it
+   * (registration, a mode switch, disabling): registers or removes its webhook, then claims
+   * polling leases. Other replicas hear of the change through `changed`.
+   */
   async refresh(botId: string): Promise<void> {
-    await this.stopBot(botId);
+    await this.stopSimulatorLoop(botId);
     const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
-    if (bot && !bot.disabledAt) await this.startBot(bot);
+    if (bot && !bot.disabledAt) await this.prepareBot(bot);
+    await this.claim();
   }
 
-  /** Stops polling for a bot (a disabled bot, or one switched to webhook mode). */
-  async stopBot(botId: string): Promise<void> {
-    await Promise.all((this.loops.get(botId) ?? []).map((loop) => loop.stop()));
-    this.loops.delete(botId);
+  /** A bot changed somewhere (null: any may have): polling follows at once rather than at the next renewal. */
+  async changed(_botId: string | null): Promise<void> {
+    // Before start() the bots are read anyway; after stop() nothing is polled.
+    if (this.renewing && !this.stopped) await this.claim();
   }
 
-  private async startBot(bot: Bot): Promise<void> {
-    const { config, cipher, logger, simulator } = this.deps;
-    const token = cipher.decrypt(bot.tokenCiphertext, { botId: bot.id, purpose: 'token' });
-    const loops: PollingLoop[] = [];
-    this.loops.set(bot.id, loops);
+  /**
+   * Claims and renews leases and brings the polling loops in line: a loop for every bot held,
+   * started afresh when its row changed; none for a bot no longer held. Serialised: a claim asked
+   * for while one runs runs once more after it.
+   */
+  claim(): Promise<void> {
+    if (this.claiming) {
+      this.claimAgain = true;
+      return this.claiming;
+    }
+    this.claiming = (async () => {
+      do {
+        this.claimAgain = false;
+        await this.claimOnce();
+      } while (this.claimAgain && !this.stopped);
+    })().finally(() => (this.claiming = undefined));
+    return this.claiming;
+  }
+
+  private async claimOnce(): Promise<void> {
+    if (this.stopped) return;
+    const { logger } = this.deps;
+    const startedAt = this.now();
+    let held: Map<string, string>;
+    try {
+      held = await this.leases.claim();
+    } catch (err) {
+      logger.warn({ err }, 'could not renew the polling leases; retrying');
+      return;
+    }
+    this.renewedAt = startedAt;
+    // An answer that took so long may be about leases already running out: the next claim decides.
+    const late = this.now() - startedAt > LEASE_MS - RENEW_MS;
+    for (const [botId, polled] of this.polled) {
+      if (held.get(botId) === polled.version && polled.loop.running) continue;
+      this.polled.delete(botId);
+      await polled.loop.stop();
+      if (!held.has(botId)) logger.info({ botId }, 'stopped polling (the bot is no longer polled here)');
+    }
+    for (const [botId, version] of held) {
+      if (late || this.stopped || this.polled.has(botId)) continue;
+      try {
+        await this.startPolling(botId, version);
+      } catch (err) {
+        // The lease stays ours; the next renewal tries again.
+        logger.error({ err, botId }, 'could not start polling');
+      }
+    }
+  }
+
+  private async startPolling(botId: string, version: string): Promise<void> {
+    const [bot] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
+    // Changed since the claim read it: the next claim decides.
+    if (!bot || bot.disabledAt || bot.mode !== 'polling') return;
+    const telegram = new Telegram(this.tokenOf(bot), { apiRoot: this.deps.config.TELEGRAM_API_ROOT });
+    const offsets = {
+      initial: () => this.leases.offset(botId),
+      save: (next: number) => this.leases.saveOffset(botId, next),
+    };
+    this.polled.set(botId, { loop: this.poll(botId, telegram, 'polling', offsets), version });
+  }
+
+  /**
+   * Every RENEW_MS: renews the leases; and when renewing failed for so long that a lease may have
+   * run out, stops polling before another replica may start (by this process's clock, which
+   * started counting before PostgreSQL did).
+   */
+  private async renew(): Promise<void> {
+    if (this.stopped) return;
+    if (this.polled.size > 0 && this.now() - this.renewedAt > LEASE_MS - RENEW_MS) {
+      this.deps.logger.warn(
+        { bots: [...this.polled.keys()] },
+        'the polling leases could not be renewed in time; polling stops until they are',
+      );
+      const loops = [...this.polled.values()].map((polled) => polled.loop);
+      this.polled.clear();
+      await Promise.all(loops.map((loop) => loop.stop()));
+    }
+    if (!this.claiming) await this.claim();
+  }
+
+  /** A clock that only goes forward, whatever happens to the wall clock. */
+  private now(): number {
+    return performance.now();
+  }
+
+  private tokenOf(bot: Bot): string {
+    return this.deps.cipher.decrypt(bot.tokenCiphertext, { botId: bot.id, purpose: 'token' });
+  }
+
+  /** What receiving needs besides a polling lease: the webhook set or removed at Telegram, the simulator's loop. */
+  private async prepareBot(bot: Bot): Promise<void> {
+    const { config, logger, simulator } = this.deps;
+    const token = this.tokenOf(bot);
     if (bot.simulator !== 'only') {
       const telegram = new Telegram(token, { apiRoot: config.TELEGRAM_API_ROOT });
       if (bot.mode === 'webhook') await this.registerWebhook(bot, telegram);
-      else loops.push(this.poll(bot.id, telegram, 'polling'));
+      // A webhook left over from webhook mode would make getUpdates fail with 409. Removed here,
+      // where the mode is switched, not by each new lease holder: one could remove a webhook set
+      // just after it read the bot as polling.
+      else await telegram.deleteWebhook().catch((err: unknown) => logger.warn({ err, botId: bot.id }, 'deleteWebhook failed'));
     }
     if (bot.simulator !== 'off') {
       if (!simulator) {
@@ -78,8 +199,16 @@ export class Ingress {
         logger.error({ botId: bot.id, err }, 'the chat simulator cannot serve this bot until the next start');
         return;
       }
-      loops.push(this.poll(bot.id, new Telegram(token, { apiRoot: simulator.apiRoot }), 'simulator'));
+      const telegram = new Telegram(token, { apiRoot: simulator.apiRoot });
+      await telegram.deleteWebhook().catch((err: unknown) => logger.warn({ err, botId: bot.id }, 'deleteWebhook failed'));
+      this.simulatorLoops.set(bot.id, this.poll(bot.id, telegram, 'simulator'));
     }
+  }
+
+  private async stopSimulatorLoop(botId: string): Promise<void> {
+    const loop = this.simulatorLoops.get(botId);
+    this.simulatorLoops.delete(botId);
+    await loop?.stop();
   }
 
   private async registerWebhook(bot: Bot, telegram: Telegram): Promise<void> {
@@ -118,16 +247,25 @@ export class Ingress {
     return current?.ciphertext ? cipher.decrypt(current.ciphertext, context) : undefined;
   }
 
-  private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator'): PollingLoop {
+  private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator', offsets?: PollingOffsets): PollingLoop {
     const { target, logger } = this.deps;
-    const loop = new PollingLoop(botId, telegram, target, logger.child({ component: source, botId }));
+    const loop = new PollingLoop(botId, telegram, target, logger.child({ component: source, botId }), offsets);
     loop.start();
-    logger.info({ botId }, source === 'simulator' ? 'polling the chat simulator for updates' : 'polling for updates');
+    logger.info({ botId, holder: this.holder }, source === 'simulator' ? 'polling the chat simulator for updates' : 'polling for updates');
     return loop;
   }
 
+  /** Stops every loop, then gives the leases back so another replica takes over at once. */
   async stop(): Promise<void> {
-    await Promise.all([...this.loops.values()].flat().map((loop) => loop.stop()));
-    this.loops.clear();
+    this.stopped = true;
+    clearInterval(this.renewing);
+    await this.claiming;
+    const loops = [...[...this.polled.values()].map((polled) => polled.loop), ...this.simulatorLoops.values()];
+    this.polled.clear();
+    this.simulatorLoops.clear();
+    await Promise.all(loops.map((loop) => loop.stop()));
+    await this.leases
+      .releaseAll()
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not give the polling leases back; they run out'));
   }
 }

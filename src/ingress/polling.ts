@@ -1,44 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Telegram } from 'telegraf';
 import type { Logger } from '../logger';
 import { MalformedUpdateError, normaliseUpdate, subscribedUpdates, type InboundUpdate } from '../telegram/inbound';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { deliverUpdate } from './deliver';
 
+/** Where a loop's offset comes from and goes to: the bot's polling lease, or (default) nowhere. */
+export interface PollingOffsets {
+  initial(): Promise<number>;
+  /** False when this loop may no longer poll (its lease is gone): it stops. */
+  save(nextUpdateId: number): Promise<boolean>;
+}
+
+const unsaved: PollingOffsets = { initial: async () => 0, save: async () => true };
+
 /**
  * Long polling for one bot. The offset that confirms updates to Telegram advances only after
  * every update of a batch was delivered to Temporal, so a crash here means redelivery (which
  * the chat workflow drops by update_id), never loss. Within a batch, updates of one chat are
- * delivered one after another, in order; different chats in parallel.
+ * delivered one after another, in order; different chats in parallel. The offset is saved
+ * after each batch, so whoever polls the bot next continues there.
  */
 export class PollingLoop {
   private stopped = false;
   private readonly abort = new AbortController();
-  private running: Promise<void> | undefined;
+  private looping: Promise<void> | undefined;
 
   constructor(
     private readonly botId: string,
     private readonly telegram: Telegram,
     private readonly target: DeliveryTarget,
     private readonly logger: Logger,
+    private readonly offsets: PollingOffsets = unsaved,
   ) {}
 
   start(): void {
-    this.running = this.loop();
+    this.looping = this.loop();
+  }
+
+  /** False once stopped, or once it stopped itself (its lease was lost). */
+  get running(): boolean {
+    return !this.stopped;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
-    await this.running;
+    await this.looping;
   }
 
   private async loop(): Promise<void> {
-    let offset = 0;
+    let offset: number | undefined;
     let failures = 0;
-    // A webhook left over from webhook mode would make getUpdates fail with 409.
-    await this.telegram.deleteWebhook().catch((err: unknown) => this.logger.warn({ err, botId: this.botId }, 'deleteWebhook failed'));
     while (!this.stopped) {
       try {
+        offset ??= await this.offsets.initial();
         const updates = await this.telegram.callApi(
           'getUpdates',
           { offset, timeout: 25, limit: 100, allowed_updates: subscribedUpdates },
@@ -46,7 +62,14 @@ export class PollingLoop {
         );
         await this.deliverBatch(updates as unknown[]);
         const last = (updates as { update_id: number }[]).at(-1);
-        if (last) offset = last.update_id + 1;
+        if (last) {
+          offset = last.update_id + 1;
+          if (!(await this.offsets.save(offset))) {
+            this.logger.warn({ botId: this.botId }, 'the polling lease was lost; another replica polls this bot now');
+            this.stopped = true;
+            return;
+          }
+        }
         failures = 0;
       } catch (err) {
         if (this.stopped) return;
@@ -56,7 +79,8 @@ export class PollingLoop {
           { err, botId: this.botId, retryInMs: delay },
           'polling failed; updates stay unconfirmed and will be fetched again',
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        // Cut short by stop(): a replica handing the bot over must not wait out a backoff.
+        await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
       }
     }
   }

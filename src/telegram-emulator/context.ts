@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { ReplyKeyboardMarkup } from 'telegraf/types';
-import type { EmulatedBot } from './emulated-bot';
+import type { EmulatedBot, PollStats } from './emulated-bot';
 import type { EmulatedUser } from './emulated-user';
 import type {
   ApiParams,
@@ -53,6 +53,7 @@ export interface EmulatorControl extends Pick<EventEmitter<EmulatorEvents>, 'on'
   ): Promise<ApiResponse>;
   createBot(options?: CreateBotOptions): BotIdentity;
   bots(): BotIdentity[];
+  polls(bot: BotRef): PollStats;
   user(bot: BotRef, profile?: UserProfile): EmulatedUser;
   injectUpdate(bot: BotRef, update: RawUpdate): QueuedUpdate;
   redeliver(bot: BotRef, updateId: number): Promise<DeliveryAttempt[]>;

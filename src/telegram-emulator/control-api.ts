@@ -141,6 +141,10 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
     res.json(await emulator.redeliver(bot, updateId));
   });
 
+  router.get('/bots/:bot/polls', (req, res) => {
+    res.json(emulator.polls(botPath.parse(req.params).bot));
+  });
+
   router.post('/bots/:bot/faults', (req, res) => {
     const { bot } = botPath.parse(req.params);
     const { method, times, chatId, ...fault } = faultBody.parse(req.body);

@@ -20,17 +20,30 @@ function chatForId(chatId: number): Chat {
   return { id: chatId, type: 'group', title: `Group ${chatId}` };
 }
 
+/**
+ * getUpdates calls seen for one bot: how many, how many are running now, and the most that ever
+ * ran at once. Telegram allows one poller per bot (a second gets 409), so a service that runs
+ * several replicas must never make `maxConcurrent` exceed 1.
+ */
+export interface PollStats {
+  calls: number;
+  running: number;
+  maxConcurrent: number;
+}
+
 /** Everything Telegram holds for one bot: its profile, its update queue, its chats and its webhook. */
 export class EmulatedBot {
   readonly profile: UserFromGetMe;
   readonly updates = new UpdateQueue();
+  readonly polls: PollStats = { calls: 0, running: 0, maxConcurrent: 0 };
   readonly callbackQueries = new Map<string, IssuedCallbackQuery>();
   webhook: WebhookSender | undefined;
   private readonly conversations = new Map<number, Conversation>();
   private lastFileNumber = 0;
 
   constructor(
-    readonly identity: BotIdentity,
+    /** Replaced when the bot's token is (see TelegramEmulator.replaceToken). */
+    public identity: BotIdentity,
     firstName: string,
   ) {
     this.profile = {

@@ -5,7 +5,7 @@ import { emulatedMethodNames, findMethod } from './bot-api';
 import type { BotApiContext, EmulatorControl } from './context';
 import { botIdFromToken, generateToken } from './bot-token';
 import type { Conversation } from './conversation';
-import { EmulatedBot } from './emulated-bot';
+import { EmulatedBot, type PollStats } from './emulated-bot';
 import { EmulatedUser } from './emulated-user';
 import { BotApiError, EmulatorUsageError, UnknownBotError } from './errors';
 import { FaultPlan } from './fault-plan';
@@ -104,6 +104,23 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
     const identity: BotIdentity = { id, token, username: options.username ?? `emulated_${id}_bot` };
     this.botsById.set(id, new EmulatedBot(identity, options.firstName ?? 'Emulated Bot'));
     return identity;
+  }
+
+  /**
+   * Gives the bot a new token, as BotFather's /revoke does: the old one is refused (401) from now
+   * on. Without a token one is made up. Answers the bot's new identity.
+   */
+  replaceToken(bot: BotRef, token?: string): BotIdentity {
+    const target = this.bot(bot);
+    const next = token ?? generateToken(target.id);
+    if (botIdFromToken(next) !== target.id) throw new EmulatorUsageError(`a token of bot ${target.id} starts with ${target.id}:`);
+    target.identity = { ...target.identity, token: next };
+    return target.identity;
+  }
+
+  /** The bot's getUpdates calls so far: how many, how many run now, and the most at once. */
+  polls(bot: BotRef): PollStats {
+    return { ...this.bot(bot).polls };
   }
 
   bots(): BotIdentity[] {

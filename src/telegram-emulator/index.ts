@@ -4,6 +4,7 @@
  */
 export { TelegramEmulator } from './emulator';
 export { EmulatedUser } from './emulated-user';
+export type { PollStats } from './emulated-bot';
 export { createEmulatorApp } from './http-app';
 export { UploadedFile } from './multipart';
 export { BotApiError, EmulatorUsageError, NoSuchButtonError, UnknownBotError, WaitTimeoutError } from './errors';

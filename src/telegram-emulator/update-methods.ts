@@ -23,7 +23,16 @@ export async function getUpdates(ctx: BotApiContext, params: ApiParams): Promise
   const queue = ctx.bot.updates;
   if (p.allowed_updates) queue.setAllowedUpdates(p.allowed_updates);
   if (p.offset !== undefined) queue.confirm(p.offset);
-  const outcome = await queue.poll(Math.max(0, p.timeout ?? 0) * 1000, ctx.signal);
+  const polls = ctx.bot.polls;
+  polls.calls += 1;
+  polls.running += 1;
+  polls.maxConcurrent = Math.max(polls.maxConcurrent, polls.running);
+  let outcome;
+  try {
+    outcome = await queue.poll(Math.max(0, p.timeout ?? 0) * 1000, ctx.signal);
+  } finally {
+    polls.running -= 1;
+  }
   if (outcome === 'superseded') {
     throw BotApiError.conflict('terminated by other getUpdates request; make sure that only one bot instance is running');
   }

@@ -15,10 +15,14 @@ import { inSpan } from '../tracing';
 /**
  * Sends Bot API calls for any registered bot through telegraf's client: to TELEGRAM_API_ROOT, or,
  * for a simulated chat (see simulated-ids.ts), to the chat simulator's Bot API. Clients are made
- * once per bot and kept (a token only changes when a bot is registered again: see `forget`).
+ * once per bot and kept until `forget`: the worker calls it when PostgreSQL says the bot changed
+ * (a new token, disabled); and a client whose token Telegram refuses (401) is dropped here, so the
+ * retry reads the token again even if that news was missed.
  */
 export class TelegramGateway {
   private readonly clients = new Map<string, Telegram>();
+  /** Counts forgets: a client made from a token read before one is not kept. */
+  private forgets = 0;
 
   constructor(
     private readonly db: Database,
@@ -39,16 +43,23 @@ export class TelegramGateway {
         telegramErrors.noSimulator,
       );
     }
+    const forgetsBefore = this.forgets;
     const [bot] = await this.db.select({ token: bots.tokenCiphertext }).from(bots).where(eq(bots.id, botId));
     if (!bot) throw ApplicationFailure.nonRetryable(`bot ${botId} is not registered`, telegramErrors.unknownBot);
     const client = new Telegram(this.cipher.decrypt(bot.token, { botId, purpose: 'token' }), {
       apiRoot: simulated ? (this.simulatorApiRoot as string) : this.apiRoot,
     });
-    this.clients.set(key, client);
+    if (forgetsBefore === this.forgets) this.clients.set(key, client);
     return client;
   }
 
-  forget(botId: string): void {
+  /** Forgets one bot's clients, or (null) all. */
+  forget(botId: string | null): void {
+    this.forgets += 1;
+    if (botId === null) {
+      this.clients.clear();
+      return;
+    }
     this.clients.delete(botId);
     this.clients.delete(`${botId}:simulator`);
   }
@@ -83,6 +94,8 @@ export class TelegramGateway {
     } catch (err) {
       const refused = TelegramApiError.from(err);
       if (!refused) throw err;
+      // The token was revoked or replaced: the next attempt reads the bot's token again.
+      if (refused.code === 401) this.forget(botId);
       const retryAfterMs = refused.retryAfterMs;
       if (retryAfterMs !== undefined) {
         throw ApplicationFailure.create({ message: refused.message, type: telegramErrors.tooManyRequests, nextRetryDelay: retryAfterMs });

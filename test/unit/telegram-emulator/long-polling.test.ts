@@ -106,4 +106,42 @@ describe('telegram emulator: long polling', () => {
     emulator.user(token).sendText('ignored');
     expect(await telegram.getUpdates(0, 100, 0, [])).toEqual([]);
   });
+
+  it('counts getUpdates calls and the most that waited at once, over the control API too', async () => {
+    const { token, id } = emulator.createBot();
+    const polls = async () => (await fetch(`${server.apiRoot}/emulator/bots/${id}/polls`)).json();
+    expect(await polls()).toEqual({ calls: 0, running: 0, maxConcurrent: 0 });
+
+    // One poller after another: never two at once.
+    await emulator.callApi(token, 'getUpdates', { timeout: 0 });
+    await emulator.callApi(token, 'getUpdates', { timeout: 0 });
+    expect(await polls()).toEqual({ calls: 2, running: 0, maxConcurrent: 1 });
+
+    // A second poller while the first waits: both seen at once (the first then ends with 409).
+    const abort = new AbortController();
+    const waiting = emulator.callApi(token, 'getUpdates', { timeout: 30 }, { signal: abort.signal });
+    expect(emulator.polls(id)).toEqual({ calls: 3, running: 1, maxConcurrent: 1 });
+    const second = emulator.callApi(token, 'getUpdates', { timeout: 0 });
+    expect(emulator.polls(id)).toMatchObject({ calls: 4, maxConcurrent: 2 });
+    expect(await waiting).toMatchObject({ ok: false, error_code: 409 });
+    await second;
+    expect(await polls()).toEqual({ calls: 4, running: 0, maxConcurrent: 2 });
+
+    // A caller that goes away stops counting as running.
+    const left = emulator.callApi(token, 'getUpdates', { timeout: 30 }, { signal: abort.signal });
+    expect(emulator.polls(id).running).toBe(1);
+    abort.abort();
+    await left;
+    expect(emulator.polls(id).running).toBe(0);
+  });
+
+  it('a replaced token is refused and the new one works, as after /revoke', async () => {
+    const { token, id } = emulator.createBot();
+    const renewed = emulator.replaceToken(id);
+    expect(renewed).toMatchObject({ id });
+    expect(renewed.token).not.toBe(token);
+    expect(await emulator.callApi(token, 'getMe')).toMatchObject({ ok: false, error_code: 401 });
+    expect(await emulator.callApi(renewed.token, 'getMe')).toMatchObject({ ok: true, result: { id } });
+    expect(() => emulator.replaceToken(id, '1:abc')).toThrow(/starts with/);
+  });
 });
