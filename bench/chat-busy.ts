@@ -527,6 +527,26 @@ function report(
   return ok;
 }
 
+/** Warm-up, unmeasured: the first workflow tasks, HTTP node and generation of this stack. */
+async function warmUp(player: Player): Promise<void> {
+  const warm = player.newChat('Warm', true);
+  await player.setUp(warm);
+  for (const phase of ['idle', 'http', 'generation'] as const) {
+    await player.phase(`warm-up ${phase}`, [warm], (chat) => (phase === 'idle' ? player.idle(chat) : player.busy(chat, phase)));
+  }
+}
+
+/** The measured chats, set up, then pressing while idle, during a slow HTTP call and during a generation. */
+async function playPhases(player: Player, count: number): Promise<BusyChat[]> {
+  const chats = Array.from({ length: count }, (_, i) => player.newChat(`Busy ${i + 1}`, false));
+  await mapConcurrent(chats, 4, (chat) => player.setUp(chat));
+  progress(`${chats.length} chats started and given ${CREDITS} credits`);
+  await player.phase('idle', chats, (chat) => player.idle(chat), 'idle');
+  await player.phase('slow HTTP', chats, (chat) => player.busy(chat, 'http'), 'http');
+  await player.phase('generation', chats, (chat) => player.busy(chat, 'generation'), 'generation');
+  return chats;
+}
+
 export async function main(): Promise<boolean> {
   const opts = options();
   const server = await startSlowServer(opts.slowMs, epochNow);
@@ -544,19 +564,8 @@ export async function main(): Promise<boolean> {
     stack.emulator.on('delivery', observed.onDelivery);
     const player = new Player(stack, server, opts);
 
-    // Warm-up, unmeasured: the first workflow tasks, HTTP node and generation of this stack.
-    const warm = player.newChat('Warm', true);
-    await player.setUp(warm);
-    for (const phase of ['idle', 'http', 'generation'] as const) {
-      await player.phase(`warm-up ${phase}`, [warm], (chat) => (phase === 'idle' ? player.idle(chat) : player.busy(chat, phase)));
-    }
-
-    const chats = Array.from({ length: opts.chats }, (_, i) => player.newChat(`Busy ${i + 1}`, false));
-    await mapConcurrent(chats, 4, (chat) => player.setUp(chat));
-    progress(`${chats.length} chats started and given ${CREDITS} credits`);
-    await player.phase('idle', chats, (chat) => player.idle(chat), 'idle');
-    await player.phase('slow HTTP', chats, (chat) => player.busy(chat, 'http'), 'http');
-    await player.phase('generation', chats, (chat) => player.busy(chat, 'generation'), 'generation');
+    await warmUp(player);
+    const chats = await playPhases(player, opts.chats);
     await jobEnds(stack, chats);
     // Late or repeated answers still count: they would show as answered twice.
     await sleep(1_000);

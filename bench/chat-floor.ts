@@ -271,7 +271,34 @@ function compare(title: string, floor: RunFigures, project: RunFigures): void {
 export async function main(): Promise<boolean> {
   const [sdkMetricsPort] = await freePorts(1);
   const sdkMetrics = `127.0.0.1:${sdkMetricsPort}`;
-  const stack = await startChatStack({
+  const stack = await startFloorStack(sdkMetrics);
+  const held: { floor?: BenchProcess } = {};
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  try {
+    await stack.ready(180_000, 60_000);
+    const systems = await startSystems(stack, held);
+    await warmUp(stack.emulator, systems);
+    await sleep(1_000);
+    loopDelay.enable();
+
+    if (SCALE > 0) return await scale(stack, stack.emulator, systems.project.bots, systems.project.measure, sdkMetrics);
+
+    const { results, ok } = await playRounds(stack, systems);
+    loopDelay.disable();
+    printBlock('the bench process (the emulator runs here)', [
+      ['event loop delay p99', `${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`],
+    ]);
+    printJsonLine('chat-floor', { bots: BOTS, results, ok });
+    return ok;
+  } finally {
+    await held.floor?.stop();
+    await stack.stop();
+  }
+}
+
+/** The project's stack with the counter bot, unpaced, its worker's cache metrics at `sdkMetrics`. */
+function startFloorStack(sdkMetrics: string): Promise<ChatStack> {
+  return startChatStack({
     name: 'bench-floor',
     flow: counterFlow,
     clock: epochNow,
@@ -285,80 +312,73 @@ export async function main(): Promise<boolean> {
       TEMPORAL_SDK_METRICS_ADDRESS: sdkMetrics,
     },
   });
-  let floor: BenchProcess | undefined;
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  try {
-    await stack.ready(180_000, 60_000);
-    const { emulator } = stack;
-    const projectBots = [stack.bot, ...(await addBots(stack, BOTS - 1, counterFlow, 'bench_project'))];
-    const floorBots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_floor_${i + 1}_bot` }));
-    floor = BenchProcess.spawnScript(
-      'bench/floor/chat-bot.ts',
-      {
-        TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`,
-        FLOOR_PORT: '0',
-        TELEGRAM_API_ROOT: stack.env.TELEGRAM_API_ROOT as string,
-        FLOOR_BOT_TOKENS: floorBots.map((b) => b.token).join(','),
-      },
-      'floor',
-    );
-    await floor.waitForLine(/floor ready/, 120_000);
-    const floorProc = floor;
-    const systems: Record<
-      System,
-      { bots: BotIdentity[]; pid: number; measure: () => { bot: number; temporal: number; postgres: number } }
-    > = {
-      floor: { bots: floorBots, pid: floorProc.pid, measure: () => systemCpu('floor', stack, floorProc) },
-      project: { bots: projectBots, pid: stack.proc.pid, measure: () => systemCpu('project', stack, floorProc) },
-    };
-    progress(`stack and floor ready; ${BOTS} bot(s) each; warming up`);
-    for (const system of ['floor', 'project'] as const) {
-      const warm = await drive(emulator, systems[system].bots, BOTS, 0, systems[system].measure, `warm ${system}`);
-      if (warm.replied < warm.updates) throw new Error(`${system}: warm-up answered ${warm.replied}/${warm.updates}`);
-    }
-    await sleep(1_000);
-    loopDelay.enable();
+}
 
-    if (SCALE > 0) return await scale(stack, emulator, systems.project.bots, systems.project.measure, sdkMetrics);
+/** One side: its bots, the process that runs them, and the CPU of that process, Temporal and PostgreSQL. */
+type Systems = Record<System, { bots: BotIdentity[]; pid: number; measure: () => { bot: number; temporal: number; postgres: number } }>;
 
-    const scenarios = [
-      { name: `paced: ${CHATS} chats × ${STEPS} updates at ${RATE} updates/s`, chats: CHATS, rate: RATE },
-      { name: `unpaced: ${UNPACED_CHATS} chats × ${STEPS} updates`, chats: UNPACED_CHATS, rate: 0 },
-    ];
-    const results: Record<string, unknown>[] = [];
-    let ok = true;
-    for (let round_ = 1; round_ <= ROUNDS; round_++) {
-      for (const scenario of scenarios) {
-        const figures: Partial<Record<System, RunFigures>> = {};
-        for (const system of SYSTEMS) {
-          progress(`round ${round_}, ${scenario.name}: ${system}`);
-          const run = await drive(
-            emulator,
-            systems[system].bots,
-            scenario.chats,
-            scenario.rate,
-            systems[system].measure,
-            `${system} r${round_}`,
-          );
-          run.botRssMb = Math.round((treeMemory(systems[system].pid).byName.node?.rssKb ?? 0) / 1024);
-          figures[system] = run;
-          if (EXPLAIN && system === 'project') await explain(stack, run);
-          if (run.replied < run.updates || run.duplicates > 0) ok = false;
-          await sleep(2_000);
-        }
-        if (figures.floor && figures.project) compare(`round ${round_}, ${scenario.name}`, figures.floor, figures.project);
-        else console.log(JSON.stringify(figures, null, 1));
-        results.push({ round: round_, scenario: scenario.name, ...figures });
-      }
-    }
-    loopDelay.disable();
-    printBlock('the bench process (the emulator runs here)', [
-      ['event loop delay p99', `${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`],
-    ]);
-    printJsonLine('chat-floor', { bots: BOTS, results, ok });
-    return ok;
-  } finally {
-    await floor?.stop();
-    await stack.stop();
+/** `BOTS` bots on each side: the project's on the stack, the floor's in its own process (kept in `held` for the stop). */
+async function startSystems(stack: ChatStack, held: { floor?: BenchProcess }): Promise<Systems> {
+  const { emulator } = stack;
+  const projectBots = [stack.bot, ...(await addBots(stack, BOTS - 1, counterFlow, 'bench_project'))];
+  const floorBots = Array.from({ length: BOTS }, (_, i) => emulator.createBot({ username: `bench_floor_${i + 1}_bot` }));
+  const floor = (held.floor = BenchProcess.spawnScript(
+    'bench/floor/chat-bot.ts',
+    {
+      TEMPORAL_ADDRESS: `127.0.0.1:${stack.ports.temporal}`,
+      FLOOR_PORT: '0',
+      TELEGRAM_API_ROOT: stack.env.TELEGRAM_API_ROOT as string,
+      FLOOR_BOT_TOKENS: floorBots.map((b) => b.token).join(','),
+    },
+    'floor',
+  ));
+  await floor.waitForLine(/floor ready/, 120_000);
+  progress(`stack and floor ready; ${BOTS} bot(s) each; warming up`);
+  return {
+    floor: { bots: floorBots, pid: floor.pid, measure: () => systemCpu('floor', stack, floor) },
+    project: { bots: projectBots, pid: stack.proc.pid, measure: () => systemCpu('project', stack, floor) },
+  };
+}
+
+/** One chat per bot on each side, unmeasured; every update must be answered. */
+async function warmUp(emulator: TelegramEmulator, systems: Systems): Promise<void> {
+  for (const system of ['floor', 'project'] as const) {
+    const warm = await drive(emulator, systems[system].bots, BOTS, 0, systems[system].measure, `warm ${system}`);
+    if (warm.replied < warm.updates) throw new Error(`${system}: warm-up answered ${warm.replied}/${warm.updates}`);
   }
+}
+
+/** `ROUNDS` rounds of the paced and the unpaced scenario, each side in turn, compared per scenario. */
+async function playRounds(stack: ChatStack, systems: Systems): Promise<{ results: Record<string, unknown>[]; ok: boolean }> {
+  const scenarios = [
+    { name: `paced: ${CHATS} chats × ${STEPS} updates at ${RATE} updates/s`, chats: CHATS, rate: RATE },
+    { name: `unpaced: ${UNPACED_CHATS} chats × ${STEPS} updates`, chats: UNPACED_CHATS, rate: 0 },
+  ];
+  const results: Record<string, unknown>[] = [];
+  let ok = true;
+  for (let round_ = 1; round_ <= ROUNDS; round_++) {
+    for (const scenario of scenarios) {
+      const figures: Partial<Record<System, RunFigures>> = {};
+      for (const system of SYSTEMS) {
+        progress(`round ${round_}, ${scenario.name}: ${system}`);
+        const run = await drive(
+          stack.emulator,
+          systems[system].bots,
+          scenario.chats,
+          scenario.rate,
+          systems[system].measure,
+          `${system} r${round_}`,
+        );
+        run.botRssMb = Math.round((treeMemory(systems[system].pid).byName.node?.rssKb ?? 0) / 1024);
+        figures[system] = run;
+        if (EXPLAIN && system === 'project') await explain(stack, run);
+        if (run.replied < run.updates || run.duplicates > 0) ok = false;
+        await sleep(2_000);
+      }
+      if (figures.floor && figures.project) compare(`round ${round_}, ${scenario.name}`, figures.floor, figures.project);
+      else console.log(JSON.stringify(figures, null, 1));
+      results.push({ round: round_, scenario: scenario.name, ...figures });
+    }
+  }
+  return { results, ok };
 }

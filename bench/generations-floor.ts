@@ -17,14 +17,14 @@
  * plus PostgreSQL, and the events and workflow tasks of one job's history. Target: project ≥ 0.8×
  * the floor's jobs/s. Exits 1 when a job is lost, the run times out or the ledger check fails.
  */
-import type { Connection } from '@temporalio/client';
-import { connectBenchClient } from './support/temporal-connection';
+import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { checkLedger } from '../src/credits/check';
+import type { Database } from '../src/db/client';
 import { embeddedDatabaseUrl, makeDataDir, removeDataDir } from './support/data-dir';
 import { BenchProcess, onInterrupt } from './support/entrypoint';
-import { jobStackEnv, runJobs, type JobRun } from './support/job-run';
-import { stackPorts } from './support/ports';
+import { jobStackEnv, runJobs, stopStack, type JobRun } from './support/job-run';
+import { stackPorts, type StackPorts } from './support/ports';
 import { cpuMeter } from './support/cpu-meter';
 import { treeCpuSeconds } from './support/proc';
 import { pass, printBlock, printJsonLine, progress, releaseDataDir, type Row } from './support/report';
@@ -100,105 +100,158 @@ export async function main(): Promise<boolean> {
   const env = jobStackEnv(dataDir, ports, token, PRICE);
   progress(`DATA_DIR ${dataDir}; ${JOBS} jobs per side, ${CONCURRENCY} in flight, ${USERS} users`);
   const stack = BenchProcess.spawn('start', env);
-  let floor: BenchProcess | undefined;
-  const database = { current: undefined as ReturnType<typeof openDatabase> | undefined };
-  let temporal: Connection | undefined;
+  const held: Held = {};
   try {
-    await waitForReady(`http://127.0.0.1:${ports.api}`, stack, 180_000);
-    const databaseUrl = embeddedDatabaseUrl(dataDir, ports.postgres);
-    const db = (database.current = openDatabase(databaseUrl));
-    const address = `127.0.0.1:${ports.temporal}`;
-    const connected = await connectBenchClient(env, address);
-    temporal = connected.connection;
-    const client = connected.client;
-    floor = BenchProcess.spawnScript('bench/floor/saga-launcher.ts', { TEMPORAL_ADDRESS: address, DATABASE_URL: databaseUrl }, 'floor');
-    const floorApi = new ApiClient((await floor.waitForLine(/floor ready (\S+)/, 120_000)).match[1] as string, token);
-    const api = new ApiClient(`http://127.0.0.1:${ports.api}`, token);
-    progress('stack and floor ready');
-
-    // Every user can pay for its share of the measured jobs and the warm-up, on both sides.
-    const users = Array.from({ length: USERS }, (_, i) => `bench-user-${i}`);
-    const credits = Math.ceil((JOBS + WARMUP) / USERS) * PRICE;
-    await mapConcurrent(users, 10, (id) => api.createUserWithCredits(id, credits));
-    await db.$client.query('insert into floor_users (id, balance) select unnest($1::text[]), $2', [users, credits]);
-    const userOf = (i: number) => users[i % USERS] as string;
-    const historyOf = async (workflowId: string) => {
-      const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-      const eventTypes = events.map((e) => {
-        const type = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
-        const marker = e.markerRecordedEventAttributes?.markerName;
-        return marker ? `${type}(${marker})` : type;
-      });
-      return { events: events.length, workflowTasks: eventTypes.filter((t) => t === 'WORKFLOW_TASK_COMPLETED').length, eventTypes };
-    };
-    /** Rows of `table` whose id column starts with `prefix-` and that are finished: their count and the last finish. */
-    const finishedRows = (table: string, idColumn: string, finished: string) => (prefix: string) => async () => {
-      const { rows } = await db.$client.query<{ count: string; last_ms: string | null }>(
-        `select count(*), max(extract(epoch from finished_at) * 1000) as last_ms from ${table} where ${idColumn} like $1 and ${finished}`,
-        [`${prefix}-%`],
-      );
-      const row = rows[0] as { count: string; last_ms: string | null };
-      return { count: Number(row.count), lastMs: row.last_ms === null ? null : Number(row.last_ms) };
-    };
-
-    // The floor: warm-up, then the measured run; its process stops before the project's turn.
-    const floorSend = (prefix: string) => (i: number) =>
-      floorApi.request('POST', '/jobs', { id: `${prefix}-${i}`, userId: userOf(i), prompt: `bench story ${i}`, cost: PRICE });
-    const floorFinished = finishedRows('floor_jobs', 'id', 'finished_at is not null');
-    await runJobs({
-      jobs: WARMUP,
-      concurrency: CONCURRENCY,
-      timeoutMs: TIMEOUT_MS,
-      send: floorSend('warm'),
-      terminalCount: async () => (await floorFinished('warm')()).count,
-    });
-    const floorPid = floor.pid;
-    const stackCpu = (own: 'floor' | 'project') => {
-      const tree = treeCpuSeconds(stack.pid);
-      const node = own === 'floor' ? (treeCpuSeconds(floorPid).node ?? 0) : (tree.node ?? 0);
-      return { node, temporal: tree.temporal ?? 0, postgres: tree.postgres ?? 0 };
-    };
-    const floorSide = await measure('floor', floorSend('run'), floorFinished('run'), () => stackCpu('floor'), historyOf);
-    await floor.stop();
-
-    // The project: the same through its API.
-    const projectSend = (prefix: string) => (i: number) =>
-      api.request(
-        'POST',
-        '/api/generations',
-        { userId: userOf(i), kind: 'story', prompt: `bench story ${i}` },
-        { 'idempotency-key': `${prefix}-${i}` },
-      );
-    const projectFinished = finishedRows(
-      'generation_jobs',
-      'idempotency_key',
-      `status in ('completed', 'failed', 'cancelled', 'rejected')`,
+    const bench = await startFloor(stack, dataDir, ports, token, held);
+    const users = await seedUsers(bench);
+    // The floor first; its process stops before the project's turn.
+    const floorSide = await runSide(
+      bench,
+      'floor',
+      floorSend(bench, users),
+      finishedRows(bench.db, 'floor_jobs', 'id', 'finished_at is not null'),
     );
-    await runJobs({
-      jobs: WARMUP,
-      concurrency: CONCURRENCY,
-      timeoutMs: TIMEOUT_MS,
-      send: projectSend('warm'),
-      terminalCount: async () => (await projectFinished('warm')()).count,
-    });
-    const projectSide = await measure('project', projectSend('run'), projectFinished('run'), () => stackCpu('project'), historyOf);
-    const problems = await checkLedger(db);
-    const { rows } = await db.$client.query<{ missing: string }>(
-      `select $1::bigint * count(*) - (select sum(balance) from floor_users) - (select sum(cost) from floor_jobs) as missing from floor_users`,
-      [credits],
+    await bench.floor.stop();
+    const projectSide = await runSide(
+      bench,
+      'project',
+      projectSend(bench, users),
+      finishedRows(bench.db, 'generation_jobs', 'idempotency_key', `status in ('completed', 'failed', 'cancelled', 'rejected')`),
     );
-    const floorMoneyOk = Number(rows[0]?.missing) === 0;
+    const problems = await checkLedger(bench.db);
+    const floorMoneyOk = await floorMoneyAddsUp(bench.db);
     return report(floorSide, projectSide, problems.length, floorMoneyOk);
   } finally {
-    await temporal?.close().catch(() => undefined);
-    await database.current?.$client.end().catch(() => undefined);
-    await floor?.stop();
-    const stop = await stack.stop();
-    progress(
-      `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
-    );
+    await held.temporal?.close().catch(() => undefined);
+    await held.database?.$client.end().catch(() => undefined);
+    await held.floor?.stop();
+    await stopStack(stack);
     releaseDataDir(dataDir);
   }
+}
+
+/** What main closes or stops at the end, as far as it got. */
+interface Held {
+  database?: Database;
+  temporal?: Connection;
+  floor?: BenchProcess;
+}
+
+interface FloorBench {
+  stack: BenchProcess;
+  floor: BenchProcess;
+  db: Database;
+  client: Client;
+  api: ApiClient;
+  floorApi: ApiClient;
+}
+
+/** Waits for the stack, then starts the floor's launcher on the same Temporal server and PostgreSQL. */
+async function startFloor(stack: BenchProcess, dataDir: string, ports: StackPorts, token: string, held: Held): Promise<FloorBench> {
+  await waitForReady(`http://127.0.0.1:${ports.api}`, stack, 180_000);
+  const databaseUrl = embeddedDatabaseUrl(dataDir, ports.postgres);
+  const db = (held.database = openDatabase(databaseUrl));
+  const address = `127.0.0.1:${ports.temporal}`;
+  const temporal = (held.temporal = await Connection.connect({ address }));
+  const client = new Client({ connection: temporal });
+  const floor = (held.floor = BenchProcess.spawnScript(
+    'bench/floor/saga-launcher.ts',
+    { TEMPORAL_ADDRESS: address, DATABASE_URL: databaseUrl },
+    'floor',
+  ));
+  const floorApi = new ApiClient((await floor.waitForLine(/floor ready (\S+)/, 120_000)).match[1] as string, token);
+  const api = new ApiClient(`http://127.0.0.1:${ports.api}`, token);
+  progress('stack and floor ready');
+  return { stack, floor, db, client, api, floorApi };
+}
+
+/** What every user starts with, on both sides. */
+const CREDITS = Math.ceil((JOBS + WARMUP) / USERS) * PRICE;
+
+/** Every user can pay for its share of the measured jobs and the warm-up, on both sides. */
+async function seedUsers({ api, db }: FloorBench): Promise<string[]> {
+  const users = Array.from({ length: USERS }, (_, i) => `bench-user-${i}`);
+  await mapConcurrent(users, 10, (id) => api.createUserWithCredits(id, CREDITS));
+  await db.$client.query('insert into floor_users (id, balance) select unnest($1::text[]), $2', [users, CREDITS]);
+  return users;
+}
+
+type Send = (prefix: string) => (i: number) => ReturnType<ApiClient['request']>;
+type Finished = (prefix: string) => () => Promise<{ count: number; lastMs: number | null }>;
+
+const floorSend =
+  ({ floorApi }: FloorBench, users: string[]): Send =>
+  (prefix) =>
+  (i) =>
+    floorApi.request('POST', '/jobs', {
+      id: `${prefix}-${i}`,
+      userId: users[i % USERS] as string,
+      prompt: `bench story ${i}`,
+      cost: PRICE,
+    });
+
+/** The project: the same through its API. */
+const projectSend =
+  ({ api }: FloorBench, users: string[]): Send =>
+  (prefix) =>
+  (i) =>
+    api.request(
+      'POST',
+      '/api/generations',
+      { userId: users[i % USERS] as string, kind: 'story', prompt: `bench story ${i}` },
+      { 'idempotency-key': `${prefix}-${i}` },
+    );
+
+/** Rows of `table` whose id column starts with `prefix-` and that are finished: their count and the last finish. */
+const finishedRows =
+  (db: Database, table: string, idColumn: string, finished: string): Finished =>
+  (prefix) =>
+  async () => {
+    const { rows } = await db.$client.query<{ count: string; last_ms: string | null }>(
+      `select count(*), max(extract(epoch from finished_at) * 1000) as last_ms from ${table} where ${idColumn} like $1 and ${finished}`,
+      [`${prefix}-%`],
+    );
+    const row = rows[0] as { count: string; last_ms: string | null };
+    return { count: Number(row.count), lastMs: row.last_ms === null ? null : Number(row.last_ms) };
+  };
+
+/** One side: an unmeasured warm-up, then the measured run. */
+async function runSide(bench: FloorBench, name: Side['name'], send: Send, finished: Finished): Promise<Side> {
+  await runJobs({
+    jobs: WARMUP,
+    concurrency: CONCURRENCY,
+    timeoutMs: TIMEOUT_MS,
+    send: send('warm'),
+    terminalCount: async () => (await finished('warm')()).count,
+  });
+  return measure(name, send('run'), finished('run'), () => sideCpu(bench, name), historyOf(bench.client));
+}
+
+/** CPU seconds of the side's own node process (the floor's, or the project's `start`), Temporal and PostgreSQL. */
+function sideCpu({ stack, floor }: FloorBench, own: Side['name']): Record<string, number> {
+  const tree = treeCpuSeconds(stack.pid);
+  const node = own === 'floor' ? (treeCpuSeconds(floor.pid).node ?? 0) : (tree.node ?? 0);
+  return { node, temporal: tree.temporal ?? 0, postgres: tree.postgres ?? 0 };
+}
+
+/** One workflow's history: its events and workflow tasks, and the event types in order (markers by name). */
+const historyOf = (client: Client) => async (workflowId: string) => {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const eventTypes = events.map((e) => {
+    const type = (EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    const marker = e.markerRecordedEventAttributes?.markerName;
+    return marker ? `${type}(${marker})` : type;
+  });
+  return { events: events.length, workflowTasks: eventTypes.filter((t) => t === 'WORKFLOW_TASK_COMPLETED').length, eventTypes };
+};
+
+/** The floor's books: what its users started with = their balances + the cost of their jobs. */
+async function floorMoneyAddsUp(db: Database): Promise<boolean> {
+  const { rows } = await db.$client.query<{ missing: string }>(
+    `select $1::bigint * count(*) - (select sum(balance) from floor_users) - (select sum(cost) from floor_jobs) as missing from floor_users`,
+    [CREDITS],
+  );
+  return Number(rows[0]?.missing) === 0;
 }
 
 function report(floor: Side, project: Side, ledgerProblems: number, floorMoneyOk: boolean): boolean {

@@ -141,6 +141,13 @@ async function main(): Promise<void> {
   const env = stackEnv(dataDir, ports, randomApiToken(), { LOG_LEVEL: 'info' });
   progress(`DATA_DIR ${dataDir}; API http://127.0.0.1:${ports.api}`);
 
+  const { runs, dataDirBytes } = await startRuns(dataDir, env, ports);
+  const baselineS = nodeTsxBaselineS();
+  printReport(runs, baselineS, dataDirBytes);
+}
+
+/** One cold start on the empty DATA_DIR, then `--warm` warm starts on it; its size after the cold start. */
+async function startRuns(dataDir: string, env: Record<string, string>, ports: StackPorts): Promise<{ runs: Run[]; dataDirBytes: number }> {
   const runs: Run[] = [];
   let dataDirBytes = 0;
   try {
@@ -150,8 +157,10 @@ async function main(): Promise<void> {
   } finally {
     releaseDataDir(dataDir);
   }
-  const baselineS = nodeTsxBaselineS();
+  return { runs, dataDirBytes };
+}
 
+function printReport(runs: Run[], baselineS: number, dataDirBytes: number): void {
   const cold = runs[0] as Run;
   const warm = runs.slice(1);
   const warmMedianS = median(warm.map((r) => r.startS));

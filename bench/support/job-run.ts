@@ -1,9 +1,11 @@
 /**
  * One run of jobs as the generation benches drive it: every job POSTed with at most `concurrency`
  * requests in flight, completion seen in PostgreSQL (a count of terminal rows every 250 ms), not
- * by polling per job. Shared by bench/generations-throughput.ts and bench/generations-floor.ts.
+ * by polling per job. Shared by bench/generations-throughput.ts, bench/generations-floor.ts and (the
+ * users' shares) bench/generations-chaos.ts.
  */
 import { epochNow } from './clock';
+import type { BenchProcess } from './entrypoint';
 import type { StackPorts } from './ports';
 import { progress } from './report';
 import { type ApiResponse, mapConcurrent, sleep, stackEnv } from './stack';
@@ -16,6 +18,19 @@ export function jobStackEnv(dataDir: string, ports: StackPorts, apiToken: string
     GENERATION_PRICES: JSON.stringify({ story: price }),
     SHUTDOWN_GRACE_MS: '5000',
   });
+}
+
+/** User `u`'s share of `jobs` spread over `users` users (the first `jobs % users` users get one more). */
+export function shareOfJobs(jobs: number, users: number, u: number): number {
+  return Math.floor(jobs / users) + (u < jobs % users ? 1 : 0);
+}
+
+/** Stops the `start` process and says how that went. */
+export async function stopStack(proc: BenchProcess): Promise<void> {
+  const stop = await proc.stop();
+  progress(
+    `stack stopped in ${(stop.stopMs / 1000).toFixed(1)} s (exit ${stop.signal ?? stop.exitCode}); leftovers killed: ${stop.leftovers.length}`,
+  );
 }
 
 /** One POST as the client saw it. */
