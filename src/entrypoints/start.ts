@@ -17,7 +17,8 @@ import { printBanner } from './banner';
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
   installSdkRuntime(logger, { metricsAddress: configured.TEMPORAL_SDK_METRICS_ADDRESS });
   const apiToken = resolveApiToken(configured, logger);
-  const infra = await startInfra(configured, logger, { uiCodecEndpoint: uiCodecEndpoint(configured) });
+  const codecEndpoint = uiCodecEndpoint(configured);
+  const infra = await startInfra(configured, logger, { uiCodecEndpoint: codecEndpoint });
   lifecycle.onStop('embedded servers', () => infra.stop());
 
   const config = configured;
@@ -42,6 +43,7 @@ runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
     apiUrl: services.apiUrl,
     apiToken,
     simulator: simulator ? (config.TELEGRAM_BOT_TOKEN ? 'bots' : 'demo') : undefined,
+    uiDecodes: codecEndpoint !== undefined,
   });
 });
 

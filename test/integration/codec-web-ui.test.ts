@@ -70,9 +70,10 @@ describeInBrowser('the Temporal Web UI decodes payloads through the codec endpoi
     return context.newPage();
   }
 
-  it('configures the embedded Web UI with the codec endpoint', async () => {
+  it('configures the embedded Web UI with the codec endpoint and says where to sign in', async () => {
     const settings = (await (await fetch(`${uiUrl}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
     expect(settings.Codec.Endpoint).toBe(`${system.apiUrl}/codec`);
+    expect(system.output()).toContain(`UI decoding     ${system.apiUrl}/codec/session`);
   });
 
   it("shows a user's message decoded to a browser signed in at /codec/session, and nothing to one that is not", async () => {
