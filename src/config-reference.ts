@@ -78,7 +78,12 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
   TEMPORAL_CODEC_CORS_ORIGINS: {
     default: 'unset',
     meaning:
-      'origins of Temporal Web UIs allowed to call the codec endpoint `/codec/decode` from the browser (e.g. `https://cloud.temporal.io`), comma-separated',
+      'origins of Temporal Web UIs allowed to call the codec endpoint `/codec/decode` from the browser (e.g. `https://cloud.temporal.io`), comma-separated; the Web UI `npm start` runs is always allowed',
+  },
+  TEMPORAL_CODEC_SESSION_MINUTES: {
+    default: '`480`',
+    meaning:
+      'lifetime of a codec session (the cookie the sign-in page at `/codec/session` gives a browser, so the Temporal Web UI may decode)',
   },
   DATABASE_URL: { default: 'unset', meaning: '`postgres://` URL; when unset, the embedded PostgreSQL is started' },
   POSTGRES_PORT: { default: '`5433`', meaning: 'port of the embedded PostgreSQL (loopback only)' },

@@ -81,6 +81,12 @@ export const configSchema = z.object({
       z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of origins (https://host[:port])' })),
     )
     .default([]),
+  TEMPORAL_CODEC_SESSION_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(8 * 60),
 
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional()),
   POSTGRES_PORT: port(5433),

@@ -50,7 +50,7 @@ export interface ApiDeps {
   webhookBots?: WebhookBotCache;
   bots: Omit<BotsDeps, 'db'>;
   /** The payload codec (TEMPORAL_PAYLOAD_KEYS) served to the Temporal Web UI at /codec, and the UI origins allowed to call it. */
-  codec?: { codec?: PayloadCodec; corsOrigins: string[] };
+  codec?: { codec?: PayloadCodec; corsOrigins: string[]; sessionTtlMs: number };
   /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
 }
@@ -92,6 +92,7 @@ export function createApp(deps: ApiDeps): Express {
     codecRouter({
       codec: deps.codec?.codec,
       corsOrigins: deps.codec?.corsOrigins ?? [],
+      sessionTtlMs: deps.codec?.sessionTtlMs ?? 8 * 3_600_000,
       apiToken: deps.apiToken,
       readonlyToken: deps.readonlyToken,
       failures,

@@ -28,7 +28,7 @@ import { startWorkerMetricsServer } from '../workers/metrics-server';
 import type { Lifecycle } from '../runtime/lifecycle';
 import { startTracing } from '../tracing';
 import type { Simulator } from '../simulator/simulator';
-import { urlHost } from '../http/url-host';
+import { httpUrl } from '../http/url-host';
 import { bootstrapBot } from './bootstrap-bot';
 
 export interface ServiceOptions {
@@ -88,6 +88,8 @@ export function appFor(deps: {
   ingress?: Ingress;
   webhookBots?: WebhookBotCache;
   simulator?: ApiDeps['simulator'];
+  /** The Web UI of the embedded Temporal dev server: it may always call the codec endpoint. */
+  temporalUiUrl?: string;
 }) {
   const { db, temporal, config } = deps;
   return createApp({
@@ -112,7 +114,11 @@ export function appFor(deps: {
       simulatorRunning: deps.ingress?.hasSimulator ?? false,
     },
     simulator: deps.simulator,
-    codec: { codec: payloadCodecFromConfig(config), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS },
+    codec: {
+      codec: payloadCodecFromConfig(config),
+      corsOrigins: [...config.TEMPORAL_CODEC_CORS_ORIGINS, ...(deps.temporalUiUrl ? [deps.temporalUiUrl] : [])],
+      sessionTtlMs: config.TEMPORAL_CODEC_SESSION_MINUTES * 60_000,
+    },
   });
 }
 
@@ -250,6 +256,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       cipher,
       ingress,
       webhookBots,
+      temporalUiUrl: options.temporalUiUrl,
       simulator: simulator && {
         emulator: simulator.emulator,
         temporalUiUrl: options.temporalUiUrl,
@@ -263,7 +270,7 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       server.listen(config.PORT, config.API_HOST, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    apiUrl = `http://${urlHost(config.API_HOST)}:${port}`;
+    apiUrl = httpUrl(config.API_HOST, port);
     lifecycle.onStop('http server', () => closeServer(server));
     logger.info({ url: apiUrl }, 'API listening');
 

@@ -7,6 +7,8 @@ export function printBanner(opts: {
   apiUrl?: string;
   apiToken: { token: string; generated: boolean };
   simulator?: 'demo' | 'bots';
+  /** The embedded Web UI decodes payloads through the API's codec endpoint. */
+  uiDecodes?: boolean;
 }): void {
   const { infra, apiUrl, apiToken } = opts;
   const lines = [
@@ -26,6 +28,11 @@ export function printBanner(opts: {
       : []),
     `  Temporal        ${infra.temporalAddress}`,
     ...(infra.temporalUiUrl ? [`  Temporal Web UI ${infra.temporalUiUrl}`] : []),
+    ...(infra.temporalUiUrl && opts.uiDecodes
+      ? [
+          `  UI decoding     ${apiUrl}/codec/session   (sign in with an API token, then in the Web UI's codec settings turn on "Include cross-origin credentials")`,
+        ]
+      : []),
     `  PostgreSQL      ${scrubSecrets(infra.databaseUrl)}${infra.postgresVersion ? `   (embedded, ${infra.postgresVersion})` : ''}`,
     '  Ctrl-C stops everything.',
     '',

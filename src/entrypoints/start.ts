@@ -4,7 +4,8 @@
  * In local development it runs the chat simulator too: without TELEGRAM_BOT_TOKEN it stands in for
  * Telegram with a demo bot; any registered bot can be switched to it as well.
  */
-import { isLoopbackHost, simulatorEnabled } from '../config';
+import { isLoopbackHost, simulatorEnabled, type Config } from '../config';
+import { httpUrl } from '../http/url-host';
 import { startInfra } from '../runtime/infra';
 import { runProcess } from '../runtime/lifecycle';
 import { resolveApiToken } from '../runtime/local-secrets';
@@ -16,7 +17,8 @@ import { printBanner } from './banner';
 runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
   installSdkRuntime(logger, { metricsAddress: configured.TEMPORAL_SDK_METRICS_ADDRESS });
   const apiToken = resolveApiToken(configured, logger);
-  const infra = await startInfra(configured, logger);
+  const codecEndpoint = uiCodecEndpoint(configured);
+  const infra = await startInfra(configured, logger, { uiCodecEndpoint: codecEndpoint });
   lifecycle.onStop('embedded servers', () => infra.stop());
 
   const config = configured;
@@ -41,5 +43,15 @@ runProcess('bots', async ({ config: configured, logger, lifecycle }) => {
     apiUrl: services.apiUrl,
     apiToken,
     simulator: simulator ? (config.TELEGRAM_BOT_TOKEN ? 'bots' : 'demo') : undefined,
+    uiDecodes: codecEndpoint !== undefined,
   });
 });
+
+/**
+ * The codec endpoint the embedded Web UI decodes payloads with: this process's API, when payloads
+ * are encrypted and the API's port is known before it listens (not PORT=0).
+ */
+function uiCodecEndpoint(config: Config): string | undefined {
+  if (!config.TEMPORAL_PAYLOAD_KEYS || config.PORT === 0) return undefined;
+  return `${httpUrl(config.API_HOST, config.PORT)}/codec`;
+}

@@ -83,9 +83,15 @@ function operation(route: RegisteredRoute, components: Components): JsonSchema {
         }
       : {}),
     responses,
-    security:
-      route.auth === 'bearer' ? [{ bearer: [] }] : route.auth === 'simulator-session' ? [{ simulatorSession: [] }, { bearer: [] }] : [],
+    security: securityOf(route.auth),
   };
+}
+
+function securityOf(auth: RegisteredRoute['auth']): Record<string, string[]>[] {
+  if (auth === 'bearer') return [{ bearer: [] }];
+  if (auth === 'simulator-session') return [{ simulatorSession: [] }, { bearer: [] }];
+  if (auth === 'codec-session') return [{ codecSession: [] }, { bearer: [] }];
+  return [];
 }
 
 /** The OpenAPI 3.1 document of `routes`, from the same zod schemas that parse their input and describe their answers. */
@@ -104,6 +110,7 @@ export function openApiDocument(routes: RegisteredRoute[], info: { title: string
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
         simulatorSession: { type: 'apiKey', in: 'cookie', name: 'simulator_session' },
+        codecSession: { type: 'apiKey', in: 'cookie', name: 'codec_session' },
       },
       schemas: components.schemas,
     },

@@ -31,8 +31,11 @@ export interface RouteSpec {
   headers?: z.ZodObject;
   /** Status → what it means and what it answers. */
   responses: Record<number, ResponseSpec>;
-  /** `simulator-session`: the simulator page's session cookie, or the operator's bearer token. */
-  auth: 'bearer' | 'none' | 'telegram-secret' | 'simulator-session';
+  /**
+   * `simulator-session`: the simulator page's session cookie, or the operator's bearer token.
+   * `codec-session`: the codec session cookie (POST /codec/session), or a bearer token.
+   */
+  auth: 'bearer' | 'none' | 'telegram-secret' | 'simulator-session' | 'codec-session';
   /** Handlers that run before the input is parsed: an authentication check, a body parser of the route's own. */
   before?: RequestHandler[];
   /** The error code of a 400 for invalid input (`invalid_request` unless told). */
@@ -74,7 +77,7 @@ function allResponses(spec: RouteSpec): Record<number, ResponseSpec> {
       Number(status) >= 400 && !response.schema && !response.contentType ? errorAnswer(response.description) : response;
   if (spec.params || spec.query || spec.body || spec.headers)
     responses[400] ??= errorAnswer('invalid request: `details` names each bad field');
-  if (spec.auth === 'bearer' || spec.auth === 'simulator-session') {
+  if (spec.auth === 'bearer' || spec.auth === 'simulator-session' || spec.auth === 'codec-session') {
     responses[401] ??= errorAnswer('missing or invalid bearer token');
     responses[403] ??= errorAnswer('the read-only token may not do this');
     responses[429] ??= errorAnswer('request rate limit of this token, or failed attempts of this client, exceeded (see Retry-After)');

@@ -12,6 +12,12 @@ export interface EmbeddedTemporalOptions {
   uiPort: number;
   cliPath?: string;
   logger: Logger;
+  /**
+   * The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`), when payloads are
+   * encrypted. The dev server has no flag for the UI's "include cross-origin credentials": the
+   * user turns it on in the UI's codec settings.
+   */
+  uiCodecEndpoint?: string;
   /** Extra `--dynamic-config-value` pairs, e.g. a low continue-as-new threshold in tests. */
   dynamicConfig?: Record<string, unknown>;
   startTimeoutMs?: number;
@@ -54,6 +60,7 @@ export async function startEmbeddedTemporal(options: EmbeddedTemporalOptions): P
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   options.logger.info({ cli, address }, 'starting embedded Temporal dev server');

@@ -19,7 +19,7 @@ export interface Infra {
  * TEMPORAL_ADDRESS is unset, PostgreSQL when DATABASE_URL is unset. Both start in parallel; if
  * one fails the other is stopped again, so a failed start leaves no process behind.
  */
-export async function startInfra(config: Config, logger: Logger): Promise<Infra> {
+export async function startInfra(config: Config, logger: Logger, options: { uiCodecEndpoint?: string } = {}): Promise<Infra> {
   const dataDir = path.resolve(config.DATA_DIR);
   const temporalStart: Promise<EmbeddedTemporal | undefined> = config.TEMPORAL_ADDRESS
     ? Promise.resolve(undefined)
@@ -29,6 +29,7 @@ export async function startInfra(config: Config, logger: Logger): Promise<Infra>
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         cliPath: config.TEMPORAL_CLI,
+        uiCodecEndpoint: options.uiCodecEndpoint,
         logger: logger.child({ component: 'temporal-server' }),
       });
   const postgresStart: Promise<EmbeddedPostgres | undefined> = config.DATABASE_URL

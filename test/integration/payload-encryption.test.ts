@@ -178,6 +178,54 @@ describe('payload encryption (TEMPORAL_PAYLOAD_KEYS)', () => {
     });
   });
 
+  it('lets a browser signed in at /codec/session decode from the Web UI origin by cookie, never encode', async () => {
+    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hi"').toString('base64') };
+    const encoded = (await (await codecCall('encode', { payloads: [plain] })).json()) as { payloads: unknown[] };
+    const signIn = (token: string) =>
+      fetch(`${system.baseUrl}/codec/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+    expect((await signIn('not-an-api-token')).status).toBe(401);
+    // The read-only token may open a session: the session only decodes.
+    const signedIn = await signIn(readonlyToken);
+    expect(signedIn.status).toBe(204);
+    const setCookie = signedIn.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^codec_session=v1\.\d+\.[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/codec; Max-Age=28800$/);
+    const cookie = setCookie.split(';')[0]!;
+
+    // What the Web UI sends with "include cross-origin credentials": no Authorization, the cookie, its Origin.
+    const fromBrowser = (direction: 'decode' | 'encode', headers: Record<string, string>) =>
+      fetch(`${system.baseUrl}/codec/${direction}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+        body: JSON.stringify(direction === 'decode' ? encoded : { payloads: [plain] }),
+      });
+    const decoded = await fromBrowser('decode', { cookie, origin: uiOrigin });
+    expect(decoded.status).toBe(200);
+    expect(((await decoded.json()) as { payloads: unknown[] }).payloads).toEqual([plain]);
+    expect(decoded.headers.get('access-control-allow-origin')).toBe(uiOrigin);
+    expect(decoded.headers.get('access-control-allow-credentials')).toBe('true');
+    // Another origin may send the request (same site), but the browser is not allowed to read the answer.
+    const foreign = await fromBrowser('decode', { cookie, origin: 'http://127.0.0.1:9999' });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
+    // Without the cookie, or with a forged one: 401. Encoding never goes by cookie.
+    expect((await fromBrowser('decode', { origin: uiOrigin })).status).toBe(401);
+    expect((await fromBrowser('decode', { cookie: `${cookie.slice(0, -2)}xx`, origin: uiOrigin })).status).toBe(401);
+    expect((await fromBrowser('encode', { cookie, origin: uiOrigin })).status).toBe(401);
+    // The sign-in page is served with its CSP, and the routes are documented.
+    const page = await fetch(`${system.baseUrl}/codec/session`);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
+    const openapi = (await (await fetch(`${system.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security: unknown[] }>>;
+    };
+    expect(openapi.paths['/codec/decode']!.post!.security).toEqual([{ codecSession: [] }, { bearer: [] }]);
+    expect(openapi.paths['/codec/encode']!.post!.security).toEqual([{ bearer: [] }]);
+    expect(openapi.paths['/codec/session']!.post).toBeDefined();
+  });
+
   it("keeps a generation's prompt and result out of its history, and the executions API shows its timeline", async () => {
     const userId = await system.userWith(200);
     const prompt = `a story about the lighthouse keeper ${crypto.randomBytes(4).toString('hex')}`;
