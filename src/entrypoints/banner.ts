@@ -27,6 +27,7 @@ export function printBanner(opts: {
     `  Temporal        ${infra.temporalAddress}`,
     ...(infra.temporalUiUrl ? [`  Temporal Web UI ${infra.temporalUiUrl}`] : []),
     `  PostgreSQL      ${scrubSecrets(infra.databaseUrl)}${infra.postgresVersion ? `   (embedded, ${infra.postgresVersion})` : ''}`,
+    ...(infra.postgresRelocatedTo ? [`  PostgreSQL data ${infra.postgresRelocatedTo}   (the "postgres" user cannot reach DATA_DIR)`] : []),
     '  Ctrl-C stops everything.',
     '',
   ];
