@@ -75,14 +75,19 @@ export function relocatedClusterDir(dataDir: string): string {
 
 /**
  * Where the cluster goes: DATA_DIR/postgres, unless we are root and the `postgres` user cannot
- * traverse DATA_DIR; then under relocatedClustersDir, which root creates traversable for it.
+ * traverse DATA_DIR; then under relocatedClustersDir, which root creates traversable for it. A
+ * cluster relocated before stays where it is (DATA_DIR may have been made reachable since).
  */
 function placeCluster(dataDir: string, user: { uid: number; gid: number } | undefined): { clusterDir: string; relocated: boolean } {
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!user || canTraverse(path.resolve(dataDir), user)) return { clusterDir: path.resolve(dataDir, 'postgres'), relocated: false };
+  const inDataDir = path.resolve(dataDir, 'postgres');
+  if (!user) return { clusterDir: inDataDir, relocated: false };
+  const relocated = relocatedClusterDir(dataDir);
+  const relocatedBefore = fs.existsSync(path.join(relocated, 'PG_VERSION')) && !fs.existsSync(path.join(inDataDir, 'PG_VERSION'));
+  if (!relocatedBefore && canTraverse(path.resolve(dataDir), user)) return { clusterDir: inDataDir, relocated: false };
   fs.mkdirSync(relocatedClustersDir, { recursive: true, mode: 0o755 });
   fs.chmodSync(relocatedClustersDir, 0o755);
-  return { clusterDir: relocatedClusterDir(dataDir), relocated: true };
+  return { clusterDir: relocated, relocated: true };
 }
 
 /**

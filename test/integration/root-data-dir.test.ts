@@ -89,5 +89,16 @@ if (!isRoot) {
     system = await startSystem(env);
     expect(system.output()).toMatch(/starting the relocated cluster from scratch/);
     expect((await query("select to_regclass('survives_restart') as t")).rows).toEqual([{ t: null }]);
+    await query("create table survives_restart (note text); insert into survives_restart values ('after the reset')");
+    expect(await system.stop('SIGTERM')).toBe(0);
+    system = undefined;
+  });
+
+  it('keeps using the relocated cluster once DATA_DIR becomes reachable', async () => {
+    fs.chmodSync(home, 0o755);
+    system = await startSystem(env);
+    expect(system.output()).toContain(`PostgreSQL data ${clusterDir}`);
+    expect((await query('select note from survives_restart')).rows).toEqual([{ note: 'after the reset' }]);
+    expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
   });
 });
