@@ -136,14 +136,19 @@ export const configSchema = z.object({
     .default([]),
 
   GENERATION_PROVIDER: z.enum(['fake', 'anthropic']).default('fake'),
+  // Empty means unset, like the other optional variables (docker-compose.yml passes unset ones as '').
   GENERATION_PRICES: z
     .preprocess(
-      parseJsonOrKeep,
-      z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), z.number().int().positive(), {
-        error: 'must be a JSON object of kind → credits, e.g. {"story":50}',
-      }),
+      emptyAsUndefined,
+      z
+        .preprocess(
+          parseJsonOrKeep,
+          z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), z.number().int().positive(), {
+            error: 'must be a JSON object of kind → credits, e.g. {"story":50}',
+          }),
+        )
+        .default({ story: 50 }),
     )
-    .default({ story: 50 })
     .describe('JSON object: credits charged per generation kind'),
   GENERATION_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(30_000),
   GENERATION_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),

@@ -34,6 +34,7 @@ export function printBanner(opts: {
         ]
       : []),
     `  PostgreSQL      ${scrubSecrets(infra.databaseUrl)}${infra.postgresVersion ? `   (embedded, ${infra.postgresVersion})` : ''}`,
+    ...(infra.postgresRelocatedTo ? [`  PostgreSQL data ${infra.postgresRelocatedTo}   (the "postgres" user cannot reach DATA_DIR)`] : []),
     '  Ctrl-C stops everything.',
     '',
   ];

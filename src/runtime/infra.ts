@@ -11,6 +11,8 @@ export interface Infra {
   temporalUiUrl?: string;
   /** Set when PostgreSQL was started here. */
   postgresVersion?: string;
+  /** Set when the embedded PostgreSQL's cluster is outside DATA_DIR (root, DATA_DIR out of its reach). */
+  postgresRelocatedTo?: string;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startInfra(config: Config, logger: Logger, options: { uiCo
     databaseUrl: embeddedPostgres?.url ?? (config.DATABASE_URL as string),
     temporalUiUrl: embeddedTemporal?.uiUrl,
     postgresVersion: embeddedPostgres?.version,
+    postgresRelocatedTo: embeddedPostgres?.relocated ? embeddedPostgres.clusterDir : undefined,
     stop,
   };
 }
