@@ -12,6 +12,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  setWorkflowOptions,
 } from '@temporalio/workflow';
 import type { GenerationActivities } from '../activities/generation';
 import { generationErrors } from '../generation/failure-types';
@@ -67,6 +68,11 @@ const books = proxyLocalActivities<GenerationActivities>({
     nonRetryableErrorTypes: [generationErrors.insufficientCredits, generationErrors.alreadySettled],
   },
 });
+
+// With worker versioning on (WORKER_DEPLOYMENT_NAME), a job finishes on the build that started
+// it: it lives minutes, so the old build's workers only have to outlast the jobs in flight, and a
+// rollback never hands a newer job to older code. Without versioning, patched() still guards it.
+setWorkflowOptions({ versioningBehavior: 'PINNED' }, generationWorkflow);
 
 export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
   const { job, policy } = input;
