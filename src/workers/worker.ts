@@ -30,12 +30,12 @@ export interface WorkerDeps {
 /**
  * Worker versioning: a worker of build B only receives tasks of workflows on build B or, for
  * auto-upgrade workflows, of whatever build is current. Each workflow type declares its own
- * behaviour (src/workflows: chats auto-upgrade, generations are pinned); a type that declares
- * none would be pinned by this default, which keeps an old build's code with its old histories.
+ * behaviour (src/workflows/versioning.ts: chats auto-upgrade, generations are pinned); the
+ * default applies to runs an unversioned worker started, which moved between workers before too.
  */
 export function deploymentOptions(deployment: WorkerDeps['deployment']): WorkerOptions['workerDeploymentOptions'] {
   if (!deployment) return undefined;
-  return { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
+  return { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' };
 }
 
 /** Memory a cached chat workflow holds: 400–500 KB of RSS measured with `bench:chat -- --floor --scale` (README, Performance). */

@@ -19,6 +19,7 @@ import { generationErrors } from '../generation/failure-types';
 import type { GenerationResult } from '../generation/provider';
 import type { GenerationInput } from '../generation/request';
 import type { ExternalEvent } from './chat/types';
+import { onVersionedWorkers } from './versioning';
 
 /**
  * A paid generation as a saga: create the job and debit → generate → complete; on failure, timeout
@@ -72,7 +73,7 @@ const books = proxyLocalActivities<GenerationActivities>({
 // With worker versioning on (WORKER_DEPLOYMENT_NAME), a job finishes on the build that started
 // it: it lives minutes, so the old build's workers only have to outlast the jobs in flight, and a
 // rollback never hands a newer job to older code. Without versioning, patched() still guards it.
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, generationWorkflow);
+setWorkflowOptions(onVersionedWorkers('PINNED'), generationWorkflow);
 
 export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
   const { job, policy } = input;

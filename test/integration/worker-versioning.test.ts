@@ -14,7 +14,6 @@ describe('worker versioning', () => {
   let temporal: TestTemporal;
   let bundle: WorkflowBundleWithSourceMap;
   const taskQueue = uniqueTaskQueue('versioning');
-  const deploymentName = taskQueue;
   const workers: { worker: Worker; running: Promise<void> }[] = [];
 
   beforeAll(async () => {
@@ -25,28 +24,31 @@ describe('worker versioning', () => {
     });
   });
   afterAll(async () => {
-    for (const { worker } of workers) worker.shutdown();
+    for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     await Promise.all(workers.map(({ running }) => running));
     await temporal.close();
   });
 
-  async function startBuild(buildId: string): Promise<void> {
+  /** A worker of `buildId`; `unversioned` is one without worker versioning, as before the first versioned deploy. */
+  async function startBuild(buildId: string, queue = taskQueue): Promise<{ worker: Worker; running: Promise<void> }> {
     const worker = await Worker.create({
       connection: temporal.workerConnection,
       namespace: 'default',
-      taskQueue,
+      taskQueue: queue,
       workflowBundle: bundle,
       activities: { buildId: async () => buildId },
-      workerDeploymentOptions: deploymentOptions({ deploymentName, buildId }),
+      ...(buildId === 'unversioned' ? {} : { workerDeploymentOptions: deploymentOptions({ deploymentName: queue, buildId }) }),
     });
-    workers.push({ worker, running: worker.run() });
+    const started = { worker, running: worker.run() };
+    workers.push(started);
+    return started;
   }
 
   /**
    * What the deploy procedure does with `temporal worker deployment set-current-version`: retried
    * until the server has seen the build's pollers, then waits until the task queues know.
    */
-  async function setCurrent(buildId: string): Promise<void> {
+  async function setCurrent(buildId: string, deploymentName = taskQueue): Promise<void> {
     const service = temporal.client.workflowService;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -57,22 +59,24 @@ describe('worker versioning', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const { workerDeploymentInfo: info } = await service.describeWorkerDeployment({ namespace: 'default', deploymentName });
       if (
         info?.routingConfig?.currentDeploymentVersion?.buildId === buildId &&
         info.routingConfigUpdateState === proto.api.enums.v1.RoutingConfigUpdateState.ROUTING_CONFIG_UPDATE_STATE_COMPLETED
       )
         return;
+      if (attempt >= 300) throw new Error(`${buildId} did not become current: ${JSON.stringify(info?.routingConfig)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
   async function buildsOf(workflowId: string, count: number): Promise<string[]> {
     const handle = temporal.client.workflow.getHandle(workflowId);
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const seen = await handle.query(builds);
       if (seen.length >= count) return seen;
+      if (attempt >= 300) throw new Error(`${workflowId} ran ${JSON.stringify(seen)}, not ${count} inputs`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -108,5 +112,22 @@ describe('worker versioning', () => {
     expect(await chat.result()).toEqual(['v1', 'v2']);
     expect(await versioningOf(job.workflowId)).toEqual({ behavior: 'VERSIONING_BEHAVIOR_PINNED', buildId: 'v1' });
     expect(await versioningOf(chat.workflowId)).toEqual({ behavior: 'VERSIONING_BEHAVIOR_AUTO_UPGRADE', buildId: 'v2' });
+  });
+
+  it('moves chats started by unversioned workers to the first versioned build once it is current', async () => {
+    const queue = uniqueTaskQueue('unversioned');
+    const before = await startBuild('unversioned', queue);
+    const chat = await temporal.client.workflow.start(upgradingConversation, { taskQueue: queue, workflowId: `${queue}-chat` });
+    expect(await buildsOf(chat.workflowId, 1)).toEqual(['unversioned']);
+
+    await startBuild('v1', queue);
+    await setCurrent('v1', queue);
+    before.worker.shutdown();
+    await before.running;
+    await chat.signal(next);
+    expect(await buildsOf(chat.workflowId, 2)).toEqual(['unversioned', 'v1']);
+    await chat.signal(finish);
+    expect(await chat.result()).toEqual(['unversioned', 'v1']);
+    expect(await versioningOf(chat.workflowId)).toEqual({ behavior: 'VERSIONING_BEHAVIOR_AUTO_UPGRADE', buildId: 'v1' });
   });
 });

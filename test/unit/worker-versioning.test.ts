@@ -4,13 +4,27 @@ import { generationWorkflow } from '../../src/workflows/generation';
 import { deploymentOptions } from '../../src/workers/worker';
 
 const noEnvFile = '/nonexistent/.env';
+let deploymentVersion: { deploymentName: string; buildId: string } | undefined;
+jest.mock('@temporalio/workflow', () => ({
+  ...jest.requireActual('@temporalio/workflow'),
+  workflowInfo: () => ({ currentDeploymentVersion: deploymentVersion }),
+}));
 const behaviourOf = (fn: object) =>
-  (fn as { workflowDefinitionOptions?: { versioningBehavior?: string } }).workflowDefinitionOptions?.versioningBehavior;
+  (fn as { workflowDefinitionOptions: () => { versioningBehavior?: string } }).workflowDefinitionOptions().versioningBehavior;
 
 describe('worker versioning', () => {
   it('moves chats to the current build and keeps generation jobs on the build that started them', () => {
+    deploymentVersion = { deploymentName: 'bots', buildId: 'abc123' };
     expect(behaviourOf(chatWorkflow)).toBe('AUTO_UPGRADE');
     expect(behaviourOf(generationWorkflow)).toBe('PINNED');
+  });
+
+  it('declares no behaviour to an unversioned worker, which would fail the workflow task', () => {
+    for (const unversioned of [undefined, { deploymentName: '', buildId: '@temporalio/worker@1.24+bundle-checksum' }]) {
+      deploymentVersion = unversioned;
+      expect(behaviourOf(chatWorkflow)).toBeUndefined();
+      expect(behaviourOf(generationWorkflow)).toBeUndefined();
+    }
   });
 
   it('is off unless a deployment name and a build id are both configured', () => {
@@ -18,7 +32,7 @@ describe('worker versioning', () => {
     expect(deploymentOptions({ deploymentName: 'bots', buildId: 'abc123' })).toEqual({
       version: { deploymentName: 'bots', buildId: 'abc123' },
       useWorkerVersioning: true,
-      defaultVersioningBehavior: 'PINNED',
+      defaultVersioningBehavior: 'AUTO_UPGRADE',
     });
     const config = loadConfig({}, noEnvFile);
     expect([config.WORKER_DEPLOYMENT_NAME, config.WORKER_BUILD_ID]).toEqual([undefined, undefined]);

@@ -1,3 +1,4 @@
+import { onVersionedWorkers } from '../../../src/workflows/versioning';
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, setWorkflowOptions } from '@temporalio/workflow';
 
 /**
@@ -5,6 +6,7 @@ import { condition, defineQuery, defineSignal, proxyActivities, setHandler, setW
  * to the build that started it (like generationWorkflow) and a long-lived conversation that moves
  * to the current build (like chatWorkflow). Each input runs an activity that answers with the
  * build id of the worker that ran it; with versioning, a workflow's activities go to its own build.
+ * They declare their behaviour the way the project's workflows do (src/workflows/versioning.ts).
  */
 export interface BuildActivities {
   buildId(): Promise<string>;
@@ -31,12 +33,12 @@ async function runInputs(): Promise<string[]> {
   }
 }
 
-setWorkflowOptions({ versioningBehavior: 'PINNED' }, pinnedJob);
+setWorkflowOptions(onVersionedWorkers('PINNED'), pinnedJob);
 export async function pinnedJob(): Promise<string[]> {
   return runInputs();
 }
 
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, upgradingConversation);
+setWorkflowOptions(onVersionedWorkers('AUTO_UPGRADE'), upgradingConversation);
 export async function upgradingConversation(): Promise<string[]> {
   return runInputs();
 }
