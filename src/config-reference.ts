@@ -158,6 +158,16 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
     default: 'unset',
     meaning: "`npm run worker` only: serve that worker's `/metrics` and `/healthz` on this port (`0` picks a free one)",
   },
+  WORKER_DEPLOYMENT_NAME: {
+    default: 'unset',
+    meaning:
+      'Worker Deployment this worker belongs to; with `WORKER_BUILD_ID` it turns on worker versioning (README, Deploying a new version). Unset: an unversioned worker',
+  },
+  WORKER_BUILD_ID: {
+    default: 'unset',
+    meaning:
+      'the build of this worker within `WORKER_DEPLOYMENT_NAME`, e.g. the image tag or git sha; every build that changes workflow code needs a new one',
+  },
   WORKER_MAX_CACHED_WORKFLOWS: {
     default: 'from memory',
     meaning:

@@ -164,6 +164,20 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_DB_REFRESH_SECONDS: z.coerce.number().int().min(1).default(15),
   WORKER_METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  WORKER_DEPLOYMENT_NAME: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, 'letters, digits, _ and - (the build id is appended with a dot)')
+      .optional(),
+  ),
+  WORKER_BUILD_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._+-]{1,255}$/, 'letters, digits and . _ + -')
+      .optional(),
+  ),
   WORKER_MAX_CACHED_WORKFLOWS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).optional()),
   TEMPORAL_SDK_METRICS_ADDRESS: z.preprocess(
     emptyAsUndefined,
@@ -203,6 +217,12 @@ function crossFieldProblems(config: Config): { variable: string; message: string
     problems.push({ variable: 'ANTHROPIC_API_KEY', message: 'required when GENERATION_PROVIDER=anthropic' });
   }
   problems.push(...temporalConnectionProblems(config));
+  if ((config.WORKER_DEPLOYMENT_NAME === undefined) !== (config.WORKER_BUILD_ID === undefined)) {
+    problems.push({
+      variable: config.WORKER_DEPLOYMENT_NAME === undefined ? 'WORKER_DEPLOYMENT_NAME' : 'WORKER_BUILD_ID',
+      message: 'worker versioning needs both WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID (or neither)',
+    });
+  }
   return problems;
 }
 

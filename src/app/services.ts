@@ -204,6 +204,10 @@ export async function startServices(options: ServiceOptions): Promise<Services> 
       logger,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      deployment:
+        config.WORKER_DEPLOYMENT_NAME && config.WORKER_BUILD_ID
+          ? { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID }
+          : undefined,
       dataConverter,
       ...(tracing ? { tracedWorkflows: true, interceptors: tracing.workerInterceptors, sinks: tracing.workerSinks } : {}),
     });

@@ -23,6 +23,19 @@ export interface WorkerDeps {
   dataConverter?: WorkerOptions['dataConverter'];
   /** WORKER_MAX_CACHED_WORKFLOWS; unset: sized from memory. */
   maxCachedWorkflows?: number | undefined;
+  /** WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID; unset: an unversioned worker (the embedded dev server, tests). */
+  deployment?: { deploymentName: string; buildId: string } | undefined;
+}
+
+/**
+ * Worker versioning: a worker of build B only receives tasks of workflows on build B or, for
+ * auto-upgrade workflows, of whatever build is current. Each workflow type declares its own
+ * behaviour (src/workflows/versioning.ts: chats auto-upgrade, generations are pinned); the
+ * default applies to runs an unversioned worker started, which moved between workers before too.
+ */
+export function deploymentOptions(deployment: WorkerDeps['deployment']): WorkerOptions['workerDeploymentOptions'] {
+  if (!deployment) return undefined;
+  return { version: deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'AUTO_UPGRADE' };
 }
 
 /** Memory a cached chat workflow holds: 400–500 KB of RSS measured with `bench:chat -- --floor --scale` (README, Performance). */
@@ -55,6 +68,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.dataConverter ? { dataConverter: deps.dataConverter } : {}),
     sinks: { ...chatMetricsSinks, ...deps.sinks },
     maxCachedWorkflows: deps.maxCachedWorkflows ?? cacheSizeFromMemory(),
+    ...(deps.deployment ? { workerDeploymentOptions: deploymentOptions(deps.deployment) } : {}),
     shutdownGraceTime: deps.shutdownGraceMs,
     shutdownForceTime: deps.shutdownGraceMs + 5_000,
   });

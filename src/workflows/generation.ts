@@ -12,12 +12,14 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  setWorkflowOptions,
 } from '@temporalio/workflow';
 import type { GenerationActivities } from '../activities/generation';
 import { generationErrors } from '../generation/failure-types';
 import type { GenerationResult } from '../generation/provider';
 import type { GenerationInput } from '../generation/request';
 import type { ExternalEvent } from './chat/types';
+import { onVersionedWorkers } from './versioning';
 
 /**
  * A paid generation as a saga: create the job and debit → generate → complete; on failure, timeout
@@ -67,6 +69,11 @@ const books = proxyLocalActivities<GenerationActivities>({
     nonRetryableErrorTypes: [generationErrors.insufficientCredits, generationErrors.alreadySettled],
   },
 });
+
+// With worker versioning on (WORKER_DEPLOYMENT_NAME), a job finishes on the build that started
+// it: it lives minutes, so the old build's workers only have to outlast the jobs in flight, and a
+// rollback never hands a newer job to older code. Without versioning, patched() still guards it.
+setWorkflowOptions(onVersionedWorkers('PINNED'), generationWorkflow);
 
 export async function generationWorkflow(input: GenerationInput): Promise<GenerationOutcome> {
   const { job, policy } = input;

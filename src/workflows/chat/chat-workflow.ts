@@ -5,17 +5,25 @@ import {
   continueAsNew,
   isCancellation,
   setHandler,
+  setWorkflowOptions,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { generationFinished, generationFinishedEvent, type GenerationOutcome } from '../generation';
 import { lean, since } from './patches';
 import { ChatSession } from './session';
+import { onVersionedWorkers } from '../versioning';
 import { chatEvent, chatRestart, chatState, chatSteps, chatUpdate } from '../../temporal/chat-messages';
 import type { ChatInput, ChatMessage, InboundUpdate } from './types';
 
 /** History events after which a chat continues as new (about 80 updates). */
 const SHORT_HISTORY_EVENTS = 500;
+
+// With worker versioning on (WORKER_DEPLOYMENT_NAME), a chat moves to the current build at its next
+// workflow task: chats live for weeks, and pinning them would keep every old build's workers
+// running that long. The new build must therefore replay the old one's histories, which is what
+// the patches (./patches.ts) and the replay suite (test/integration/replay.test.ts) are for.
+setWorkflowOptions(onVersionedWorkers('AUTO_UPGRADE'), chatWorkflow);
 
 /**
  * One Telegram chat with one bot, for as long as it is active: `chat:<botId>:<chatId>`.
