@@ -2,15 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../support/browser';
 import { embeddedStackEnv, startSystem, type RunningSystem } from '../support/system-process';
 
-const chromiumPath = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(chromiumPath);
-if (!haveChromium && !process.env.CI) {
-  console.warn(`Skipping the Web UI codec browser test: ${chromiumPath} is missing (install Debian's chromium; CI does).`);
-}
-const describeInBrowser = haveChromium || process.env.CI ? describe : describe.skip;
+const describeInBrowser = describeInChromium('Web UI codec');
 
 const demoChat = 'chat:1000000001:4503599627370497';
 
@@ -36,19 +32,7 @@ describeInBrowser('the Temporal Web UI decodes payloads through the codec endpoi
       LOG_LEVEL: 'warn',
       TEMPORAL_PAYLOAD_KEYS: `ui-test=${crypto.randomBytes(32).toString('base64')}`,
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,13 +1,8 @@
-import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../support/browser';
 import { startGenerationSystem, testApiToken, type GenerationSystem } from '../support/generation-system';
 
-const chromiumPath = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(chromiumPath);
-if (!haveChromium && !process.env.CI) {
-  console.warn(`Skipping the API reference browser test: ${chromiumPath} is missing (install Debian's chromium; CI does).`);
-}
-const describeInBrowser = haveChromium || process.env.CI ? describe : describe.skip;
+const describeInBrowser = describeInChromium('API reference');
 
 /**
  * An operator opens /docs, authorizes with the API token and tries a call out: Swagger UI runs
@@ -22,19 +17,7 @@ describeInBrowser('the API reference at /docs, in Chromium', () => {
 
   beforeAll(async () => {
     system = await startGenerationSystem({ worker: false });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (message) => {
       if (/content security policy/i.test(message.text())) cspViolations.push(message.text());

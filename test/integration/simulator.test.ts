@@ -1,15 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../support/browser';
 import { embeddedStackEnv, startSystem, type RunningSystem } from '../support/system-process';
 
-const chromiumPath = '/usr/bin/chromium';
-const haveChromium = fs.existsSync(chromiumPath);
-if (!haveChromium && !process.env.CI) {
-  console.warn(`Skipping the simulator browser test: ${chromiumPath} is missing (install Debian's chromium; CI does).`);
-}
-const describeInBrowser = haveChromium || process.env.CI ? describe : describe.skip;
+const describeInBrowser = describeInChromium('simulator');
 
 /**
  * A newcomer without a Telegram token runs `npm start`, opens the printed simulator link and
@@ -30,19 +26,7 @@ describeInBrowser('the chat simulator, in Chromium', () => {
       FAKE_PROVIDER_LATENCY_MS: '0',
       LOG_LEVEL: 'warn',
     });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     // A content security policy that blocked the page's own script or style would show here.
     page.on('console', (message) => {
