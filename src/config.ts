@@ -9,6 +9,14 @@ import { z } from 'zod';
  */
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+/** `a, b,,c` → ['a', 'b', 'c']: a comma-separated list, blanks dropped. */
+const commaList = (value: unknown) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : value;
 /** Unparsable JSON is passed on as the string, so the schema reports it with the variable's name. */
 function parseJsonOrKeep(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -71,13 +79,7 @@ export const configSchema = z.object({
   ),
   TEMPORAL_CODEC_CORS_ORIGINS: z
     .preprocess(
-      (value) =>
-        typeof value === 'string'
-          ? value
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : value,
+      commaList,
       z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of origins (https://host[:port])' })),
     )
     .default([]),
@@ -123,16 +125,7 @@ export const configSchema = z.object({
   TELEGRAM_GROUP_RATE_PER_MINUTE: z.coerce.number().positive().default(20),
   FLOOD_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(100),
   HTTP_NODE_ALLOWLIST: z
-    .preprocess(
-      (value) =>
-        typeof value === 'string'
-          ? value
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : value,
-      z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a comma-separated list of host names or IP addresses')),
-    )
+    .preprocess(commaList, z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be a comma-separated list of host names or IP addresses')))
     .default([]),
 
   GENERATION_PROVIDER: z.enum(['fake', 'anthropic']).default('fake'),
