@@ -79,6 +79,8 @@ export const flows = pgTable(
       .references(() => bots.id),
     id: text('id').notNull(),
     draft: jsonb('draft'),
+    /** Bumped on every draft save: the draft's ETag, so two editors cannot silently overwrite each other. */
+    draftRevision: integer('draft_revision').notNull().default(0),
     activeVersionId: uuid('active_version_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
