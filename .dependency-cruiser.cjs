@@ -4,7 +4,7 @@
  *
  *   entrypoints                                   (the processes: npm start, api, worker, infra…)
  *   app                                           (composition: wires the processes below)
- *   runtime · workers · api · ingress · simulator (embedded servers, worker, HTTP, Telegram in)
+ *   runtime · workers · api · ingress · simulator · studio (embedded servers, worker, HTTP, Telegram in, the studio's page)
  *   http · executions                             (what those share: the HTTP kit, execution views)
  *   workflows · activities                        (Temporal: the durable code and its side effects)
  *   bots · generation · credits · telegram · http-node   (the domain)
@@ -25,7 +25,7 @@
 const layers = [
   ['entrypoints', '^src/entrypoints/'],
   ['app', '^src/app/'],
-  ['processes', '^src/(runtime|workers|api|ingress|simulator)/'],
+  ['processes', '^src/(runtime|workers|api|ingress|simulator|studio)/'],
   // The HTTP kit and the execution views, shared by the API, the ingress, the simulator and workers.
   ['process kits', '^src/(http|executions)/'],
   ['temporal code', '^src/(workflows|activities)/'],

@@ -15,6 +15,7 @@ COPY scripts ./scripts
 COPY src ./src
 COPY drizzle ./drizzle
 COPY examples ./examples
+COPY studio ./studio
 # dist/ (compiled code, the simulator page, the workflow bundles), then the runtime folder.
 RUN npm run build
 RUN --mount=type=cache,target=/root/.npm sh scripts/image-steps.sh runtime /runtime

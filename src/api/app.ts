@@ -24,6 +24,7 @@ import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
 import { docsRouter } from './docs';
+import { studioRouter } from '../studio/router';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
 import { traceRequests } from '../tracing';
@@ -88,6 +89,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(docsRouter());
+  app.use(studioRouter({ log: (message, fields) => deps.logger.info(fields, message) }));
   app.use(
     codecRouter({
       codec: deps.codec?.codec,

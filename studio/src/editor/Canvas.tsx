@@ -1,0 +1,173 @@
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeChange,
+  type OnSelectionChangeParams,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { handlesOf } from '../flow/catalogue';
+import type { FlowDoc } from '../flow/doc';
+import { NodeCard, type CanvasNode } from './NodeCard';
+
+/** The drag payload of a palette entry: the node type to create. */
+export const PALETTE_MIME = 'application/x-flow-node-type';
+
+export type Selection = { kind: 'node'; id: string } | { kind: 'edge'; id: string } | null;
+
+export interface CanvasMarks {
+  /** CSS classes per node id (problem, active, visited, diff-added, diff-changed, diff-removed). */
+  nodes?: ReadonlyMap<string, readonly string[]>;
+  /** CSS classes per edge id (problem, visited, diff-added, diff-changed, diff-removed). */
+  edges?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface CanvasProps {
+  doc: FlowDoc;
+  /** Absent: a picture only (versions, executions) – nothing can be moved, connected or deleted. */
+  edit?: {
+    moveNodes(positions: Map<string, { x: number; y: number }>): void;
+    connect(source: string, handle: string, target: string): void;
+    remove(nodeIds: Set<string>, edgeIds: Set<string>): void;
+    addNode(type: string, position: { x: number; y: number }): void;
+  };
+  marks?: CanvasMarks;
+  selection?: Selection;
+  onSelect?(selection: Selection): void;
+  /** Bumped to ask the canvas to fit the whole flow into view (after a layout or loading). */
+  fitRequest?: number;
+}
+
+const nodeTypes = { flow: NodeCard };
+
+function toCanvasNodes(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection): CanvasNode[] {
+  return doc.nodes.map((node, index) => ({
+    id: node.id,
+    type: 'flow' as const,
+    // A flow without positions (written by hand) is laid out in a column until auto layout runs.
+    position: node.position ?? { x: 0, y: index * 140 },
+    data: { node, handles: handlesOf(node), marks: marks?.nodes?.get(node.id) ?? [] },
+    selected: selection?.kind === 'node' && selection.id === node.id,
+  }));
+}
+
+function toCanvasEdges(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection): Edge[] {
+  return doc.edges.map((edge) => {
+    const handle = edge.sourceHandle ?? 'next';
+    const classes = marks?.edges?.get(edge.id) ?? [];
+    return {
+      id: edge.id,
+      source: edge.source,
+      sourceHandle: handle,
+      target: edge.target,
+      targetHandle: 'in',
+      label: handle === 'next' ? undefined : handle,
+      className: classes.join(' '),
+      selected: selection?.kind === 'edge' && selection.id === edge.id,
+    };
+  });
+}
+
+function FlowCanvas(props: CanvasProps) {
+  const { doc, edit, marks, selection = null, onSelect } = props;
+  const flow = useReactFlow();
+  const [nodes, setNodes] = useState<CanvasNode[]>(() => toCanvasNodes(doc, marks, selection));
+  const edges = useMemo(() => toCanvasEdges(doc, marks, selection), [doc, marks, selection]);
+  // The document is the truth; the canvas keeps its own copy only while a drag is under way.
+  useEffect(() => setNodes(toCanvasNodes(doc, marks, selection)), [doc, marks, selection]);
+  useEffect(() => {
+    if (props.fitRequest) void flow.fitView({ padding: 0.15 });
+  }, [props.fitRequest, flow]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      setNodes((current) =>
+        applyNodeChanges(
+          changes.filter((c) => c.type !== 'remove'),
+          current,
+        ),
+      );
+      const moved = new Map<string, { x: number; y: number }>();
+      for (const change of changes) {
+        if (change.type === 'position' && change.dragging === false && change.position) moved.set(change.id, change.position);
+      }
+      if (moved.size > 0) edit?.moveNodes(moved);
+    },
+    [edit],
+  );
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      if (connection.source && connection.target) edit?.connect(connection.source, connection.sourceHandle ?? 'next', connection.target);
+    },
+    [edit],
+  );
+  const onSelectionChange = useCallback(
+    ({ nodes: selectedNodes, edges: selectedEdges }: OnSelectionChangeParams) => {
+      const node = selectedNodes[0];
+      const edge = selectedEdges[0];
+      const next: Selection = node ? { kind: 'node', id: node.id } : edge ? { kind: 'edge', id: edge.id } : null;
+      if (next?.kind !== selection?.kind || next?.id !== selection?.id) onSelect?.(next);
+    },
+    [onSelect, selection],
+  );
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(PALETTE_MIME);
+      if (!type || !edit) return;
+      event.preventDefault();
+      edit.addNode(type, flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [edit, flow],
+  );
+
+  return (
+    <div
+      className="canvas"
+      data-testid="canvas"
+      onDragOver={(event) => {
+        if (edit && event.dataTransfer.types.includes(PALETTE_MIME)) {
+          event.preventDefault();
+          event.dataTransfer.dropEffect = 'copy';
+        }
+      }}
+      onDrop={onDrop}
+    >
+      <ReactFlow<CanvasNode>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onConnect={onConnect}
+        onDelete={({ nodes: gone, edges: goneEdges }) => edit?.remove(new Set(gone.map((n) => n.id)), new Set(goneEdges.map((e) => e.id)))}
+        onSelectionChange={onSelectionChange}
+        nodesDraggable={Boolean(edit)}
+        nodesConnectable={Boolean(edit)}
+        elementsSelectable
+        deleteKeyCode={edit ? ['Backspace', 'Delete'] : null}
+        defaultViewport={doc.viewport ?? { x: 40, y: 40, zoom: 1 }}
+        fitView={!doc.viewport}
+        minZoom={0.1}
+        onlyRenderVisibleElements
+      >
+        <Background />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable />
+      </ReactFlow>
+    </div>
+  );
+}
+
+/** The flow drawn with React Flow; editable when `edit` is given. */
+export function Canvas(props: CanvasProps) {
+  return (
+    <ReactFlowProvider>
+      <FlowCanvas {...props} />
+    </ReactFlowProvider>
+  );
+}
