@@ -1,12 +1,50 @@
-import { useState } from 'react';
-import { categories, paletteEntries } from '../flow/catalogue';
+import { useRef, useState } from 'react';
+import { categories, paletteEntries, type PaletteEntry } from '../flow/catalogue';
+import { newNodeId } from '../flow/doc';
 import { PALETTE_MIME } from './Canvas';
+import { useEditor } from './editor-context';
+import './properties/properties.css';
 
-/** Node types by category, with a search; drag one onto the canvas. */
+/** Roughly half a node card, so a node added at the centre of the view is centred there. */
+const HALF_CARD = { x: 100, y: 40 };
+
+/**
+ * Puts a node of `type` in the middle of the visible canvas, the same way a drop there would (the
+ * canvas turns a drop's screen point into flow coordinates). `nudge` staggers nodes added in a row
+ * so they do not pile up on one spot.
+ */
+function dropAtCentre(type: string, nudge: number): boolean {
+  const canvas = document.querySelector<HTMLElement>('[data-testid="canvas"]');
+  if (!canvas) return false;
+  const box = canvas.getBoundingClientRect();
+  const dataTransfer = new DataTransfer();
+  dataTransfer.setData(PALETTE_MIME, type);
+  const offset = (nudge % 6) * 30;
+  const drop = new DragEvent('drop', {
+    bubbles: true,
+    cancelable: true,
+    dataTransfer,
+    clientX: box.left + box.width / 2 - HALF_CARD.x + offset,
+    clientY: box.top + box.height / 2 - HALF_CARD.y + offset,
+  });
+  canvas.dispatchEvent(drop);
+  return drop.defaultPrevented;
+}
+
+/**
+ * Node types by category, with a search over type and summary. Drag one onto the canvas, or
+ * click it (or press Enter on it) to add it in the middle of the view; the new node is selected.
+ */
 export function Palette() {
+  const { doc, select } = useEditor();
   const [search, setSearch] = useState('');
+  const added = useRef(0);
   const needle = search.trim().toLowerCase();
   const shown = paletteEntries.filter((e) => needle === '' || e.type.includes(needle) || e.summary.toLowerCase().includes(needle));
+  const add = (entry: PaletteEntry) => {
+    const id = newNodeId(doc, entry.type);
+    if (dropAtCentre(entry.type, added.current++)) select({ kind: 'node', id });
+  };
   return (
     <aside className="palette" aria-label="node palette">
       <input
@@ -14,16 +52,23 @@ export function Palette() {
         placeholder="Search nodes"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
+        onKeyDown={(e) => {
+          // Enter in the search adds the only (or first) match.
+          const first = shown[0];
+          if (e.key === 'Enter' && first) add(first);
+        }}
         aria-label="search nodes"
       />
+      {shown.length === 0 && <p className="empty">No node type matches.</p>}
       {categories.map((category) => {
         const entries = shown.filter((e) => e.category === category.id);
         if (entries.length === 0) return null;
         return (
-          <section key={category.id}>
+          <section key={category.id} aria-label={category.label}>
             <h3>{category.label}</h3>
             {entries.map((entry) => (
-              <div
+              <button
+                type="button"
                 key={entry.type}
                 className={`palette-entry category-${entry.category}`}
                 draggable
@@ -31,11 +76,14 @@ export function Palette() {
                   event.dataTransfer.setData(PALETTE_MIME, entry.type);
                   event.dataTransfer.effectAllowed = 'copy';
                 }}
-                title={entry.summary}
+                onClick={() => add(entry)}
+                title={`${entry.summary}\nDrag onto the canvas, or click to add in the middle of the view.`}
+                aria-label={`add ${entry.type}`}
                 data-testid={`palette-${entry.type}`}
               >
                 {entry.type}
-              </div>
+                <span className="palette-summary">{entry.summary}</span>
+              </button>
             ))}
           </section>
         );
