@@ -1,31 +1,33 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { categories, paletteEntries, type PaletteEntry } from '../flow/catalogue';
-import { newNodeId } from '../flow/doc';
+import { newNodeId, type FlowDoc } from '../flow/doc';
+import { freeSpot } from './auto-layout';
 import { PALETTE_MIME } from './Canvas';
 import { useEditor } from './editor-context';
 import './properties/properties.css';
 
-/** Roughly half a node card, so a node added at the centre of the view is centred there. */
-const HALF_CARD = { x: 100, y: 40 };
-
 /**
- * Puts a node of `type` in the middle of the visible canvas, the same way a drop there would (the
- * canvas turns a drop's screen point into flow coordinates). `nudge` staggers nodes added in a row
- * so they do not pile up on one spot.
+ * Puts a node of `type` in the middle of the visible canvas – or the nearest free spot there – the
+ * same way a drop does (the canvas turns a drop's screen point into flow coordinates). The view's
+ * pan and zoom are read from React Flow's viewport element.
  */
-function dropAtCentre(type: string, nudge: number): boolean {
+function dropAtCentre(type: string, doc: FlowDoc): boolean {
   const canvas = document.querySelector<HTMLElement>('[data-testid="canvas"]');
-  if (!canvas) return false;
+  const viewport = canvas?.querySelector<HTMLElement>('.react-flow__viewport');
+  if (!canvas || !viewport) return false;
   const box = canvas.getBoundingClientRect();
+  const { a: zoom, e: panX, f: panY } = new DOMMatrixReadOnly(getComputedStyle(viewport).transform);
+  const card = { width: 220, height: 90 };
+  const centre = { x: (box.width / 2 - panX) / zoom - card.width / 2, y: (box.height / 2 - panY) / zoom - card.height / 2 };
+  const spot = freeSpot(doc, centre, card);
   const dataTransfer = new DataTransfer();
   dataTransfer.setData(PALETTE_MIME, type);
-  const offset = (nudge % 6) * 30;
   const drop = new DragEvent('drop', {
     bubbles: true,
     cancelable: true,
     dataTransfer,
-    clientX: box.left + box.width / 2 - HALF_CARD.x + offset,
-    clientY: box.top + box.height / 2 - HALF_CARD.y + offset,
+    clientX: box.left + panX + spot.x * zoom,
+    clientY: box.top + panY + spot.y * zoom,
   });
   canvas.dispatchEvent(drop);
   return drop.defaultPrevented;
@@ -38,12 +40,11 @@ function dropAtCentre(type: string, nudge: number): boolean {
 export function Palette() {
   const { doc, select } = useEditor();
   const [search, setSearch] = useState('');
-  const added = useRef(0);
   const needle = search.trim().toLowerCase();
   const shown = paletteEntries.filter((e) => needle === '' || e.type.includes(needle) || e.summary.toLowerCase().includes(needle));
   const add = (entry: PaletteEntry) => {
     const id = newNodeId(doc, entry.type);
-    if (dropAtCentre(entry.type, added.current++)) select({ kind: 'node', id });
+    if (dropAtCentre(entry.type, doc)) select({ kind: 'node', id });
   };
   return (
     <aside className="palette" aria-label="node palette">

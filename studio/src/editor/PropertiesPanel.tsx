@@ -65,7 +65,7 @@ function NodeLink({ id, onSelect }: { id: string; onSelect: ReturnType<typeof us
 }
 
 function NodeProperties({ node, index }: { node: DocNode; index: number }) {
-  const { doc, history, problems, readOnly, focusPath } = useEditor();
+  const { doc, history, problems, readOnly, focusPath, select } = useEditor();
   const known = isKnownType(node.type);
   const spec = useMemo(() => (known ? formSpec(dataJsonSchema(node.type as never)) : null), [known, node.type]);
   const drawn = useMemo(() => new Set(spec ? renderedPaths(spec, node.data) : ['']), [spec, node.data]);
@@ -95,7 +95,14 @@ function NodeProperties({ node, index }: { node: DocNode; index: number }) {
       </h3>
       {known && <p className="field-description">{nodeCatalogue[node.type as keyof typeof nodeCatalogue].summary}</p>}
       <fieldset disabled={readOnly} className="properties-form">
-        <NodeIdField node={node} doc={doc} onRename={(to) => edit((d) => renameNodeEverywhere(d, node.id, to))} />
+        <NodeIdField
+          node={node}
+          doc={doc}
+          onRename={(to) => {
+            edit((d) => renameNodeEverywhere(d, node.id, to));
+            select({ kind: 'node', id: to });
+          }}
+        />
         {elsewhere.length > 0 && (
           <ul className="node-problems" aria-label="problems of this node">
             {elsewhere.map((p, i) => (
@@ -107,7 +114,7 @@ function NodeProperties({ node, index }: { node: DocNode; index: number }) {
         )}
         <FormContext.Provider value={form}>
           {spec ? (
-            <Field spec={spec} path={[]} value={node.data} label="Fields" />
+            <Field spec={spec} path={[]} value={node.data} label="" />
           ) : (
             <div className={`field${byField.has('') ? ' has-problem' : ''}`} data-field="">
               <label className="field-label" htmlFor={`${form.idPrefix}-data`}>

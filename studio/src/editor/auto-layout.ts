@@ -72,3 +72,26 @@ function handleOrderConstraints(sorted: readonly { source: string; target: strin
 export function layoutIfUnplaced(doc: FlowDoc): FlowDoc {
   return doc.nodes.some((n) => !n.position) ? autoLayout(doc, new Map()) : doc;
 }
+
+/** The first place around `start` (below, above, then beside) where a card overlaps no node. */
+export function freeSpot(doc: FlowDoc, start: { x: number; y: number }, card: Size): { x: number; y: number } {
+  const boxes = doc.nodes.filter((n) => n.position).map((n) => ({ ...n.position!, ...estimateSize(n) }));
+  const free = (x: number, y: number) =>
+    boxes.every((b) => x + card.width + 20 <= b.x || b.x + b.width + 20 <= x || y + card.height + 20 <= b.y || b.y + b.height + 20 <= y);
+  for (let ring = 0; ring < 12; ring++)
+    for (const [dx, dy] of [
+      [0, ring],
+      [0, -ring],
+      [ring, 0],
+      [-ring, 0],
+      [ring, ring],
+      [-ring, ring],
+      [ring, -ring],
+      [-ring, -ring],
+    ] as const) {
+      const x = Math.round(start.x + dx * (card.width + 30));
+      const y = Math.round(start.y + dy * (card.height + 30));
+      if (free(x, y)) return { x, y };
+    }
+  return start;
+}

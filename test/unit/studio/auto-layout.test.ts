@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { autoLayout, estimateSize, layoutIfUnplaced, type Size } from '../../../studio/src/editor/auto-layout';
+import { autoLayout, estimateSize, freeSpot, layoutIfUnplaced, type Size } from '../../../studio/src/editor/auto-layout';
 import { toDoc, type FlowDoc } from '../../../studio/src/flow/doc';
 
 const examples = path.resolve(__dirname, '../../../examples/flows');
@@ -131,5 +131,20 @@ describe('auto layout', () => {
       new Map(),
     );
     expect(doc.nodes[0]!.position).toEqual({ x: expect.any(Number), y: expect.any(Number) });
+  });
+
+  it('finds a free spot for a node added in the middle of the view: the middle when free, else the nearest one around it', () => {
+    const card = { width: 220, height: 90 };
+    const empty = toDoc({});
+    expect(freeSpot(empty, { x: 10, y: 20 }, card)).toEqual({ x: 10, y: 20 });
+    let doc = empty;
+    for (let i = 0; i < 6; i++) {
+      const spot = freeSpot(doc, { x: 0, y: 0 }, card);
+      doc = { ...doc, nodes: [...doc.nodes, { id: `n${i}`, type: 'message.text', data: { text: 'x' }, position: spot }] };
+    }
+    expect(doc.nodes[0]!.position).toEqual({ x: 0, y: 0 });
+    expect(overlaps(doc)).toEqual([]);
+    const far = doc.nodes.map((n) => Math.hypot(n.position!.x, n.position!.y));
+    expect(Math.max(...far)).toBeLessThan(800);
   });
 });

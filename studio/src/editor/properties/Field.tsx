@@ -25,6 +25,13 @@ function useForm(): FormState {
   return form;
 }
 
+/**
+ * Bumped whenever a field gains focus: typing in one field merges into one undo step only until one
+ * leaves it, so coming back and typing again is a step of its own.
+ */
+let typingSession = 0;
+const typingKey = (path: Path) => `field:${pathKey(path)}:${typingSession}`;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Friendlier names for list items: `rows` hold rows, a row holds buttons. */
@@ -63,15 +70,18 @@ export function Field(props: FieldProps) {
       ref={ref}
       className={['field', `field-${spec.kind}`, focused ? 'focused' : '', messages.length > 0 ? 'has-problem' : ''].join(' ')}
       data-field={key}
+      onFocus={() => typingSession++}
     >
-      <label htmlFor={group ? undefined : id} className="field-label">
-        {label}
-        {required && (
-          <span className="required" title="required" aria-hidden="true">
-            *
-          </span>
-        )}
-      </label>
+      {label !== '' && (
+        <label htmlFor={group ? undefined : id} className="field-label">
+          {label}
+          {required && (
+            <span className="required" title="required" aria-hidden="true">
+              *
+            </span>
+          )}
+        </label>
+      )}
       <Control {...props} id={id} invalid={messages.length > 0} describedBy={description ? `${id}-description` : undefined} />
       {description && (
         <p className="field-description" id={`${id}-description`}>
@@ -96,7 +106,8 @@ interface ControlProps extends FieldProps {
 function Control(props: ControlProps) {
   const { spec, path, value, id, invalid, describedBy, required, defaultValue, inList } = props;
   const form = useForm();
-  const coalesce = `field:${pathKey(path)}`;
+  // Read when the edit happens: a focus does not re-render, so a key fixed at render time would be stale.
+  const coalesce = () => typingKey(path);
   switch (spec.kind) {
     case 'text':
       return (
@@ -112,7 +123,7 @@ function Control(props: ControlProps) {
           }
           invalid={invalid}
           describedBy={describedBy}
-          onChange={(text) => form.change(path, text === '' && !inList ? undefined : text, coalesce)}
+          onChange={(text) => form.change(path, text === '' && !inList ? undefined : text, coalesce())}
         />
       );
     case 'number':
@@ -128,7 +139,7 @@ function Control(props: ControlProps) {
             step={spec.integer ? 1 : 'any'}
             aria-invalid={invalid}
             aria-describedby={describedBy}
-            onChange={(e) => form.change(path, e.target.value === '' ? undefined : Number(e.target.value), coalesce)}
+            onChange={(e) => form.change(path, e.target.value === '' ? undefined : Number(e.target.value), coalesce())}
           />
           {spec.duration && (
             <span className="hint" data-testid="duration-hint">
@@ -322,7 +333,8 @@ function ScalarControl(props: ControlProps & { types: readonly ScalarType[] }) {
   const { types, path, value, id, invalid, describedBy } = props;
   const form = useForm();
   const type = value === undefined && types.includes('string') ? 'string' : scalarTypeOf(value);
-  const coalesce = `field:${pathKey(path)}`;
+  // Read when the edit happens: a focus does not re-render, so a key fixed at render time would be stale.
+  const coalesce = () => typingKey(path);
   const convert = (to: ScalarType): unknown =>
     to === 'null'
       ? null
@@ -349,7 +361,7 @@ function ScalarControl(props: ControlProps & { types: readonly ScalarType[] }) {
           value={typeof value === 'string' ? value : ''}
           aria-invalid={invalid}
           aria-describedby={describedBy}
-          onChange={(e) => form.change(path, e.target.value, coalesce)}
+          onChange={(e) => form.change(path, e.target.value, coalesce())}
         />
       )}
       {type === 'number' && (
@@ -360,7 +372,7 @@ function ScalarControl(props: ControlProps & { types: readonly ScalarType[] }) {
           value={typeof value === 'number' ? value : ''}
           aria-invalid={invalid}
           aria-describedby={describedBy}
-          onChange={(e) => form.change(path, e.target.value === '' ? 0 : Number(e.target.value), coalesce)}
+          onChange={(e) => form.change(path, e.target.value === '' ? 0 : Number(e.target.value), coalesce())}
         />
       )}
       {type === 'boolean' && (
@@ -405,11 +417,11 @@ export function JsonControl(props: { path: Path; value: unknown; id: string; inv
           setText(e.target.value);
           if (e.target.value.trim() === '') {
             setBad(false);
-            form.change(path, undefined, `field:${pathKey(path)}`);
+            form.change(path, undefined, typingKey(path));
             return;
           }
           try {
-            form.change(path, JSON.parse(e.target.value), `field:${pathKey(path)}`);
+            form.change(path, JSON.parse(e.target.value), typingKey(path));
             setBad(false);
           } catch {
             setBad(true);

@@ -74,7 +74,7 @@ export function fieldSpec(input: unknown, root: Json, key = ''): FieldSpec {
       const textKind: TextKind =
         flowKind === 'template' || flowKind === 'expression' || flowKind === 'variable' || flowKind === 'node' ? flowKind : 'plain';
       const roots = Array.isArray(schema['x-flow-roots']) ? schema['x-flow-roots'].filter((r) => typeof r === 'string') : [];
-      const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
+      const maxLength = typeof schema.maxLength === 'number' ? schema.maxLength : 0;
       return {
         kind: 'text',
         textKind,
