@@ -63,6 +63,9 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags made up from bodies: the ones this API sends name a flow's draft revision (If-Match),
+  // and one of Express's on an error answer would look like a revision to send back.
+  app.set('etag', false);
   app.use((_req, res, next) => {
     res.set(baselineHeaders);
     next();
