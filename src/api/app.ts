@@ -24,6 +24,7 @@ import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
 import { docsRouter } from './docs';
+import { sessionRouter } from './session';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
 import { traceRequests } from '../tracing';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   codec?: { codec?: PayloadCodec; corsOrigins: string[]; sessionTtlMs: number };
   /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
+  /** The Temporal Web UI the studio links executions to (TEMPORAL_UI_URL, or the embedded dev server's). */
+  temporalUi?: { url: string; namespace: string };
 }
 
 /**
@@ -110,6 +113,7 @@ export function createApp(deps: ApiDeps): Express {
   // buckets; wrong ones are charged to their client.
   api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }, { perMinute: deps.rateLimitPerMinute, failures }));
   api.use(express.json({ limit: '1mb' }));
+  api.use(sessionRouter({ temporalUi: deps.temporalUi, simulator: deps.simulator !== undefined }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookBots }));

@@ -69,6 +69,10 @@ describe('answers of the API match the schemas their routes declare', () => {
     await call('GET', '/openapi.json');
   });
 
+  it('the session', async () => {
+    expect((await call('GET', '/api/session')).body.role).toBe('operator');
+  });
+
   it('users and credits', async () => {
     const id = `walk-${crypto.randomBytes(4).toString('hex')}`;
     expect((await call('POST', '/api/users', { id, displayName: 'Walker' })).status).toBe(201);

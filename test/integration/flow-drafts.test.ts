@@ -26,7 +26,7 @@ describe('flow drafts with ETag and If-Match', () => {
     system = await startChatSystem({
       flow: hello('hello'),
       worker: false,
-      env: { API_READONLY_TOKEN: readonlyToken },
+      env: { API_READONLY_TOKEN: readonlyToken, TEMPORAL_UI_URL: 'https://temporal.example.com/' },
     });
     flows = `/api/bots/${system.botId}/flows`;
   });
@@ -192,5 +192,30 @@ describe('flow drafts with ETag and If-Match', () => {
     expect((await load('pub')).etag).toBe('"2"');
     // Of a flow that does not exist: 412 too, not 404, as for a save.
     expect((await call('POST', `${flows}/ghost/publish`, { headers: { 'if-match': '"1"' } })).status).toBe(412);
+  });
+
+  it('GET /api/session: the operator token is an operator; the Temporal UI is the configured one', async () => {
+    const session = await call('GET', '/api/session');
+    expect(session.status).toBe(200);
+    expect(session.body).toEqual({
+      role: 'operator',
+      temporalUi: { url: 'https://temporal.example.com', namespace: 'default' },
+      simulator: false,
+    });
+  });
+
+  it('the read-only token: GET /api/session says readonly; it may load a draft but not save one', async () => {
+    const session = await call('GET', '/api/session', { token: readonlyToken });
+    expect(session.status).toBe(200);
+    expect(session.body.role).toBe('readonly');
+    expect((await call('GET', `${flows}/plain`, { token: readonlyToken })).etag).toBe('"2"');
+    const refused = await call('PUT', `${flows}/plain/draft`, { body: hello('x'), headers: { 'if-match': '"2"' }, token: readonlyToken });
+    expect(refused.status).toBe(403);
+    expect((await load('plain')).body).toMatchObject({ draft: hello('two'), draftRevision: 2 });
+  });
+
+  it('GET /api/session with a wrong token or none is 401', async () => {
+    expect((await call('GET', '/api/session', { token: 'not-a-valid-token-at-all' })).status).toBe(401);
+    expect((await fetch(`${system.baseUrl}/api/session`)).status).toBe(401);
   });
 });

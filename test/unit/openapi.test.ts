@@ -196,6 +196,12 @@ describe('the OpenAPI document', () => {
     expect(await refusal(publish)).toEqual({ status: 400, fields: ['headers.if-match'] });
   });
 
+  it('tells the signed-in token its role, and that no Temporal UI or simulator is known to this app', async () => {
+    const answer = await fetch(`${base}/api/session`, { headers: { authorization: 'Bearer operator-token-0123456789' } });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ role: 'operator', temporalUi: null, simulator: false });
+  });
+
   it('parses input before the handler runs: a bad field is a 400 naming it, in the same shape as ever', async () => {
     const auth = { authorization: 'Bearer operator-token-0123456789' };
     // The stand-in Temporal client would throw if the handler ran.
