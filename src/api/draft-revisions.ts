@@ -11,7 +11,7 @@ import { ApiError } from '../http/errors';
 /** The largest revision PostgreSQL's `integer` column holds: a larger one in If-Match can match nothing. */
 const maxRevision = 2_147_483_647;
 
-const ifMatchRule = '`*`, or ETags as this API sends them, comma-separated ("3", "4"); weak ETags (W/"3") never match';
+const ifMatchRule = '`*`, or ETags as this API sends them, comma-separated ("3", "4"); not weak ones (W/"3")';
 const ifMatch = z
   .string({ error: ifMatchRule })
   .regex(/^\s*(\*|"\d{1,10}"(\s*,\s*"\d{1,10}")*)\s*$/, ifMatchRule)
