@@ -56,6 +56,20 @@ describeInBrowser('the studio editor, in Chromium', () => {
   const input = (key: string, p: Page = page) => field(key, p).locator('input, textarea, select').first();
   const tab = (name: string, p: Page = page) => p.getByRole('tab', { name: new RegExp(`^${name}`) });
 
+  /**
+   * Runs in the page: whether the node's card is drawn inside the visible canvas (the canvas culls
+   * nodes out of view). Typed without the DOM library, which this project's tests do not load.
+   */
+  const drawnInView = (id: string): boolean => {
+    type Box = { left: number; right: number; top: number; bottom: number };
+    const { document } = globalThis as unknown as { document: { querySelector(s: string): { getBoundingClientRect(): Box } | null } };
+    const card = document.querySelector(`[data-testid="node-${id}"]`)?.getBoundingClientRect();
+    const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    return Boolean(
+      card && canvas && card.left >= canvas.left && card.right <= canvas.right && card.top >= canvas.top && card.bottom <= canvas.bottom,
+    );
+  };
+
   async function centre(locator: Locator): Promise<{ x: number; y: number }> {
     const box = await locator.boundingBox();
     if (!box) throw new Error('not visible');
@@ -145,10 +159,20 @@ describeInBrowser('the studio editor, in Chromium', () => {
     // The reply still has no text: the validator's error is listed, marked on the node and under the field.
     await page.getByTestId('problem-count').filter({ hasText: '1 error' }).waitFor();
     await page.locator('[data-testid="node-text-2"].problem').waitFor();
+    // Panned far away from it, choosing the problem brings the node back into view.
+    const pane = (await page.getByTestId('canvas').boundingBox())!;
+    for (let i = 0; i < 3; i++) {
+      await page.mouse.move(pane.x + pane.width - 30, pane.y + 30);
+      await page.mouse.down();
+      await page.mouse.move(pane.x + 30, pane.y + 30, { steps: 5 });
+      await page.mouse.up();
+    }
+    expect(await page.evaluate(drawnInView, 'text-2')).toBe(false);
     await tab('Problems').click();
     expect(await page.getByTestId('problem-counts').textContent()).toMatch(/^1 error, \d+ warnings?/);
     await page.getByRole('button', { name: /missing-field nodes\[3\]\.data\.text/ }).click();
     await field('text').and(page.locator('.focused')).waitFor();
+    await page.waitForFunction(drawnInView, 'text-2');
     expect(await field('text').locator('.field-problem').textContent()).toBeTruthy();
     expect(await node('text-2').getAttribute('class')).toContain('selected');
     await shot(page, '4-problem');

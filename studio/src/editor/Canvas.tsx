@@ -90,6 +90,21 @@ function FlowCanvas(props: CanvasProps) {
   useEffect(() => {
     if (props.fitRequest) void flow.fitView(fitOptions);
   }, [props.fitRequest, flow]);
+  // A node selected from outside (a problem chosen in a list) is brought into view when it is not in
+  // it – also when it was selected already: each choice is a new selection object.
+  const pane = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const node = selection?.kind === 'node' ? flow.getInternalNode(selection.id) : undefined;
+    const box = pane.current?.getBoundingClientRect();
+    if (!node || !box) return;
+    const { x, y, zoom } = flow.getViewport();
+    const { width = 200, height = 80 } = node.measured;
+    const at = node.internals.positionAbsolute;
+    const left = at.x * zoom + x;
+    const top = at.y * zoom + y;
+    if (left < 0 || top < 0 || left + width * zoom > box.width || top + height * zoom > box.height)
+      void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom, duration: 200 });
+  }, [selection, flow]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
@@ -140,6 +155,7 @@ function FlowCanvas(props: CanvasProps) {
 
   return (
     <div
+      ref={pane}
       className="canvas"
       data-testid="canvas"
       onDragOver={(event) => {
