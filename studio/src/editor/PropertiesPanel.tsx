@@ -91,7 +91,7 @@ function NodeProperties({ node, index }: { node: DocNode; index: number }) {
   return (
     <div className="properties" data-testid="properties">
       <h3>
-        <span className="properties-type">{node.type}</span>
+        <span className="properties-type">{node.type}</span> <code>{node.id}</code>
       </h3>
       {known && <p className="field-description">{nodeCatalogue[node.type as keyof typeof nodeCatalogue].summary}</p>}
       <fieldset disabled={readOnly} className="properties-form">
