@@ -46,8 +46,20 @@ async function openFlow(page: Page, baseUrl: string, botId: string, flowId: stri
   await page.locator('.react-flow__node').first().waitFor();
   await page.getByTestId('problem-count').waitFor();
   const openMs = await page.evaluate(() => performance.now());
-  // The first node drawn (a big flow fitted into view may leave some out: React Flow draws the visible ones).
-  const node = page.locator('.react-flow__node').first();
+  // The first node drawn with its middle inside the canvas (a big flow fitted into view may leave some
+  // out, or half under the palette: React Flow draws the ones that touch the view).
+  const canvas = (await page.getByTestId('canvas').boundingBox())!;
+  const drawn = page.locator('.react-flow__node');
+  let node = drawn.first();
+  for (let i = 0; i < (await drawn.count()); i++) {
+    const box = await drawn.nth(i).boundingBox();
+    const x = box ? box.x + box.width / 2 : -1;
+    const y = box ? box.y + box.height / 2 : -1;
+    if (x > canvas.x && x < canvas.x + canvas.width && y > canvas.y && y < canvas.y + canvas.height) {
+      node = drawn.nth(i);
+      break;
+    }
+  }
   const nodeId = (await node.getAttribute('data-id')) ?? '';
   const started = await page.evaluate(() => performance.now());
   await node.click();

@@ -11,7 +11,7 @@ import {
   type NodeChange,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { handlesOf } from '../flow/catalogue';
 import type { FlowDoc } from '../flow/doc';
 import { NodeCard, type CanvasNode } from './NodeCard';
@@ -46,6 +46,9 @@ export interface CanvasProps {
 
 const nodeTypes = { flow: NodeCard };
 
+/** A small flow fitted into view is not blown up beyond its natural size. */
+const fitOptions = { padding: 0.15, maxZoom: 1 };
+
 function toCanvasNodes(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection): CanvasNode[] {
   return doc.nodes.map((node, index) => ({
     id: node.id,
@@ -77,13 +80,31 @@ function toCanvasEdges(doc: FlowDoc, marks: CanvasMarks | undefined, selection: 
 function FlowCanvas(props: CanvasProps) {
   const { doc, edit, marks, selection = null, onSelect } = props;
   const flow = useReactFlow();
+  // Fit once, at opening, a flow that has nodes but no saved view; an empty canvas is not zoomed
+  // onto the first node dropped on it.
+  const [initialFit] = useState(() => !doc.viewport && doc.nodes.length > 0);
   const [nodes, setNodes] = useState<CanvasNode[]>(() => toCanvasNodes(doc, marks, selection));
   const edges = useMemo(() => toCanvasEdges(doc, marks, selection), [doc, marks, selection]);
   // The document is the truth; the canvas keeps its own copy only while a drag is under way.
   useEffect(() => setNodes(toCanvasNodes(doc, marks, selection)), [doc, marks, selection]);
   useEffect(() => {
-    if (props.fitRequest) void flow.fitView({ padding: 0.15 });
+    if (props.fitRequest) void flow.fitView(fitOptions);
   }, [props.fitRequest, flow]);
+  // A node selected from outside (a problem chosen in a list) is brought into view when it is not in
+  // it – also when it was selected already: each choice is a new selection object.
+  const pane = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const node = selection?.kind === 'node' ? flow.getInternalNode(selection.id) : undefined;
+    const box = pane.current?.getBoundingClientRect();
+    if (!node || !box) return;
+    const { x, y, zoom } = flow.getViewport();
+    const { width = 200, height = 80 } = node.measured;
+    const at = node.internals.positionAbsolute;
+    const left = at.x * zoom + x;
+    const top = at.y * zoom + y;
+    if (left < 0 || top < 0 || left + width * zoom > box.width || top + height * zoom > box.height)
+      void flow.setCenter(at.x + width / 2, at.y + height / 2, { zoom, duration: 200 });
+  }, [selection, flow]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
@@ -107,14 +128,20 @@ function FlowCanvas(props: CanvasProps) {
     },
     [edit],
   );
+  // React Flow calls onSelectionChange again whenever the callback changes, with its store's selection,
+  // which lags behind a selection made outside (a panel): a callback that changed with `selection`
+  // would undo that selection, and the two would flip each other forever. So it reads it from a ref.
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
   const onSelectionChange = useCallback(
     ({ nodes: selectedNodes, edges: selectedEdges }: OnSelectionChangeParams) => {
       const node = selectedNodes[0];
       const edge = selectedEdges[0];
       const next: Selection = node ? { kind: 'node', id: node.id } : edge ? { kind: 'edge', id: edge.id } : null;
-      if (next?.kind !== selection?.kind || next?.id !== selection?.id) onSelect?.(next);
+      const current = selectionRef.current;
+      if (next?.kind !== current?.kind || next?.id !== current?.id) onSelect?.(next);
     },
-    [onSelect, selection],
+    [onSelect],
   );
   const onDrop = useCallback(
     (event: DragEvent) => {
@@ -128,6 +155,7 @@ function FlowCanvas(props: CanvasProps) {
 
   return (
     <div
+      ref={pane}
       className="canvas"
       data-testid="canvas"
       onDragOver={(event) => {
@@ -151,7 +179,8 @@ function FlowCanvas(props: CanvasProps) {
         elementsSelectable
         deleteKeyCode={edit ? ['Backspace', 'Delete'] : null}
         defaultViewport={doc.viewport ?? { x: 40, y: 40, zoom: 1 }}
-        fitView={!doc.viewport}
+        fitView={initialFit}
+        fitViewOptions={fitOptions}
         minZoom={0.1}
         onlyRenderVisibleElements
       >

@@ -5,6 +5,7 @@ import { toDoc, type FlowDoc } from '../flow/doc';
 import { FlowHistory, useFlowDoc } from '../flow/history';
 import { routeHref } from '../route';
 import { useSession } from '../session';
+import { layoutIfUnplaced } from './auto-layout';
 import { revisionTag, useDraftSaver } from './autosave';
 import { Canvas, type CanvasMarks, type Selection } from './Canvas';
 import { useCanvasEdits } from './canvas-edits';
@@ -53,7 +54,8 @@ export function EditorPage({ botId, flowId }: { botId: string; flowId: string })
 
 function Editor({ botId, flowId, flowPath, loaded }: { botId: string; flowId: string; flowPath: string; loaded: LoadedFlow }) {
   const { api, canWrite } = useSession();
-  const history = useMemo(() => new FlowHistory(loaded.doc), [loaded]);
+  // A flow written by hand has no positions: it opens laid out (not an undo step, saved with the next edit).
+  const history = useMemo(() => new FlowHistory(layoutIfUnplaced(loaded.doc)), [loaded]);
   const doc = useFlowDoc(history);
   const draft = useDraftSaver(api, `${flowPath}/draft`, history, loaded.etag, canWrite);
   const [selection, select] = useState<Selection>(null);
@@ -68,7 +70,9 @@ function Editor({ botId, flowId, flowPath, loaded }: { botId: string; flowId: st
   useEffect(() => {
     const keys = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+      // Text fields keep their own undo; elsewhere (the canvas, buttons, checkboxes) Ctrl+Z undoes the last edit of the flow.
+      const typing = target instanceof HTMLInputElement ? !['checkbox', 'radio', 'button', 'submit'].includes(target.type) : false;
+      if (target && (target.isContentEditable || typing || ['TEXTAREA', 'SELECT'].includes(target.tagName))) return;
       if (!(event.ctrlKey || event.metaKey) || !canWrite) return;
       if (event.key === 'z' && !event.shiftKey) history.undo();
       else if (event.key === 'y' || (event.key === 'z' && event.shiftKey) || event.key === 'Z') history.redo();

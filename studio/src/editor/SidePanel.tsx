@@ -32,7 +32,7 @@ export function SidePanel() {
       <div className="tab-body" role="tabpanel">
         {tab === 'properties' && <PropertiesPanel />}
         {tab === 'variables' && <VariablesPanel />}
-        {tab === 'problems' && <ProblemsPanel onChoose={() => setTab('properties')} />}
+        {tab === 'problems' && <ProblemsPanel onChoose={setTab} />}
         {tab === 'versions' && <VersionsPanel />}
         {tab === 'try' && <TryItPanel />}
       </div>

@@ -5,6 +5,7 @@ import { routeHref } from '../route';
 import { useSession } from '../session';
 import { useEditor } from './editor-context';
 import { autoLayout } from './auto-layout';
+import { measuredSizes } from './measure-nodes';
 
 const statusText = {
   saved: 'Draft saved',
@@ -69,7 +70,7 @@ export function Toolbar() {
           <button
             type="button"
             onClick={() => {
-              history.apply((doc) => autoLayout(doc));
+              history.apply((doc) => autoLayout(doc, measuredSizes()));
               editor.fitView();
             }}
             disabled={editor.doc.nodes.length === 0}

@@ -116,3 +116,20 @@ export function setHandleOpen(doc: FlowDoc, nodeId: string, handle: string, open
     open ? { ...n, openHandles: [...new Set([...(n.openHandles ?? []), handle])] } : withoutOpenHandle(n, handle),
   );
 }
+
+/**
+ * Gives node `from` the id `to`, and moves the edges at it along. Refused (the same document back)
+ * when `to` is empty or another node has it: ids are how edges and jumps find nodes.
+ */
+export function renameNode(doc: FlowDoc, from: string, to: string): FlowDoc {
+  if (to === '' || to === from || doc.nodes.some((n) => n.id === to) || !doc.nodes.some((n) => n.id === from)) return doc;
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => (n.id === from ? { ...n, id: to } : n)),
+    edges: doc.edges.map((e) =>
+      e.source === from || e.target === from
+        ? { ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target }
+        : e,
+    ),
+  };
+}
