@@ -43,6 +43,11 @@ export const configReference: Record<keyof Config, { default: string; meaning: s
   },
   TEMPORAL_PORT: { default: '`7233`', meaning: 'gRPC port of the embedded Temporal server' },
   TEMPORAL_UI_PORT: { default: '`8233`', meaning: 'port of the embedded Temporal Web UI' },
+  TEMPORAL_UI_URL: {
+    default: 'unset',
+    meaning:
+      "base URL of the Temporal Web UI for links from the studio (e.g. `https://temporal.example.com`); defaults to the embedded dev server's UI when it runs",
+  },
   TEMPORAL_API_KEY: {
     default: 'unset',
     meaning: 'API key for Temporal Cloud (sent as `Authorization: Bearer`); turns TLS on unless `TEMPORAL_TLS=false`',

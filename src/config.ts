@@ -56,6 +56,11 @@ export const configSchema = z.object({
   TEMPORAL_CLI: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: z.preprocess(
+    // Without a trailing slash, so that links are made by appending paths.
+    (value) => (typeof value === 'string' ? emptyAsUndefined(value.trim().replace(/\/+$/, '')) : value),
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
   // A secured cluster (Temporal Cloud, self-hosted with TLS): the names the Temporal CLI and envconfig read.
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0']).optional()),

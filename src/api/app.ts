@@ -24,6 +24,7 @@ import { generationsRouter } from './generations';
 import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
 import { docsRouter } from './docs';
+import { sessionRouter } from './session';
 import { studioRouter } from '../studio/router';
 import { usersRouter } from './users';
 import { requestLog } from './request-log';
@@ -54,6 +55,8 @@ export interface ApiDeps {
   codec?: { codec?: PayloadCodec; corsOrigins: string[]; sessionTtlMs: number };
   /** The chat simulator (`npm start` in local development, or SIMULATOR=on). */
   simulator?: { emulator: TelegramEmulator; temporalUiUrl?: string; namespace: string; sessionTtlMs: number };
+  /** The Temporal Web UI the studio links executions to (TEMPORAL_UI_URL, or the embedded dev server's). */
+  temporalUi?: { url: string; namespace: string };
 }
 
 /**
@@ -64,6 +67,9 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETags made up from bodies: the ones this API sends name a flow's draft revision (If-Match),
+  // and one of Express's on an error answer would look like a revision to send back.
+  app.set('etag', false);
   app.use((_req, res, next) => {
     res.set(baselineHeaders);
     next();
@@ -109,6 +115,7 @@ export function createApp(deps: ApiDeps): Express {
   // buckets; wrong ones are charged to their client.
   api.use(requireBearerToken({ operator: deps.apiToken, readonly: deps.readonlyToken }, { perMinute: deps.rateLimitPerMinute, failures }));
   api.use(express.json({ limit: '1mb' }));
+  api.use(sessionRouter({ temporalUi: deps.temporalUi, simulator: deps.simulator !== undefined }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookBots }));

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { WebhookBotCache } from '../ingress/bot-cache';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -10,6 +10,17 @@ import { ApiError } from '../http/errors';
 import { routeTo } from '../http/route';
 import { audit } from './audit';
 import { botIdSchema, requireBot } from './bot-lookup';
+import {
+  draftPreconditions,
+  etagHeader,
+  etagOf,
+  meets,
+  preconditionFailed,
+  preconditionFailure,
+  preconditionOf,
+  publishPreconditions,
+  type Precondition,
+} from './draft-revisions';
 
 const flowIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ and -');
 export const flowParams = z.object({ botId: botIdSchema, flowId: flowIdSchema });
@@ -78,6 +89,49 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
     if (!row) throw ApiError.notFound(`version ${version} of flow ${flowId}`);
     return row;
   }
+  async function draftRevisionOf(botId: string, flowId: string): Promise<number | null> {
+    const [row] = await db
+      .select({ draftRevision: flows.draftRevision })
+      .from(flows)
+      .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+    return row?.draftRevision ?? null;
+  }
+  /**
+   * Saves the draft if the stored one meets the precondition, in one statement – a conditional
+   * INSERT or UPDATE, which PostgreSQL re-checks against the row as the concurrent save that got
+   * there first left it – and bumps its revision. The new revision, or undefined when the
+   * precondition did not hold.
+   */
+  async function saveDraft(botId: string, flowId: string, draft: unknown, precondition: Precondition): Promise<number | undefined> {
+    const set = { draft, draftRevision: sql`${flows.draftRevision} + 1`, updatedAt: sql`now()` };
+    const returning = { draftRevision: flows.draftRevision };
+    const thisFlow = and(eq(flows.botId, botId), eq(flows.id, flowId));
+    let saved: { draftRevision: number }[];
+    switch (precondition.kind) {
+      case 'none':
+        saved = await db
+          .insert(flows)
+          .values({ botId, id: flowId, draft, draftRevision: 1 })
+          .onConflictDoUpdate({ target: [flows.botId, flows.id], set })
+          .returning(returning);
+        break;
+      case 'absent':
+        saved = await db.insert(flows).values({ botId, id: flowId, draft, draftRevision: 1 }).onConflictDoNothing().returning(returning);
+        break;
+      case 'exists':
+        saved = await db.update(flows).set(set).where(thisFlow).returning(returning);
+        break;
+      case 'revision':
+        if (precondition.revisions.length === 0) return undefined;
+        saved = await db
+          .update(flows)
+          .set(set)
+          .where(and(thisFlow, inArray(flows.draftRevision, precondition.revisions)))
+          .returning(returning);
+        break;
+    }
+    return saved[0]?.draftRevision;
+  }
 
   route(
     {
@@ -128,15 +182,19 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
             id: z.string(),
             botId: z.string(),
             draft: z.unknown().describe('the draft as saved (null when there is none)'),
+            draftRevision: z.number().int().describe('bumped by every save of the draft; 0 before the first one'),
             activeVersionId: z.string().nullable(),
           }),
+          headers: etagHeader,
         },
         404: { description: 'no such flow' },
       },
     },
     async ({ params: { botId, flowId } }, _req, res) => {
       const flow = await findFlow(botId, flowId);
-      res.json({ id: flow.id, botId, draft: flow.draft, activeVersionId: flow.activeVersionId });
+      // The ETag names the draft only, not the active version: no cache may answer a later GET with this one.
+      res.set({ ETag: etagOf(flow.draftRevision), 'Cache-Control': 'no-store' });
+      res.json({ id: flow.id, botId, draft: flow.draft, draftRevision: flow.draftRevision, activeVersionId: flow.activeVersionId });
     },
   );
 
@@ -148,22 +206,32 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
+      headers: draftPreconditions,
       body: flowJson,
       responses: {
-        200: { description: 'saved, with problems', schema: checkedSchema.extend({ saved: z.literal(true) }) },
+        200: {
+          description: 'saved (with its new revision), with problems',
+          schema: checkedSchema.extend({
+            saved: z.literal(true),
+            draftRevision: z.number().int().describe('the new revision (1 for a new flow)'),
+          }),
+          headers: etagHeader,
+        },
         404: { description: 'no such bot' },
+        412: preconditionFailed,
       },
     },
-    async ({ params: { botId, flowId }, body: draft }, req, res) => {
+    async ({ params: { botId, flowId }, headers, body: draft }, req, res) => {
       await requireBot(db, botId);
+      const precondition = preconditionOf(headers);
       // A draft may be unfinished: it is stored as sent, and its problems are reported alongside.
-      await db
-        .insert(flows)
-        .values({ botId, id: flowId, draft })
-        .onConflictDoUpdate({ target: [flows.botId, flows.id], set: { draft, updatedAt: sql`now()` } });
+      const revision = await saveDraft(botId, flowId, draft, precondition);
+      if (revision === undefined)
+        throw preconditionFailure(res, precondition, await draftRevisionOf(botId, flowId), `flow ${flowId} of bot ${botId}`);
       const checked = checkFlow(draft);
-      await audit(db, req, 'flow.draft', `flow:${botId}/${flowId}`, { publishable: checked.publishable });
-      res.json({ saved: true, publishable: checked.publishable, problems: checked.problems });
+      await audit(db, req, 'flow.draft', `flow:${botId}/${flowId}`, { publishable: checked.publishable, draftRevision: revision });
+      res.set('ETag', etagOf(revision));
+      res.json({ saved: true, draftRevision: revision, publishable: checked.publishable, problems: checked.problems });
     },
   );
 
@@ -196,17 +264,32 @@ export function flowsRouter(deps: { db: Database; webhookBots?: WebhookBotCache 
       tag: 'flows',
       auth: 'bearer',
       params: flowParams,
+      headers: publishPreconditions,
       body: flowJsonOrDraft,
       responses: {
         200: { description: 'identical to the active version: nothing changed', schema: publishedSchema },
         201: { description: 'published and active', schema: publishedSchema },
         404: { description: 'no such bot or flow' },
+        412: preconditionFailed,
         422: { description: 'the flow has errors (`details`: every problem)' },
       },
     },
-    async ({ params: { botId, flowId }, body }, req, res) => {
+    async ({ params: { botId, flowId }, headers, body }, req, res) => {
       await requireBot(db, botId);
-      const json = body && Object.keys(body).length > 0 ? body : (await findFlow(botId, flowId)).draft;
+      const precondition = preconditionOf(headers);
+      const given = body && Object.keys(body).length > 0 ? body : undefined;
+      let json: unknown = given;
+      if (precondition.kind !== 'none') {
+        // Draft and revision come from one read: what is published is the draft the caller saw,
+        // even if someone saves another one a moment later.
+        const [flow] = await db
+          .select()
+          .from(flows)
+          .where(and(eq(flows.botId, botId), eq(flows.id, flowId)));
+        const current = flow?.draftRevision ?? null;
+        if (!meets(precondition, current)) throw preconditionFailure(res, precondition, current, `flow ${flowId} of bot ${botId}`);
+        if (!given) json = flow?.draft;
+      } else if (!given) json = (await findFlow(botId, flowId)).draft;
       if (json === null || json === undefined) throw new ApiError(400, 'invalid_request', 'no draft to publish and no flow in the body');
       try {
         const published = await publishFlow(db, botId, flowId, json);

@@ -92,6 +92,7 @@ export function appFor(deps: {
   temporalUiUrl?: string;
 }) {
   const { db, temporal, config } = deps;
+  const temporalUiUrl = config.TEMPORAL_UI_URL ?? deps.temporalUiUrl;
   return createApp({
     db,
     temporal,
@@ -114,6 +115,7 @@ export function appFor(deps: {
       simulatorRunning: deps.ingress?.hasSimulator ?? false,
     },
     simulator: deps.simulator,
+    temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     codec: {
       codec: payloadCodecFromConfig(config),
       corsOrigins: [...config.TEMPORAL_CODEC_CORS_ORIGINS, ...(deps.temporalUiUrl ? [deps.temporalUiUrl] : [])],

@@ -7,6 +7,8 @@ export function printBanner(opts: {
   apiUrl?: string;
   apiToken: { token: string; generated: boolean };
   simulator?: 'demo' | 'bots';
+  /** Whether the studio's bundle is ready. */
+  studio?: boolean;
   /** The embedded Web UI decodes payloads through the API's codec endpoint. */
   uiDecodes?: boolean;
 }): void {
@@ -17,6 +19,7 @@ export function printBanner(opts: {
     `  API             ${apiUrl}   (health: ${apiUrl}/readyz)`,
     `  API token       ${apiToken.generated ? `${apiToken.token}   (generated; set API_TOKEN to choose one)` : '(from API_TOKEN)'}`,
     `  API reference   ${apiUrl}/docs`,
+    ...(opts.studio ? [`  Studio          ${apiUrl}/studio   (flow editor; sign in with the API token)`] : []),
     ...(opts.simulator
       ? [
           `  Simulator       ${apiUrl}/simulator   (sign in with the API token; ${

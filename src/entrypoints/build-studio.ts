@@ -7,7 +7,9 @@ import { buildStudio, studioAssetsDir } from '../studio/bundle';
 
 buildStudio(studioAssetsDir()).then(
   (built) =>
-    process.stdout.write(`studio bundle written to ${built.outDir}: ${built.bytes.js} bytes of script, ${built.bytes.css} of style\n`),
+    process.stdout.write(
+      `studio bundle written to ${built.outDir}: ${built.bytes.js} bytes of script (${built.bytes.jsGzip} gzipped), ${built.bytes.css} of style\n`,
+    ),
   (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);

@@ -56,10 +56,17 @@ function parameters(route: RegisteredRoute, components: Components): JsonSchema[
 
 function operation(route: RegisteredRoute, components: Components): JsonSchema {
   const responses = Object.fromEntries(
-    Object.entries(route.responses).map(([status, { description, schema, contentType }]) => [
+    Object.entries(route.responses).map(([status, { description, schema, contentType, headers }]) => [
       status,
       {
         description,
+        ...(headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(headers).map(([name, meaning]) => [name, { description: meaning, schema: { type: 'string' } }]),
+              ),
+            }
+          : {}),
         ...(schema
           ? { content: { 'application/json': { schema: components.add(schema, 'output') } } }
           : contentType

@@ -9,6 +9,8 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   /** A body that is not JSON (`text/html`, `text/event-stream`, …). */
   contentType?: string;
+  /** Response headers the answer carries (`ETag`), with what they mean. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -74,7 +76,7 @@ function allResponses(spec: RouteSpec): Record<number, ResponseSpec> {
   const responses: Record<number, ResponseSpec> = {};
   for (const [status, response] of Object.entries(spec.responses))
     responses[Number(status)] =
-      Number(status) >= 400 && !response.schema && !response.contentType ? errorAnswer(response.description) : response;
+      Number(status) >= 400 && !response.schema && !response.contentType ? { ...response, schema: errorResponseSchema } : response;
   if (spec.params || spec.query || spec.body || spec.headers)
     responses[400] ??= errorAnswer('invalid request: `details` names each bad field');
   if (spec.auth === 'bearer' || spec.auth === 'simulator-session' || spec.auth === 'codec-session') {

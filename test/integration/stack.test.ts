@@ -76,6 +76,13 @@ describe('the embedded stack (npm start)', () => {
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({ error: { code: 'unauthorized', message: 'missing or invalid bearer token' } });
     expect((await api('/api/nothing-here', { authorization: `Bearer ${system!.apiToken}` })).status).toBe(404);
+    // What the studio learns of `npm start`: the embedded Web UI to link to, and the simulator.
+    const session = await api('/api/session', { authorization: `Bearer ${system!.apiToken}` });
+    expect(await session.json()).toEqual({
+      role: 'operator',
+      temporalUi: { url: `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`, namespace: 'default' },
+      simulator: true,
+    });
   });
 
   it('runs a workflow through the real Temporal server that writes through an activity to PostgreSQL', async () => {

@@ -60,6 +60,15 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' }, noEnvFile).DATABASE_URL).toBeUndefined();
   });
 
+  it('reads TEMPORAL_UI_URL as an http(s) base URL without a trailing slash, for links to be appended to', () => {
+    const url = (value: string) => loadConfig({ TEMPORAL_UI_URL: value }, noEnvFile).TEMPORAL_UI_URL;
+    expect(url('https://temporal.example.com/')).toBe('https://temporal.example.com');
+    expect(url(' http://127.0.0.1:8233 ')).toBe('http://127.0.0.1:8233');
+    expect(url('')).toBeUndefined();
+    expect(() => url('temporal.example.com')).toThrow(/TEMPORAL_UI_URL: must be an http\(s\) URL/);
+    expect(() => url('javascript:alert(1)')).toThrow(/TEMPORAL_UI_URL/);
+  });
+
   it('stops the process with a message naming each bad variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/entrypoints/start.ts'], {
       cwd: path.resolve(__dirname, '..', '..'),

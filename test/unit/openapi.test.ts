@@ -159,6 +159,49 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(version.properties!.definition!.properties ?? {})).toEqual(expect.arrayContaining(['nodes', 'edges']));
   });
 
+  it('documents draft revisions: ETag in the answers, If-Match / If-None-Match as parameters, 412 when they do not hold', async () => {
+    type Operation = { parameters: { name: string; in: string }[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
+    const flow = doc.paths['/api/bots/{botId}/flows/{flowId}']!.get!;
+    const draft = doc.paths['/api/bots/{botId}/flows/{flowId}/draft']!.put!;
+    const publish = doc.paths['/api/bots/{botId}/flows/{flowId}/publish']!.post!;
+    expect(Object.keys(flow.responses['200']!.headers ?? {})).toEqual(['ETag']);
+    expect(Object.keys(draft.responses['200']!.headers ?? {})).toEqual(['ETag']);
+    expect(Object.keys(draft.responses['412']!.headers ?? {})).toEqual(['ETag']);
+    const headerParameters = (op: Operation) => op.parameters.filter((p) => p.in === 'header').map((p) => p.name);
+    expect(headerParameters(draft)).toEqual(['If-Match', 'If-None-Match']);
+    expect(headerParameters(publish)).toEqual(['If-Match']);
+    expect(Object.keys(publish.responses)).toContain('412');
+  });
+
+  it('refuses a malformed precondition with 400 naming the header, before anything is read or saved', async () => {
+    const auth = { authorization: 'Bearer operator-token-0123456789', 'content-type': 'application/json' };
+    // The stand-in database would throw if the handler ran.
+    const put = (headers: Record<string, string>) =>
+      fetch(`${base}/api/bots/1/flows/main/draft`, { method: 'PUT', headers: { ...auth, ...headers }, body: '{}' });
+    const refusal = async (answer: Response) => ({
+      status: answer.status,
+      fields: ((await answer.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field),
+    });
+    for (const ifMatch of ['3', '"abc"', 'W/"3"', '"3", 4', '', '"3",,"4"'])
+      expect({ ifMatch, ...(await refusal(await put({ 'if-match': ifMatch }))) }).toEqual({
+        ifMatch,
+        status: 400,
+        fields: ['headers.if-match'],
+      });
+    const ifNoneMatch = { status: 400, fields: ['headers.if-none-match'] };
+    expect(await refusal(await put({ 'if-none-match': '"3"' }))).toEqual(ifNoneMatch);
+    expect(await refusal(await put({ 'if-match': '"3"', 'if-none-match': '*' }))).toEqual(ifNoneMatch);
+    const publish = await fetch(`${base}/api/bots/1/flows/main/publish`, { method: 'POST', headers: { ...auth, 'if-match': 'nope' } });
+    expect(await refusal(publish)).toEqual({ status: 400, fields: ['headers.if-match'] });
+  });
+
+  it('tells the signed-in token its role, and that no Temporal UI or simulator is known to this app', async () => {
+    const answer = await fetch(`${base}/api/session`, { headers: { authorization: 'Bearer operator-token-0123456789' } });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ role: 'operator', temporalUi: null, simulator: false });
+  });
+
   it('parses input before the handler runs: a bad field is a 400 naming it, in the same shape as ever', async () => {
     const auth = { authorization: 'Bearer operator-token-0123456789' };
     // The stand-in Temporal client would throw if the handler ran.
