@@ -63,15 +63,14 @@ describe("the studio: a chat's path on its flow", () => {
     durationMs: 0,
   });
 
-  it('marks the nodes run, the edges taken by handle or into the next node, and the node waited at', () => {
+  it('marks the nodes run, the edges taken by handle or into the next node, the triggers, and the node waited at', () => {
+    // As the chat workflow records them: triggers are no steps; an input precedes the nodes it ran.
     const steps = [
       step('input', null, 'command /start'),
-      step('node', 'start', 'took next'),
       step('node', 'is-referral', 'took false'),
       step('node', 'menu-balance', 'took ok'),
       step('node', 'menu', 'took next'),
       step('input', null, 'button story'),
-      step('node', 'on-story', 'took next'),
       step('node', 'ask-topic', 'took next'),
       step('node', 'topic', 'waiting'),
       step('input', null, 'text (5 characters)'),
@@ -92,6 +91,22 @@ describe("the studio: a chat's path on its flow", () => {
       // menu-balance took a handle no edge leaves by: no edge; the wait left by the edge into generate.
       ['ask-topic-topic', 'is-referral-false-menu-balance', 'on-story-ask-topic', 'start-is-referral', 'topic-next-generate'].sort(),
     );
+  });
+
+  it('tells triggers leading to the same node apart by the command or button data the input names, or marks none', () => {
+    const flow = loyalty();
+    const doc: FlowDoc = {
+      ...flow,
+      nodes: [...flow.nodes, { id: 'on-back', type: 'trigger.callback', data: { data: 'back' } }],
+      edges: [...flow.edges, { id: 'on-back-menu-balance', source: 'on-back', target: 'menu-balance' }],
+    };
+    const after = (input: string) => {
+      const marks = pathMarks(doc, [step('input', null, input), step('node', 'menu-balance', 'took next')], null);
+      return [...marks.nodes.keys()].filter((id) => id.startsWith('on-'));
+    };
+    expect(after('button back')).toEqual(['on-back']);
+    expect(after('button menu')).toEqual(['on-menu']);
+    expect(after('text (4 characters)')).toEqual([]);
   });
 
   it('marks a current node even before any step, and nothing that is not in the flow', () => {

@@ -27,7 +27,7 @@ const sideName = (side: Side) => (side === 'draft' ? 'the draft' : `version ${si
  */
 export function VersionsPanel() {
   const { api, canWrite } = useSession();
-  const { botId, flowId, doc: draft, setPicture } = useEditor();
+  const { botId, flowId, doc: draft, picture, setPicture } = useEditor();
   const flowPath = `/api/bots/${encodeURIComponent(botId)}/flows/${encodeURIComponent(flowId)}`;
   const [versions, setVersions] = useState<Version[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -209,7 +209,8 @@ export function VersionsPanel() {
               Show changes
             </button>
           </div>
-          {summary && (
+          {/* The summary goes with its picture: back to the draft, it goes too. */}
+          {summary && picture?.title === summary.title && (
             <div className="diff-summary" data-testid="diff-summary">
               <p>
                 <strong>{summary.title}</strong>

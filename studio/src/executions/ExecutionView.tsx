@@ -1,10 +1,10 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Canvas } from '../editor/Canvas';
 import { pathMarks, type ChatStep } from '../flow/path-marks';
 import { routeHref } from '../route';
 import { useSession } from '../session';
 import { useFollowedExecution } from './follow';
-import { useFlowVersion } from './flow-version';
+import { useFlowVersion, useMainFlowVersionId } from './flow-version';
 import { ChatTimeline, HistoryTimeline } from './StepTimeline';
 import { temporalUiHref, type Execution, type HistoryStep } from './types';
 import '../editor/versions/versions.css';
@@ -63,28 +63,36 @@ export function ExecutionView({ workflowId }: { workflowId: string }) {
 function ChatExecution({ execution, steps }: { execution: Execution; steps: ChatStep[] }) {
   const { api } = useSession();
   const chat = execution.chat!;
-  const found = useFlowVersion(api, chat.botId, chat.flowVersionId);
+  // A chat at rest runs no flow: it is drawn on the version it ran last (while this view was open),
+  // else on the one its next message runs (the active version of the bot's main flow).
+  const [ranLast, setRanLast] = useState<string | null>(chat.flowVersionId);
+  useEffect(() => {
+    if (chat.flowVersionId) setRanLast(chat.flowVersionId);
+  }, [chat.flowVersionId]);
+  const next = useMainFlowVersionId(api, chat.botId, ranLast === null);
+  const found = useFlowVersion(api, chat.botId, ranLast ?? next);
   const version = found?.version ?? null;
   const marks = useMemo(() => (version ? pathMarks(version.doc, steps, chat.currentNode) : undefined), [version, steps, chat.currentNode]);
+  const drawn = chat.flowVersionId ? 'runs' : ranLast ? 'is at rest; it ran' : 'is at rest; its next message runs';
   return (
     <div className="execution-body">
       <div className="execution-canvas">
         {version ? (
           <>
             <p className="picture-title">
-              Flow <strong>{version.flowId}</strong>, version {version.version}
-              {version.active ? ' (active)' : ' (no longer active)'} ·{' '}
+              <span>
+                The chat {drawn} flow <strong>{version.flowId}</strong>, version {version.version}
+                {version.active ? ' (active)' : ' (no longer active)'}
+              </span>
               <a href={routeHref({ page: 'editor', botId: chat.botId, flowId: version.flowId })}>open in the editor</a>
             </p>
             <Canvas doc={version.doc} marks={marks} />
           </>
         ) : (
           <p className="empty">
-            {!chat.flowVersionId
-              ? 'The chat runs no flow right now.'
-              : found
-                ? (found.error ?? `The flow version ${chat.flowVersionId} was not found among the bot's flows.`)
-                : 'Loading the flow version…'}
+            {found
+              ? (found.error ?? `The flow version ${ranLast ?? next ?? ''} was not found among the bot's flows.`)
+              : 'Loading the flow version…'}
           </p>
         )}
       </div>

@@ -59,3 +59,22 @@ export function useFlowVersion(api: Api, botId: string | null, versionId: string
   }, [api, botId, versionId, key]);
   return found?.key === key ? found : null;
 }
+
+/** The version a chat at rest would run next: the active version of its bot's main flow. */
+export function useMainFlowVersionId(api: Api, botId: string, wanted: boolean): string | null {
+  const [found, setFound] = useState<string | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let current = true;
+    void (async () => {
+      const bot = await api.get<{ mainFlowId: string }>(`/api/bots/${encodeURIComponent(botId)}`);
+      const flows = await api.get<{ items: { id: string; activeVersionId: string | null }[] }>(flowsPath(botId));
+      const main = flows.items.find((f) => f.id === bot.mainFlowId);
+      if (current) setFound(main?.activeVersionId ?? null);
+    })().catch(() => {});
+    return () => {
+      current = false;
+    };
+  }, [api, botId, wanted]);
+  return wanted ? found : null;
+}

@@ -23,7 +23,9 @@ export function mergeSteps(known: readonly ChatStep[], more: readonly ChatStep[]
  * The path a chat took, drawn on its flow: every node it ran is `visited`, with the edges it
  * followed; the node it waits at (or runs) is `active`. A node step says which handle it took
  * (`took yes`), which names the edge; a node that waited for the user (`waiting`) left by the
- * edge leading to the next node that ran.
+ * edge leading to the next node that ran. Triggers are not steps of their own: the trigger of
+ * an input is the one whose edge leads to the first node run after it (when several do, the one
+ * whose command or button data the input names).
  */
 export function pathMarks(doc: FlowDoc, steps: readonly ChatStep[], currentNode: string | null): MarkMaps {
   const nodes = new Map<string, string[]>();
@@ -32,6 +34,14 @@ export function pathMarks(doc: FlowDoc, steps: readonly ChatStep[], currentNode:
     const current = map.get(id) ?? [];
     if (!current.includes(cls)) map.set(id, [...current, cls]);
   };
+  steps.forEach((step, index) => {
+    const input = steps[index - 1];
+    if (step.kind !== 'node' || step.nodeId === null || input?.kind !== 'input') return;
+    const trigger = triggerOf(doc, input.detail, step.nodeId);
+    if (!trigger) return;
+    mark(nodes, trigger.source, 'visited');
+    mark(edges, trigger.id, 'visited');
+  });
   const ran = steps.filter((s) => s.kind === 'node' && s.nodeId !== null);
   ran.forEach((step, index) => {
     const id = step.nodeId as string;
@@ -47,4 +57,18 @@ export function pathMarks(doc: FlowDoc, steps: readonly ChatStep[], currentNode:
   });
   if (currentNode !== null) mark(nodes, currentNode, 'active');
   return { nodes, edges };
+}
+
+const loose = (text: string) => text.trim().replace(/^\//, '').toLowerCase();
+
+/** The edge from a trigger into `first`, the first node an input ran (`command /start`, `button story`). */
+function triggerOf(doc: FlowDoc, input: string, first: string) {
+  const triggers = new Map(doc.nodes.filter((n) => n.type.startsWith('trigger.')).map((n) => [n.id, n]));
+  const candidates = doc.edges.filter((e) => e.target === first && triggers.has(e.source));
+  if (candidates.length <= 1) return candidates[0];
+  const said = /^(?:command|button) (.+)$/.exec(input)?.[1];
+  if (said === undefined) return undefined;
+  return candidates.find((e) =>
+    Object.values(triggers.get(e.source)?.data ?? {}).some((value) => typeof value === 'string' && loose(value) === loose(said)),
+  );
 }
