@@ -82,6 +82,9 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     expect(await versions()).toEqual([expect.objectContaining({ version: 1, active: true })]);
     await page.goto(`${system.apiUrl}/studio#/bots/${DEMO_BOT}/flows/main`);
     await node(page, 'referral-link').waitFor();
+    // The versions panel is open while publishing: it hears of the new version by itself.
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    await page.getByTestId('version-1').getByText('active', { exact: true }).waitFor();
 
     // A change on the canvas: the referral branch goes, its trigger and its message (each selected, then the Delete key).
     for (const id of ['on-referral', 'referral-link']) {
@@ -93,7 +96,6 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByText('Published as version 2.').waitFor();
 
-    await page.getByRole('tab', { name: 'Versions' }).click();
     // The list refreshed after the publish: version 2 is there and active.
     await page.getByTestId('version-2').getByText('active', { exact: true }).waitFor();
     expect(await page.getByTestId('version-1').getByText('active', { exact: true }).count()).toBe(0);

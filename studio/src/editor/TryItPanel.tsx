@@ -238,9 +238,16 @@ function Bubble({ message, chat }: { message: SimulatedMessage; chat: ReturnType
         <div className="inline-row" key={index}>
           {row.map((button) =>
             button.url ? (
-              <a key={button.text} href={button.url} target="_blank" rel="noopener noreferrer">
-                {button.text}
-              </a>
+              // A bot's link opens only when it is a web or Telegram link (never javascript: or data:).
+              /^(https?|tg):/i.test(button.url) ? (
+                <a key={button.text} href={button.url} target="_blank" rel="noopener noreferrer">
+                  {button.text}
+                </a>
+              ) : (
+                <span key={button.text} className="hint" title={button.url}>
+                  {button.text}
+                </span>
+              )
             ) : (
               <button
                 key={button.text}
