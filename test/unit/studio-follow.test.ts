@@ -184,13 +184,14 @@ describe('the studio: following an execution live', () => {
       (r) => reports.push(r),
       instantTimer(pauses, (ms) => {
         if (ms === POLL_MS) server.job = { status: 'completed' };
-        if (ms !== CLOSED_RECHECK_MS) return;
+        if (ms !== CLOSED_RECHECK_MS) return undefined;
         if (pauses.length === 2) {
           // Held: only a poke ends this one.
           setImmediate(() => follower?.poke());
           return 'hold';
         }
         follower?.stop();
+        return undefined;
       }),
     );
     await follower.done;
