@@ -253,6 +253,17 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     await page.goto(`${system.apiUrl}/studio#/executions?bot=${DEMO_BOT}&type=chat`);
     await page.getByRole('link', { name: demoChat }).waitFor();
     await shot(page, '9-executions');
+    // A page at a time: the chat and its story's job, one per page.
+    await page.goto(`${system.apiUrl}/studio#/executions?bot=${DEMO_BOT}&limit=1`);
+    const rows = page.locator('.execution-list tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    await page.getByRole('button', { name: 'More' }).click();
+    await rows.nth(1).waitFor();
+    expect((await page.locator('.execution-list tbody').innerText()).match(/chat:|generation:/g)?.sort()).toEqual(['chat:', 'generation:']);
+    // A filter the API refuses says why.
+    await page.goto(`${system.apiUrl}/studio#/executions?bot=${encodeURIComponent("x' OR 1=1")}`);
+    await page.getByRole('alert').waitFor();
 
     // The story's generation job: its state and steps.
     await page.goto(`${system.apiUrl}/studio#/executions?type=generation`);

@@ -46,7 +46,8 @@ function ExecutionsList({ filter }: { filter: Record<string, string> }) {
   const load = async (after: string | null) => {
     setLoading(true);
     try {
-      const query = new URLSearchParams({ ...filter, limit: '25', ...(after ? { cursor: after } : {}) });
+      // A page of 25 unless the URL says otherwise (`limit`, as the API names it).
+      const query = new URLSearchParams({ limit: '25', ...filter, ...(after ? { cursor: after } : {}) });
       const page = await api.get<Page>(`/api/executions?${query.toString()}`);
       setItems((current) => [...(after ? (current ?? []) : []), ...page.items]);
       setCursor(page.nextCursor);
