@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiProblem } from '../api';
 import { useFollowedExecution } from '../executions/follow';
 import { locateVersion, type LocatedVersion } from '../executions/flow-version';
@@ -96,6 +96,12 @@ function TryIt() {
         </button>
       </div>
     );
+  if (bot.disabled)
+    return (
+      <p className="empty" role="status">
+        This bot is disabled: it answers no chat, in the simulator or on Telegram.
+      </p>
+    );
   if (!config) return <p>Opening the simulator…</p>;
   return <Conversation botId={bot.id} username={bot.username} config={config} />;
 }
@@ -112,6 +118,11 @@ function Conversation({ botId, username, config }: { botId: string; username: st
   const followed = useFollowedExecution(api, workflowId);
   const chat = useSimulatedChat(api, botId, chatId, followed.poke);
   const [text, setText] = useState('');
+  // The newest message stays in view, as in a chat app.
+  const list = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    list.current?.scrollTo({ top: list.current.scrollHeight });
+  }, [chat.messages]);
   const snapshot = followed.execution?.chat ?? null;
   const currentNode = snapshot?.currentNode ?? null;
   const { steps } = followed;
@@ -158,7 +169,7 @@ function Conversation({ botId, username, config }: { botId: string; username: st
           : 'The chat runs the active version of the bot’s main flow.'}{' '}
         Publish to try your changes.
       </p>
-      <div className="chat-messages" data-testid="chat-messages" aria-live="polite">
+      <div className="chat-messages" data-testid="chat-messages" aria-live="polite" ref={list}>
         {chat.messages.length === 0 ? (
           <p className="empty">Say something to the bot, e.g. /start.</p>
         ) : (
