@@ -5,7 +5,7 @@ import { toDoc, type FlowDoc } from '../flow/doc';
 import { FlowHistory, useFlowDoc } from '../flow/history';
 import { routeHref } from '../route';
 import { useSession } from '../session';
-import { useDraftSaver } from './autosave';
+import { revisionTag, useDraftSaver } from './autosave';
 import { Canvas, type CanvasMarks, type Selection } from './Canvas';
 import { useCanvasEdits } from './canvas-edits';
 import { EditorContext, type CanvasPicture, type EditorState } from './editor-context';
@@ -29,7 +29,7 @@ export function EditorPage({ botId, flowId }: { botId: string; flowId: string })
   useEffect(() => {
     (async () => {
       const answer = await api.request<{ draft: unknown; draftRevision: number; activeVersionId: string | null }>('GET', flowPath);
-      const etag = answer.etag ?? `"${answer.body.draftRevision}"`;
+      const etag = revisionTag(answer.body.draftRevision);
       if (answer.body.draft !== null) return { doc: toDoc(answer.body.draft), etag };
       const versions = await api.get<{ items: { version: number; active: boolean }[] }>(`${flowPath}/versions`);
       const active = versions.items.find((v) => v.active);

@@ -21,6 +21,12 @@ export interface DraftSaver {
 const SAVE_DELAY_MS = 700;
 
 /**
+ * The If-Match value of a draft revision, built from the body's `draftRevision` rather than taken
+ * from the ETag header, which a proxy may weaken (`W/"3"`) on its way.
+ */
+export const revisionTag = (revision: number): string => `"${revision}"`;
+
+/**
  * Saves the draft as one edits – drafts may be invalid, that is what they are for – with
  * `If-Match`, so that a draft someone else saved meanwhile is never silently overwritten: the
  * save is refused (412), autosave stops and the editor asks whose draft to keep.
@@ -46,7 +52,7 @@ export function useDraftSaver(api: Api, path: string, history: FlowHistory, init
           body: history.doc,
           headers: etag.current ? { 'if-match': etag.current } : {},
         });
-        etag.current = answer.etag ?? `"${answer.body.draftRevision}"`;
+        etag.current = revisionTag(answer.body.draftRevision);
         savedRevision.current = revision;
         setError(null);
         setStatus(history.revision === revision ? 'saved' : 'unsaved');
@@ -94,7 +100,7 @@ export function useDraftSaver(api: Api, path: string, history: FlowHistory, init
 
   const fetchCurrent = useCallback(async () => {
     const answer = await api.request<{ draft: unknown; draftRevision: number }>('GET', path.replace(/\/draft$/, ''));
-    return { draft: answer.body.draft, etag: answer.etag ?? `"${answer.body.draftRevision}"` };
+    return { draft: answer.body.draft, etag: revisionTag(answer.body.draftRevision) };
   }, [api, path]);
 
   return {
