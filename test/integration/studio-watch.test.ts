@@ -53,6 +53,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     return opened;
   }
   const shot = (on: Page, name: string) => on.screenshot({ path: path.join(artifacts, `watch-${name}.png`) });
+  const messageBox = (on: Page) => on.getByRole('textbox', { name: 'Message', exact: true });
   const node = (on: Page, id: string) => on.locator(`[data-testid="node-${id}"]`);
   const pictureTitle = (on: Page, title: string) => on.getByTestId('picture').locator('.picture-title', { hasText: title });
   /** Waits until the node card carries the class (the canvas draws marks as classes). */
@@ -93,7 +94,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
       await node(page, id).waitFor({ state: 'detached' });
     }
     await page.getByTestId('save-status').filter({ hasText: 'Draft saved' }).waitFor();
-    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await page.getByText('Published as version 2.').waitFor();
 
     // The list refreshed after the publish: version 2 is there and active.
@@ -130,7 +131,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
 
     // Rollback, after a confirmation: cancelling changes nothing.
     await page.getByRole('button', { name: 'Activate version 1' }).click();
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
     expect((await versions()).find((v) => v.active)?.version).toBe(2);
     await page.getByRole('button', { name: 'Activate version 1' }).click();
     await shot(page, '3-rollback-confirm');
@@ -146,7 +147,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     await readonly.goto(`${system.apiUrl}/studio#/bots/${DEMO_BOT}/flows/main`);
     await readonly.getByText('read-only', { exact: true }).waitFor();
     await node(readonly, 'start').waitFor();
-    expect(await readonly.getByRole('button', { name: 'Publish' }).count()).toBe(0);
+    expect(await readonly.getByRole('button', { name: 'Publish', exact: true }).count()).toBe(0);
 
     await readonly.getByRole('tab', { name: 'Versions' }).click();
     await readonly.getByTestId('version-2').waitFor();
@@ -179,7 +180,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
 
     await readonly.getByRole('tab', { name: 'Try it' }).click();
     await readonly.getByText('Try it needs the operator token').waitFor();
-    expect(await readonly.getByLabel('Message').count()).toBe(0);
+    expect(await messageBox(readonly).count()).toBe(0);
     await shot(readonly, '5-readonly-try-it');
     await readonly.context().close();
     expect(cspViolations).toEqual([]);
@@ -192,8 +193,8 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     await page.goto(`${system.apiUrl}/studio#/bots/${DEMO_BOT}/flows/main`);
     await page.getByRole('tab', { name: 'Try it' }).click();
     await page.getByText('Say something to the bot').waitFor();
-    await page.getByLabel('Message').fill('/start');
-    await page.getByRole('button', { name: 'Send' }).click();
+    await messageBox(page).fill('/start');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     const messages = page.getByTestId('chat-messages');
     await messages.getByText('Your balance: 500 credits.').waitFor();
     // The chat ran /start → … → menu: the path lights up on the editor's canvas, step by step in the timeline.
@@ -258,7 +259,7 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     const rows = page.locator('.execution-list tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(1);
-    await page.getByRole('button', { name: 'More' }).click();
+    await page.getByRole('button', { name: 'More', exact: true }).click();
     await rows.nth(1).waitFor();
     expect((await page.locator('.execution-list tbody').innerText()).match(/chat:|generation:/g)?.sort()).toEqual(['chat:', 'generation:']);
     // A filter the API refuses says why.
