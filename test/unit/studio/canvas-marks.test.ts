@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { diffPicture } from '../../studio/src/flow/diff-marks';
-import { toDoc, type FlowDoc } from '../../studio/src/flow/doc';
-import { mergeSteps, pathMarks, type ChatStep } from '../../studio/src/flow/path-marks';
+import { diffPicture } from '../../../studio/src/flow/diff-marks';
+import { toDoc, type FlowDoc } from '../../../studio/src/flow/doc';
+import { mergeSteps, pathMarks, type ChatStep } from '../../../studio/src/flow/path-marks';
 
-const loyalty = (): FlowDoc => toDoc(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../examples/flows/loyalty.json'), 'utf8')));
+const loyalty = (): FlowDoc => toDoc(JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../examples/flows/loyalty.json'), 'utf8')));
 const marked = (map: Map<string, string[]>) => Object.fromEntries([...map].map(([id, classes]) => [id, classes.join(' ')]));
 
 describe('the studio: a diff drawn on the canvas', () => {

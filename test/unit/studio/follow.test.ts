@@ -1,7 +1,7 @@
-import { ApiProblem, type Api } from '../../studio/src/api';
-import { CLOSED_RECHECK_MS, followExecution, POLL_MS, type FollowReport, type Timer } from '../../studio/src/executions/follow-loop';
-import type { Execution } from '../../studio/src/executions/types';
-import type { ChatStep } from '../../studio/src/flow/path-marks';
+import { ApiProblem, type Api } from '../../../studio/src/api';
+import { CLOSED_RECHECK_MS, followExecution, POLL_MS, type FollowReport, type Timer } from '../../../studio/src/executions/follow-loop';
+import type { Execution } from '../../../studio/src/executions/types';
+import type { ChatStep } from '../../../studio/src/flow/path-marks';
 
 const WORKFLOW = 'chat:1:2';
 const step = (seq: number, nodeId = `n${seq}`): ChatStep => ({
