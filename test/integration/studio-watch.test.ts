@@ -251,7 +251,9 @@ describeInBrowser('the studio: versions, executions and Try it, in Chromium', ()
     await shot(page, '8-execution-at-rest');
 
     // The list, filtered by bot (the editor links to it), has the chat.
-    await page.goto(`${system.apiUrl}/studio#/executions?bot=${DEMO_BOT}&type=chat`);
+    await page.goto(`${system.apiUrl}/studio#/bots/${DEMO_BOT}/flows/main`);
+    await page.getByRole('toolbar').getByRole('link', { name: 'Executions' }).click();
+    await page.waitForURL((url) => url.hash === `#/executions?bot=${DEMO_BOT}`);
     await page.getByRole('link', { name: demoChat }).waitFor();
     await shot(page, '9-executions');
     // A page at a time: the chat and its story's job, one per page.
