@@ -31,8 +31,16 @@ export interface RequestOptions {
 export interface Api {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<Answer<T>>;
   get<T>(path: string, options?: RequestOptions): Promise<T>;
-  /** Server-sent events from `path` (fetch, not EventSource: EventSource cannot send a header). */
-  stream(path: string, onEvent: (event: { event: string; data: string; id?: string }) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Server-sent events from `path` (fetch, not EventSource: EventSource cannot send a header).
+   * `headers`: e.g. `Last-Event-ID`, to resume where a dropped stream stopped.
+   */
+  stream(
+    path: string,
+    onEvent: (event: { event: string; data: string; id?: string }) => void,
+    signal: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<void>;
 }
 
 export function createApi(token: string): Api {
@@ -70,8 +78,13 @@ export function createApi(token: string): Api {
     return { status: response.status, body: body as T, etag: response.headers.get('etag') };
   }
 
-  async function stream(path: string, onEvent: (event: { event: string; data: string; id?: string }) => void, signal: AbortSignal) {
-    const response = await fetch(path, { headers: { ...auth, accept: 'text/event-stream' }, signal });
+  async function stream(
+    path: string,
+    onEvent: (event: { event: string; data: string; id?: string }) => void,
+    signal: AbortSignal,
+    headers: Record<string, string> = {},
+  ) {
+    const response = await fetch(path, { headers: { ...headers, ...auth, accept: 'text/event-stream' }, signal });
     if (!response.ok || !response.body) {
       const text = await response.text().catch(() => '');
       throw new ApiProblem(response.status, 'stream_refused', text || `HTTP ${response.status}`);

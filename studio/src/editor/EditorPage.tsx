@@ -9,11 +9,12 @@ import { layoutIfUnplaced } from './auto-layout';
 import { revisionTag, useDraftSaver } from './autosave';
 import { Canvas, type CanvasMarks, type Selection } from './Canvas';
 import { useCanvasEdits } from './canvas-edits';
-import { EditorContext, type EditorState } from './editor-context';
+import { EditorContext, type CanvasPicture, type EditorState } from './editor-context';
 import { Palette } from './Palette';
 import { problemMarks } from './problem-marks';
 import { SidePanel } from './SidePanel';
 import { Toolbar } from './Toolbar';
+import { PictureCanvas } from './versions/PictureCanvas';
 
 interface LoadedFlow {
   doc: FlowDoc;
@@ -62,6 +63,7 @@ function Editor({ botId, flowId, flowPath, loaded }: { botId: string; flowId: st
   const [focusPath, setFocusPath] = useState<readonly (string | number)[] | null>(null);
   const [overlay, setOverlay] = useState<CanvasMarks | null>(null);
   const [fitRequest, setFitRequest] = useState(0);
+  const [picture, setPicture] = useState<CanvasPicture | null>(null);
   // Checking a 300-node flow takes a few milliseconds; the result is kept until the document changes.
   const problems = useMemo(() => checkFlow(doc).problems, [doc]);
   const marks = useMemo(() => overlay ?? problemMarks(doc, problems), [overlay, doc, problems]);
@@ -98,6 +100,8 @@ function Editor({ botId, flowId, flowPath, loaded }: { botId: string; flowId: st
     overlay,
     setOverlay,
     fitView: () => setFitRequest((n) => n + 1),
+    picture,
+    setPicture,
   };
   return (
     <EditorContext.Provider value={state}>
@@ -105,7 +109,11 @@ function Editor({ botId, flowId, flowPath, loaded }: { botId: string; flowId: st
         <Toolbar />
         <div className="editor-body">
           {canWrite && <Palette />}
-          <Canvas doc={doc} edit={edits} marks={marks} selection={selection} onSelect={select} fitRequest={fitRequest} />
+          {picture ? (
+            <PictureCanvas picture={picture} onClose={() => setPicture(null)} />
+          ) : (
+            <Canvas doc={doc} edit={edits} marks={marks} selection={selection} onSelect={select} fitRequest={fitRequest} />
+          )}
           <SidePanel />
         </div>
       </div>

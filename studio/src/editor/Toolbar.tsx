@@ -59,6 +59,9 @@ export function Toolbar() {
       <span className="crumb-title">
         {editor.botId} / <strong>{editor.flowId}</strong>
       </span>
+      <a href={routeHref({ page: 'executions', filter: { bot: editor.botId } })} title="This bot's chats and jobs">
+        Executions
+      </a>
       {!readOnly && (
         <>
           <button type="button" onClick={() => history.undo()} disabled={!history.canUndo} title="Undo (Ctrl+Z)">

@@ -26,6 +26,16 @@ export interface EditorState {
   setOverlay(marks: CanvasMarks | null): void;
   /** Asks the canvas to fit the flow into view. */
   fitView(): void;
+  /** A read-only picture drawn instead of the draft (a published version, a diff between two), or null for the draft. */
+  picture: CanvasPicture | null;
+  setPicture(picture: CanvasPicture | null): void;
+}
+
+export interface CanvasPicture {
+  /** What the picture shows, e.g. `Version 2` or `Changes from version 1 to the draft`. */
+  title: string;
+  doc: FlowDoc;
+  marks?: CanvasMarks;
 }
 
 export const EditorContext = createContext<EditorState | null>(null);
