@@ -100,7 +100,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   // Shared with the bots and flows routes, which make it forget a bot they change.
   const webhookBots = deps.webhookBots ?? new WebhookBotCache(deps.db);
-  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots, logger: deps.logger }));
 
   const api = express.Router();
   // Authentication first: only a known token gets a request budget, so junk tokens create no

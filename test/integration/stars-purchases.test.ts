@@ -1,0 +1,165 @@
+import { eq } from 'drizzle-orm';
+import type { Message } from 'telegraf/types';
+import { creditLedger, generationJobs, starPayments } from '../../src/db/schema';
+import { createFakeProvider } from '../../src/generation/fake-provider';
+import type { EmulatedUser } from '../../src/telegram-emulator';
+import { startChatSystem, type ChatSystem } from '../support/chat-system';
+import { edge, flow } from '../support/flow-json';
+
+/**
+ * A credit pack sold for Telegram Stars, end to end through the emulator: the invoice, the
+ * pre-checkout query answered by the ingress within Telegram's deadline (the emulator's verdict
+ * says so), the payment credited once, and the run going on.
+ */
+const shop = flow(
+  [
+    { id: 'buy', type: 'trigger.command', data: { command: '/buy' } },
+    {
+      id: 'invoice',
+      type: 'payment.invoice',
+      data: { title: 'Pack for {{ from.firstName }}', description: '100 credits for stories', stars: 50, credits: 100, timeoutMs: 600_000 },
+    },
+    { id: 'thanks', type: 'message.text', data: { text: 'Thanks! +{{ payment.credits }} credits, balance {{ payment.balance }}' } },
+    { id: 'late', type: 'message.text', data: { text: 'The offer has ended' } },
+    { id: 'quick', type: 'trigger.command', data: { command: '/quick' } },
+    {
+      id: 'short',
+      type: 'payment.invoice',
+      data: { title: 'Flash pack', description: 'Only for a second', stars: 5, credits: 10, timeoutMs: 1_000 },
+    },
+    { id: 'story', type: 'trigger.command', data: { command: '/story' } },
+    {
+      id: 'menu',
+      type: 'message.text',
+      data: { text: 'Writing…', keyboard: { type: 'inline', rows: [[{ text: 'Cancel', callbackData: 'cancel' }]] } },
+    },
+    { id: 'write', type: 'action.generation', data: { kind: 'story', prompt: 'a long story', cancelData: 'cancel' } },
+    { id: 'done', type: 'message.text', data: { text: 'story ready' } },
+    { id: 'gone', type: 'message.text', data: { text: 'cancelled' } },
+    { id: 'ping', type: 'trigger.command', data: { command: '/ping' } },
+    { id: 'pong', type: 'message.text', data: { text: 'pong' } },
+  ],
+  [
+    edge('buy', 'invoice'),
+    edge('invoice', 'thanks', 'paid'),
+    edge('invoice', 'late', 'timeout'),
+    edge('quick', 'short'),
+    edge('short', 'thanks', 'paid'),
+    edge('short', 'late', 'timeout'),
+    edge('story', 'menu'),
+    edge('menu', 'write'),
+    edge('write', 'done', 'success'),
+    edge('write', 'gone', 'refunded'),
+    edge('ping', 'pong'),
+  ],
+);
+
+const purchasesOf = (system: ChatSystem, chargeId: string) =>
+  system.db.select().from(creditLedger).where(eq(creditLedger.chargeId, chargeId));
+
+async function balanceOf(system: ChatSystem, user: EmulatedUser): Promise<number> {
+  const [payment] = await system.db.select().from(starPayments).where(eq(starPayments.telegramUserId, user.id));
+  const answer = await system.api('GET', `/api/users/${encodeURIComponent(payment?.userId ?? '')}`);
+  return answer.body.balance as number;
+}
+
+/** Sends the command and pays the invoice it brings; returns the emulator's verdict. */
+async function buy(system: ChatSystem, user: EmulatedUser, command = '/buy') {
+  const invoices = () => system.emulator.calls({ method: 'sendInvoice', chatId: user.chatId }).filter((c) => c.response.ok);
+  const before = invoices().length;
+  user.sendText(command);
+  for (let i = 0; i < 300 && invoices().length === before; i++) await new Promise((r) => setTimeout(r, 50));
+  const { pre_checkout_query: query } = user.payInvoice();
+  return system.emulator.waitForCheckout(query.id);
+}
+
+describe.each(['polling', 'webhook'] as const)('Stars purchases (%s)', (mode) => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: shop, mode });
+  });
+  afterAll(() => system.stop());
+
+  it('invoice → pre-checkout answered in time → payment → credits → the run continues', async () => {
+    const user = system.user({ firstName: 'Ada' });
+    const verdict = await buy(system, user);
+    expect(verdict).toMatchObject({ status: 'paid', chargeId: expect.any(String) });
+    expect(verdict.answeredAfterMs).toBeLessThanOrEqual(10_000);
+    expect(await system.until(user.chatId, (t) => t.length === 2)).toEqual([
+      '[invoice: Pack for Ada]',
+      'Thanks! +100 credits, balance 100',
+    ]);
+    const invoice = user.messages().find((m): m is Message.InvoiceMessage => 'invoice' in m);
+    expect(invoice?.invoice).toMatchObject({ title: 'Pack for Ada', currency: 'XTR', total_amount: 50 });
+    expect(await purchasesOf(system, verdict.chargeId as string)).toEqual([expect.objectContaining({ amount: 100, reason: 'purchase' })]);
+    expect(await balanceOf(system, user)).toBe(100);
+  });
+
+  it('the same successful_payment delivered twice more credits once and says nothing more', async () => {
+    const user = system.user();
+    const verdict = await buy(system, user);
+    await system.until(user.chatId, (t) => t.length === 2);
+    const payment = user.messages().find((m) => 'successful_payment' in m) as Message.SuccessfulPaymentMessage;
+    system.emulator.injectUpdate(Number(system.botId), { message: payment });
+    system.emulator.injectUpdate(Number(system.botId), { message: payment });
+    user.sendText('/ping');
+    expect(await system.until(user.chatId, (t) => t.length === 3)).toEqual([
+      `[invoice: Pack for User ${user.id}]`,
+      'Thanks! +100 credits, balance 100',
+      'pong',
+    ]);
+    expect(await purchasesOf(system, verdict.chargeId as string)).toHaveLength(1);
+    expect(await balanceOf(system, user)).toBe(100);
+  });
+
+  it('an invoice whose time ran out is refused at pre-checkout with a reason', async () => {
+    const user = system.user();
+    user.sendText('/quick');
+    await system.until(user.chatId, (t) => t.includes('The offer has ended'));
+    const { pre_checkout_query: query } = user.payInvoice();
+    const verdict = await system.emulator.waitForCheckout(query.id);
+    expect(verdict).toMatchObject({ status: 'declined', errorMessage: expect.stringMatching(/expired/) });
+    expect(await system.db.select().from(starPayments).where(eq(starPayments.telegramUserId, user.id))).toEqual([]);
+  });
+});
+
+describe('Stars purchases while the chat is busy', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: shop, provider: createFakeProvider({ latencyMs: 60_000, failureRate: 0 }) });
+  });
+  afterAll(() => system.stop());
+
+  it('pre-checkout is answered within the deadline during a slow generation; the payment, after the run moved on, is credited once and told', async () => {
+    const user = system.user();
+    const userId = await system.credit(user, 50);
+    user.sendText('/buy');
+    await system.until(user.chatId, (t) => t.includes('[invoice: Pack for User ' + user.id + ']'));
+    // The invoice's run is replaced by a story that keeps the chat busy for a minute.
+    user.sendText('/story');
+    await system.until(user.chatId, (t) => t.includes('Writing…'));
+    let job: typeof generationJobs.$inferSelect | undefined;
+    for (let i = 0; i < 200 && job?.status !== 'processing'; i++) {
+      [job] = await system.db.select().from(generationJobs).where(eq(generationJobs.userId, userId));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(job?.status).toBe('processing');
+
+    const { pre_checkout_query: query } = user.payInvoice();
+    const verdict = await system.emulator.waitForCheckout(query.id);
+    expect(verdict.status).toBe('paid');
+    // Still busy: the chat has not even seen the payment, yet Telegram got its answer in time.
+    expect((await system.db.select().from(generationJobs).where(eq(generationJobs.id, job!.id)))[0]?.status).toBe('processing');
+
+    user.pressButton('cancel');
+    const texts = await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Payment received')));
+    expect(texts).toEqual([
+      `[invoice: Pack for User ${user.id}]`,
+      'Writing…',
+      'cancelled',
+      'Payment received: 100 credits added. Your balance: 150 credits.',
+    ]);
+    expect(await purchasesOf(system, verdict.chargeId as string)).toHaveLength(1);
+    expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance).toBe(150);
+  });
+});
