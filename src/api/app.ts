@@ -25,6 +25,7 @@ import { healthRouter } from './health';
 import { metricsRouter } from './metrics';
 import { docsRouter } from './docs';
 import { usersRouter } from './users';
+import { paymentsRouter } from './payments';
 import { requestLog } from './request-log';
 import { traceRequests } from '../tracing';
 
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
+  api.use(paymentsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.generations.taskQueue }));
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookBots }));
   api.use(flowsRouter({ db: deps.db, webhookBots }));
   api.use(botSecretsRouter({ db: deps.db, cipher: deps.bots.cipher }));

@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm';
 import type { Message } from 'telegraf/types';
-import { creditLedger, generationJobs, starPayments } from '../../src/db/schema';
+import { checkLedger } from '../../src/credits/check';
+import { creditLedger, generationJobs, starPayments, users } from '../../src/db/schema';
 import { createFakeProvider } from '../../src/generation/fake-provider';
+import { chatSteps } from '../../src/temporal/chat-messages';
+import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import type { EmulatedUser } from '../../src/telegram-emulator';
 import { startChatSystem, type ChatSystem } from '../support/chat-system';
 import { edge, flow } from '../support/flow-json';
@@ -63,6 +66,16 @@ async function balanceOf(system: ChatSystem, user: EmulatedUser): Promise<number
   return answer.body.balance as number;
 }
 
+/** Waits until the chat's timeline has a step whose detail matches. */
+async function waitForStep(system: ChatSystem, chatId: number, detail: RegExp): Promise<void> {
+  const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, chatId));
+  for (let i = 0; i < 300; i++) {
+    if ((await handle.query(chatSteps, 0)).some((step) => detail.test(step.detail))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`chat ${chatId} has no step matching ${detail}`);
+}
+
 /** Sends the command and pays the invoice it brings; returns the emulator's verdict. */
 async function buy(system: ChatSystem, user: EmulatedUser, command = '/buy') {
   const invoices = () => system.emulator.calls({ method: 'sendInvoice', chatId: user.chatId }).filter((c) => c.response.ok);
@@ -120,6 +133,101 @@ describe.each(['polling', 'webhook'] as const)('Stars purchases (%s)', (mode) =>
     const verdict = await system.emulator.waitForCheckout(query.id);
     expect(verdict).toMatchObject({ status: 'declined', errorMessage: expect.stringMatching(/expired/) });
     expect(await system.db.select().from(starPayments).where(eq(starPayments.telegramUserId, user.id))).toEqual([]);
+  });
+});
+
+describe('Stars refunds', () => {
+  let system: ChatSystem;
+  beforeAll(async () => {
+    system = await startChatSystem({ flow: shop });
+  });
+  afterAll(() => system.stop());
+
+  /** A user who bought the pack: their user id and the charge. */
+  async function bought(): Promise<{ user: EmulatedUser; userId: string; chargeId: string }> {
+    const user = system.user();
+    const verdict = await buy(system, user);
+    await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Thanks!')));
+    const [payment] = await system.db
+      .select()
+      .from(starPayments)
+      .where(eq(starPayments.chargeId, verdict.chargeId as string));
+    return { user, userId: payment!.userId, chargeId: verdict.chargeId as string };
+  }
+  const refund = (chargeId: string, key: string) =>
+    system.api('POST', `/api/payments/${encodeURIComponent(chargeId)}/refund`, undefined, { 'idempotency-key': key });
+  const balance = async (userId: string) => (await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance as number;
+  const refundedAtTelegram = (chargeId: string) =>
+    system.emulator.charges(Number(system.botId)).find((c) => c.chargeId === chargeId)?.refunded;
+
+  it('takes the credits back and returns the Stars, once: the same key answers the same, another is refused', async () => {
+    const { user, userId, chargeId } = await bought();
+    const first = await refund(chargeId, 'r1');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ chargeId, status: 'refunded', refund: { credits: 100, source: 'api' } });
+    expect(await balance(userId)).toBe(0);
+    expect(refundedAtTelegram(chargeId)).toBe(true);
+    expect((await refund(chargeId, 'r1')).status).toBe(200);
+    const again = await refund(chargeId, 'r2');
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('already_refunded');
+    expect(
+      system.emulator.calls({ method: 'refundStarPayment' }).filter((c) => c.params['telegram_payment_charge_id'] === chargeId),
+    ).toHaveLength(1);
+    // Telegram's refunded_payment for it reaches the chat too, and takes nothing more.
+    await waitForStep(system, user.chatId, /refunded by Telegram/);
+    const entries = await system.db.select().from(creditLedger).where(eq(creditLedger.chargeId, chargeId));
+    expect(entries.map((e) => [e.reason, e.amount])).toEqual([
+      ['purchase', 100],
+      ['purchase_refund', -100],
+    ]);
+    const listed = await system.api('GET', `/api/users/${encodeURIComponent(userId)}/payments`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ chargeId, stars: 50, credits: 100, status: 'refunded' })]);
+  });
+
+  it('refuses with 409 when the credits are spent, changing nothing', async () => {
+    const { userId, chargeId } = await bought();
+    await system.db.transaction(async (tx) => {
+      await tx.insert(creditLedger).values({ userId, amount: -60, reason: 'debit', entryKey: `spent:${userId}` });
+      await tx.update(users).set({ balance: 40 }).where(eq(users.id, userId));
+    });
+    const answer = await refund(chargeId, 'poor');
+    expect(answer.status).toBe(409);
+    expect(answer.body.error).toMatchObject({ code: 'insufficient_balance', message: expect.stringMatching(/40.*100/) });
+    expect(await balance(userId)).toBe(40);
+    expect(refundedAtTelegram(chargeId)).toBe(false);
+  });
+
+  it('gives the credits back when Telegram refuses; a later refund goes through', async () => {
+    const { userId, chargeId } = await bought();
+    system.emulator.failNext(Number(system.botId), 'refundStarPayment', { errorCode: 400, description: 'Bad Request: CHARGE_NOT_FOUND' });
+    const refused = await refund(chargeId, 'k1');
+    expect(refused.status).toBe(502);
+    expect(refused.body.error.code).toBe('telegram_refused');
+    expect(await balance(userId)).toBe(100);
+    expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}/payments`)).body.items[0].status).toBe('paid');
+    expect((await refund(chargeId, 'k2')).status).toBe(200);
+    expect(await balance(userId)).toBe(0);
+  });
+
+  it('a refund Telegram made on its own is booked from refunded_payment; the API then refuses', async () => {
+    const { user, userId, chargeId } = await bought();
+    user.refundedByTelegram(chargeId);
+    await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Your payment was refunded')));
+    expect(await balance(userId)).toBe(0);
+    const answer = await refund(chargeId, 'after');
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.code).toBe('already_refunded');
+    expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}/payments`)).body.items[0]).toMatchObject({
+      status: 'refunded',
+      refund: { credits: 100, source: 'telegram' },
+    });
+    expect(await checkLedger(system.db)).toEqual([]);
+  });
+
+  it('answers 404 for a payment it does not know', async () => {
+    expect((await refund('no-such-charge', 'k')).status).toBe(404);
+    expect((await system.api('GET', '/api/users/nobody/payments')).status).toBe(404);
   });
 });
 
