@@ -120,6 +120,8 @@ export async function main(): Promise<boolean> {
     });
     await stack.ready(READY_TIMEOUT_MS, SETUP_TIMEOUT_MS);
     const s = stack;
+    // One waitForCheckout listener per purchase in flight.
+    s.emulator.setMaxListeners(opts.chats * opts.invoices + 20);
     const users = Array.from({ length: opts.chats }, () => s.emulator.user(s.bot.token));
 
     progress('invoices: every chat asks for its packs');
