@@ -3,6 +3,7 @@ import type { Message } from 'telegraf/types';
 import { checkLedger } from '../../src/credits/check';
 import { creditLedger, generationJobs, starPayments, users } from '../../src/db/schema';
 import { createFakeProvider } from '../../src/generation/fake-provider';
+import { registry } from '../../src/metrics';
 import { chatSteps } from '../../src/temporal/chat-messages';
 import { chatWorkflowId } from '../../src/temporal/workflow-ids';
 import type { EmulatedUser } from '../../src/telegram-emulator';
@@ -66,6 +67,19 @@ async function balanceOf(system: ChatSystem, user: EmulatedUser): Promise<number
   return answer.body.balance as number;
 }
 
+/**
+ * A metric's value in this process's registry (the ingress and the worker run here), summed over
+ * the label sets that match; `series` picks a histogram's `_count`.
+ */
+async function metricValue(name: string, labels: Record<string, string> = {}, series = name): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const values =
+    (metric as { values?: { value: number; labels: Record<string, string>; metricName?: string }[] } | undefined)?.values ?? [];
+  return values
+    .filter((v) => (v.metricName ?? name) === series && Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 /** Waits until the chat's timeline has a step whose detail matches. */
 async function waitForStep(system: ChatSystem, chatId: number, detail: RegExp): Promise<void> {
   const handle = system.client.workflow.getHandle(chatWorkflowId(system.botId, chatId));
@@ -94,6 +108,12 @@ describe.each(['polling', 'webhook'] as const)('Stars purchases (%s)', (mode) =>
   afterAll(() => system.stop());
 
   it('invoice → pre-checkout answered in time → payment → credits → the run continues', async () => {
+    const before = {
+      answered: await metricValue('telegram_pre_checkout_answer_seconds', { verdict: 'ok' }, 'telegram_pre_checkout_answer_seconds_count'),
+      purchases: await metricValue('stars_purchases_total'),
+      stars: await metricValue('stars_sold_total'),
+      credits: await metricValue('credits_sold_total'),
+    };
     const user = system.user({ firstName: 'Ada' });
     const verdict = await buy(system, user);
     expect(verdict).toMatchObject({ status: 'paid', chargeId: expect.any(String) });
@@ -106,6 +126,12 @@ describe.each(['polling', 'webhook'] as const)('Stars purchases (%s)', (mode) =>
     expect(invoice?.invoice).toMatchObject({ title: 'Pack for Ada', currency: 'XTR', total_amount: 50 });
     expect(await purchasesOf(system, verdict.chargeId as string)).toEqual([expect.objectContaining({ amount: 100, reason: 'purchase' })]);
     expect(await balanceOf(system, user)).toBe(100);
+    expect(await metricValue('telegram_pre_checkout_answer_seconds', { verdict: 'ok' }, 'telegram_pre_checkout_answer_seconds_count')).toBe(
+      before.answered + 1,
+    );
+    expect(await metricValue('stars_purchases_total')).toBe(before.purchases + 1);
+    expect(await metricValue('stars_sold_total')).toBe(before.stars + 50);
+    expect(await metricValue('credits_sold_total')).toBe(before.credits + 100);
   });
 
   it('the same successful_payment delivered twice more credits once and says nothing more', async () => {
