@@ -296,4 +296,36 @@ describe('Stars purchases while the chat is busy', () => {
     expect(await purchasesOf(system, verdict.chargeId as string)).toHaveLength(1);
     expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance).toBe(150);
   });
+
+  it("a refund whose Stars Telegram already returned counts as done, and Telegram's own report of it takes nothing more", async () => {
+    const user = system.user();
+    const userId = await system.credit(user, 50);
+    user.sendText('/buy');
+    await system.until(user.chatId, (t) => t.includes(`[invoice: Pack for User ${user.id}]`));
+    const verdict = await system.emulator.waitForCheckout(user.payInvoice().pre_checkout_query.id);
+    await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Thanks!')));
+    const chargeId = verdict.chargeId as string;
+    // The chat is busy, so Telegram's refunded_payment waits in its queue while the API refunds.
+    user.sendText('/story');
+    await system.until(user.chatId, (t) => t.includes('Writing…'));
+    user.refundedByTelegram(chargeId);
+    const answer = await system.api('POST', `/api/payments/${encodeURIComponent(chargeId)}/refund`, undefined, {
+      'idempotency-key': 'late',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'refunded', refund: { credits: 100, source: 'api' } });
+    const refundCalls = system.emulator
+      .calls({ method: 'refundStarPayment' })
+      .filter((c) => c.params['telegram_payment_charge_id'] === chargeId);
+    expect(refundCalls.map((c) => c.response)).toEqual([
+      expect.objectContaining({ ok: false, description: 'Bad Request: CHARGE_ALREADY_REFUNDED' }),
+    ]);
+
+    user.pressButton('cancel');
+    await waitForStep(system, user.chatId, /refunded by Telegram: already-refunded/);
+    const entries = await system.db.select().from(creditLedger).where(eq(creditLedger.chargeId, chargeId));
+    expect(entries.map((e) => e.amount)).toEqual([100, -100]);
+    expect((await system.api('GET', `/api/users/${encodeURIComponent(userId)}`)).body.balance).toBe(50);
+    expect(await checkLedger(system.db)).toEqual([]);
+  });
 });
