@@ -247,6 +247,41 @@ async function restart(): Promise<RecordedHistory[]> {
   });
 }
 
+/**
+ * A credit pack sold for Stars: an invoice paid and its run going on through `paid`; a second
+ * invoice paid after its run moved on (credited and told); the same payment delivered again; and
+ * a refund Telegram reports.
+ */
+async function payments(): Promise<RecordedHistory[]> {
+  return withChatSystem({ flow: flow('payments') }, async (system) => {
+    const user = system.user({ firstName: 'Ann' });
+    const pay = async () => {
+      const { pre_checkout_query: query } = user.payInvoice();
+      const verdict = await system.emulator.waitForCheckout(query.id);
+      if (verdict.status !== 'paid') throw new Error(`the purchase was not paid: ${JSON.stringify(verdict)}`);
+      return verdict.chargeId as string;
+    };
+    user.sendText('/buy');
+    await system.until(user.chatId, (t) => t.includes('[invoice: 100 credits]'));
+    await pay();
+    await system.until(user.chatId, (t) => t.includes('Thanks! +100 credits; balance 100'));
+    user.sendText('/buy');
+    await system.until(user.chatId, (t) => t.filter((x) => x === '[invoice: 100 credits]').length === 2);
+    user.sendText('/other');
+    await system.until(user.chatId, (t) => t.includes('Something else'));
+    const late = await pay();
+    await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Payment received')));
+    const payment = user
+      .messages()
+      .reverse()
+      .find((m) => 'successful_payment' in m);
+    system.emulator.injectUpdate(Number(system.botId), { message: payment });
+    user.refundedByTelegram(late);
+    await system.until(user.chatId, (t) => t.some((x) => x.startsWith('Your payment was refunded')));
+    return [{ name: 'chat-payments', history: await chatHistory(system, user.chatId) }];
+  });
+}
+
 /** By name; the slow idle one first, so that it waits out its minute while the others run. */
 export const recordings: Record<string, () => Promise<RecordedHistory[]>> = {
   idle,
@@ -257,4 +292,5 @@ export const recordings: Record<string, () => Promise<RecordedHistory[]>> = {
   'continue-as-new': continueAsNew,
   blocked,
   restart,
+  payments,
 };

@@ -75,3 +75,39 @@ export function recordFlowSteps(botId: string, steps: readonly { kind: string; n
     if (step.kind === 'node') flowStepDuration.observe({ bot: botId, node_type: nodeType }, step.durationMs / 1000);
   }
 }
+
+export const starsPurchases = new Counter({
+  name: 'stars_purchases_total',
+  help: 'Telegram Stars payments credited (once each), by bot',
+  labelNames: ['bot'] as const,
+  registers: [registry],
+});
+
+export const starsSold = new Counter({
+  name: 'stars_sold_total',
+  help: 'Telegram Stars received in credited payments, by bot',
+  labelNames: ['bot'] as const,
+  registers: [registry],
+});
+
+export const creditsSold = new Counter({
+  name: 'credits_sold_total',
+  help: 'Credits added by Stars purchases, by bot',
+  labelNames: ['bot'] as const,
+  registers: [registry],
+});
+
+export const starsRefunds = new Counter({
+  name: 'stars_refunds_total',
+  help: 'Stars refunds by source (api: POST /api/payments/:chargeId/refund; telegram: a refunded_payment it reported) and outcome',
+  labelNames: ['source', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const preCheckoutLatency = new Histogram({
+  name: 'telegram_pre_checkout_answer_seconds',
+  help: 'From receiving a pre_checkout_query to its answer being accepted by Telegram (it allows 10 s), by verdict (ok, refused, failed)',
+  labelNames: ['verdict'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});

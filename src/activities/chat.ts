@@ -8,6 +8,7 @@ import { createFlowVersionActivities, flowVersionCache } from './chat/flow-versi
 import { createHttpNodeActivities } from './chat/http-node';
 import { createObservationActivities } from './chat/observations';
 import { createPaidGenerationActivities } from './chat/paid-generations';
+import { createPurchaseActivities } from './chat/purchases';
 import { createScopedVariableActivities } from './chat/scoped-variables';
 import { createTelegramSendActivities } from './chat/telegram-sends';
 
@@ -46,6 +47,7 @@ export function createChatActivities(deps: ChatActivityDeps) {
     ...createObservationActivities(deps),
     ...createHttpNodeActivities(deps),
     ...createPaidGenerationActivities(deps),
+    ...createPurchaseActivities(deps),
   };
 }
 

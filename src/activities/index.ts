@@ -7,6 +7,7 @@ import type { TokenCipher } from '../bots/token-cipher';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { createChatActivities } from './chat';
 import { createGenerationActivities } from './generation';
+import { createPaymentRefundActivities } from './payment-refund';
 
 export interface ActivityDeps {
   db: Database;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createGenerationActivities(deps),
     ...createChatActivities(deps),
+    ...createPaymentRefundActivities(deps),
   };
 }
 

@@ -27,6 +27,7 @@ import { docsRouter } from './docs';
 import { sessionRouter } from './session';
 import { studioRouter } from '../studio/router';
 import { usersRouter } from './users';
+import { paymentsRouter } from './payments';
 import { requestLog } from './request-log';
 import { traceRequests } from '../tracing';
 
@@ -108,7 +109,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   // Shared with the bots and flows routes, which make it forget a bot they change.
   const webhookBots = deps.webhookBots ?? new WebhookBotCache(deps.db);
-  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots }));
+  app.use(webhookRouter({ db: deps.db, target: deps.telegramTarget, bots: webhookBots, logger: deps.logger }));
 
   const api = express.Router();
   // Authentication first: only a known token gets a request budget, so junk tokens create no
@@ -118,6 +119,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(sessionRouter({ temporalUi: deps.temporalUi, simulator: deps.simulator !== undefined }));
   api.use(usersRouter(deps));
   api.use(generationsRouter({ ...deps.generations, db: deps.db, temporal: deps.temporal }));
+  api.use(paymentsRouter({ db: deps.db, temporal: deps.temporal, taskQueue: deps.generations.taskQueue }));
   api.use(botsRouter({ ...deps.bots, db: deps.db, webhookBots }));
   api.use(flowsRouter({ db: deps.db, webhookBots }));
   api.use(botSecretsRouter({ db: deps.db, cipher: deps.bots.cipher }));

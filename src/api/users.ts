@@ -34,6 +34,8 @@ const ledgerEntrySchema = z.object({
   amount: z.number().int(),
   reason: z.enum(ledgerReason.enumValues),
   jobId: z.string().nullable(),
+  /** The Stars payment of a `purchase` or `purchase_refund` entry. */
+  chargeId: z.string().nullable(),
   createdAt: z.iso.datetime(),
 });
 const topUpSchema = z.object({ entry: ledgerEntrySchema, balance: z.number().int() });
@@ -50,6 +52,7 @@ const entryView = (entry: LedgerEntry) => ({
   amount: entry.amount,
   reason: entry.reason,
   jobId: entry.jobId,
+  chargeId: entry.chargeId,
   createdAt: entry.createdAt.toISOString(),
 });
 

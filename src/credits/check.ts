@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 
 export interface LedgerProblem {
-  kind: 'balance-mismatch' | 'job-money-trail';
+  kind: 'balance-mismatch' | 'job-money-trail' | 'payment-money-trail' | 'purchase-without-payment';
   subject: string;
   detail: string;
 }
@@ -10,7 +10,9 @@ export interface LedgerProblem {
 /**
  * The money invariant, checkable at any moment: every balance equals the sum of its ledger; every
  * job has at most one debit and one refund, a debit iff it got past `pending` without rejection,
- * and a refund of exactly its debit iff it ended without completing.
+ * and a refund of exactly its debit iff it ended without completing. Every Stars payment has
+ * exactly one `purchase` entry of its credits, and its `purchase_refund` entries sum to minus the
+ * credits its refund holds or took (none while it is `paid`); no purchase entry lacks a payment.
  */
 export async function checkLedger(db: Database): Promise<LedgerProblem[]> {
   const balances = await db.execute<{ id: string; balance: string; ledger: string }>(sql`
@@ -40,6 +42,52 @@ export async function checkLedger(db: Database): Promise<LedgerProblem[]> {
     subject: `user ${row.id}`,
     detail: `balance ${row.balance} but ledger sums to ${row.ledger}`,
   }));
+  const payments = await db.execute<{
+    charge_id: string;
+    status: string;
+    credits: string;
+    refunded_credits: string;
+    purchases: string;
+    purchased: string;
+    refunded: string;
+  }>(sql`
+    select p.charge_id, p.status, p.credits, p.refunded_credits,
+      count(l.id) filter (where l.reason = 'purchase') as purchases,
+      coalesce(sum(l.amount) filter (where l.reason = 'purchase'), 0) as purchased,
+      coalesce(sum(l.amount) filter (where l.reason = 'purchase_refund'), 0) as refunded
+    from star_payments p left join credit_ledger l on l.charge_id = p.charge_id
+    group by p.charge_id, p.status, p.credits, p.refunded_credits`);
+  const orphans = await db.execute<{ entry_key: string; reason: string }>(sql`
+    select l.entry_key, l.reason from credit_ledger l
+    where l.reason in ('purchase', 'purchase_refund')
+      and not exists (select 1 from star_payments p where p.charge_id = l.charge_id)`);
+
+  for (const payment of payments.rows) {
+    const credits = Number(payment.credits);
+    const held = Number(payment.refunded_credits);
+    const wrong =
+      Number(payment.purchases) !== 1 ||
+      Number(payment.purchased) !== credits ||
+      Number(payment.refunded) !== -held ||
+      (payment.status === 'paid' && held !== 0) ||
+      (payment.status === 'refunding' && held !== credits) ||
+      held < 0 ||
+      held > credits;
+    if (wrong) {
+      problems.push({
+        kind: 'payment-money-trail',
+        subject: `payment ${payment.charge_id}`,
+        detail: `status ${payment.status}, ${credits} credits, ${held} refunded: ${payment.purchases} purchase(s) of ${payment.purchased}, refunds summing to ${payment.refunded}`,
+      });
+    }
+  }
+  for (const orphan of orphans.rows) {
+    problems.push({
+      kind: 'purchase-without-payment',
+      subject: `entry ${orphan.entry_key}`,
+      detail: `a ${orphan.reason} entry of no payment`,
+    });
+  }
   for (const job of jobs.rows) {
     const debits = Number(job.debits);
     const refunds = Number(job.refunds);

@@ -226,12 +226,17 @@ export const botVariables = pgTable(
   (t) => [primaryKey({ columns: [t.botId, t.name] })],
 );
 
-export const ledgerReason = pgEnum('ledger_reason', ['topup', 'debit', 'refund']);
+/**
+ * `purchase`: credits bought with Telegram Stars; `purchase_refund`: taken back when the Stars are
+ * refunded (negative), or given back when a refund failed at Telegram (positive, its compensation).
+ */
+export const ledgerReason = pgEnum('ledger_reason', ['topup', 'debit', 'refund', 'purchase', 'purchase_refund']);
 
 /**
  * Append-only credit ledger. `entryKey` is unique, so an operation retried by Temporal (or sent
  * twice by a client) can only ever be written once: `debit:<jobId>`, `refund:<jobId>`,
- * `topup:<userId>:<Idempotency-Key>`.
+ * `topup:<userId>:<Idempotency-Key>`, `purchase:<chargeId>`, `purchase_refund:<refundId>` and
+ * `purchase_refund_undo:<refundId>` (src/credits/purchases.ts).
  */
 export const creditLedger = pgTable(
   'credit_ledger',
@@ -244,10 +249,13 @@ export const creditLedger = pgTable(
     reason: ledgerReason('reason').notNull(),
     entryKey: text('entry_key').notNull(),
     jobId: text('job_id'),
+    /** The Stars payment (telegram_payment_charge_id) of a `purchase` or `purchase_refund` entry. */
+    chargeId: text('charge_id'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('credit_ledger_entry_key').on(t.entryKey),
+    index('credit_ledger_charge').on(t.chargeId),
     index('credit_ledger_user').on(t.userId, t.id),
     check('credit_ledger_amount_not_zero', sql`${t.amount} <> 0`),
   ],
@@ -299,4 +307,70 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('audit_log_target').on(t.target, t.id)],
+);
+
+/**
+ * A Telegram Stars invoice a flow's payment.invoice node sent: a credit pack for one user. Its id
+ * is the invoice payload, so a pre-checkout query (which names no chat) is answered from this row.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    botId: text('bot_id')
+      .notNull()
+      .references(() => bots.id),
+    chatId: text('chat_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** Only this Telegram user may pay it. */
+    telegramUserId: bigint('telegram_user_id', { mode: 'number' }).notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    stars: integer('stars').notNull(),
+    credits: bigint('credits', { mode: 'number' }).notNull(),
+    /** Pre-checkout refuses the invoice after this. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [check('invoices_stars_positive', sql`${t.stars} >= 1`), check('invoices_credits_positive', sql`${t.credits} >= 1`)],
+);
+
+/** `paid`; `refunding` while a refund holds the credits and asks Telegram; `refunded`. */
+export const paymentStatus = pgEnum('payment_status', ['paid', 'refunding', 'refunded']);
+
+/**
+ * A Stars payment Telegram confirmed (successful_payment), keyed by its charge id: credited once,
+ * with one `purchase` ledger entry; refunded at most once.
+ */
+export const starPayments = pgTable(
+  'star_payments',
+  {
+    chargeId: text('charge_id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    botId: text('bot_id').notNull(),
+    chatId: text('chat_id').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    telegramUserId: bigint('telegram_user_id', { mode: 'number' }).notNull(),
+    stars: integer('stars').notNull(),
+    credits: bigint('credits', { mode: 'number' }).notNull(),
+    status: paymentStatus('status').notNull().default('paid'),
+    /** The refund holding or done (`purchase_refund:<refundId>` in the ledger). */
+    refundId: text('refund_id'),
+    /** Credits the refund took back: all of them for the API's; for Telegram's own, what the balance had. */
+    refundedCredits: bigint('refunded_credits', { mode: 'number' }).notNull().default(0),
+    /** `api` (POST /api/payments/:chargeId/refund) or `telegram` (a refunded_payment it reported). */
+    refundSource: text('refund_source'),
+    refundedAt: timestamp('refunded_at', { withTimezone: true }),
+    /** When the chat took the payment (resumed its run or told the user): a redelivery is then silent. */
+    handledAt: timestamp('handled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('star_payments_user').on(t.userId, t.createdAt), index('star_payments_invoice').on(t.invoiceId)],
 );

@@ -526,6 +526,27 @@ export const nodeCatalogue = {
     suspends: false,
     example: { variable: 'run.balance' },
   }),
+  'payment.invoice': nodeType({
+    category: 'action',
+    summary:
+      'Sells a credit pack for Telegram Stars: sends an invoice (currency XTR) and waits for its payment. The credits are added once per payment, whatever the chat is doing; then `payment.credits` and `payment.balance` are set and the run takes `paid`. A payment that arrives after the run moved on is credited too, and the user is told.',
+    data: dataSchema({
+      title: templateField('Invoice title; 1–32 characters (cut to 32 once rendered).', { max: 32 }),
+      description: templateField('Invoice description; 1–255 characters (cut to 255 once rendered).', { max: 255 }),
+      stars: z.number().int().min(1).max(10_000).meta({ description: 'Price in whole Telegram Stars (1 to 10,000).' }),
+      credits: z.number().int().min(1).max(1_000_000_000).meta({ description: 'Credits added when it is paid.' }),
+      timeoutMs: durationField(
+        'How long the invoice can be paid, in milliseconds (1 s to 30 days). When set, the node gets a `timeout` handle taken when no payment arrives in time; without it the invoice can be paid for 24 hours.',
+        1_000,
+        30 * DAY_MS,
+      ).optional(),
+    }),
+    outputs: (data) => (data.timeoutMs === undefined ? ['paid'] : ['paid', 'timeout']),
+    handles:
+      '`paid` when the payment for this invoice arrives; `timeout` (only when `timeoutMs` is set) when it does not arrive in time – the invoice cannot be paid after that.',
+    suspends: true,
+    example: { title: '100 credits', description: 'A pack of 100 credits for stories', stars: 50, credits: 100, timeoutMs: 600_000 },
+  }),
 } as const;
 
 export type NodeCatalogue = typeof nodeCatalogue;

@@ -53,6 +53,15 @@ export const contextRoots: Readonly<Record<string, ContextRoot>> = {
     },
     openFields: ['payload'],
   },
+  payment: {
+    description: 'The Stars payment that resumed a payment.invoice node (its `paid` handle); null fields otherwise.',
+    fields: {
+      credits: 'Credits the payment added.',
+      stars: 'Stars paid.',
+      balance: "The user's credit balance right after the payment.",
+      chargeId: "Telegram's id of the payment (telegram_payment_charge_id), needed to refund it.",
+    },
+  },
 };
 
 /** Roots only particular fields can read; a field opts in with its `x-flow-roots` metadata. */

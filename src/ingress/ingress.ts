@@ -11,6 +11,7 @@ import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { subscribedUpdates } from '../telegram/inbound';
 import { LEASE_MS, PollingLeases, RENEW_MS } from './polling-lease';
 import { PollingLoop, type PollingOffsets } from './polling';
+import { answerPreCheckout } from './pre-checkout';
 import { webhookPath } from './webhook';
 
 type Bot = typeof bots.$inferSelect;
@@ -248,8 +249,11 @@ export class Ingress {
   }
 
   private poll(botId: string, telegram: Telegram, source: 'polling' | 'simulator', offsets?: PollingOffsets): PollingLoop {
-    const { target, logger } = this.deps;
-    const loop = new PollingLoop(botId, telegram, target, logger.child({ component: source, botId }), offsets);
+    const { target, logger, db } = this.deps;
+    const child = logger.child({ component: source, botId });
+    const preCheckout = (query: Parameters<typeof answerPreCheckout>[3], receivedAt: number) =>
+      answerPreCheckout({ db, logger: child }, telegram, botId, query, receivedAt);
+    const loop = new PollingLoop(botId, telegram, target, child, offsets, preCheckout);
     loop.start();
     logger.info({ botId, holder: this.holder }, source === 'simulator' ? 'polling the chat simulator for updates' : 'polling for updates');
     return loop;

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Telegram } from 'telegraf';
 import type { Logger } from '../logger';
-import { MalformedUpdateError, normaliseUpdate, subscribedUpdates, type InboundUpdate } from '../telegram/inbound';
+import {
+  MalformedUpdateError,
+  normaliseUpdate,
+  preCheckoutOf,
+  subscribedUpdates,
+  type InboundUpdate,
+  type PreCheckoutQuery,
+} from '../telegram/inbound';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { deliverUpdate } from './deliver';
 
@@ -13,6 +20,11 @@ export interface PollingOffsets {
 }
 
 const unsaved: PollingOffsets = { initial: async () => 0, save: async () => true };
+
+/** Answers a pre-checkout query (see pre-checkout.ts); never throws. */
+export type PreCheckoutAnswerer = (query: PreCheckoutQuery, receivedAt: number) => Promise<void>;
+
+const refuseAll: PreCheckoutAnswerer = async () => undefined;
 
 /**
  * Long polling for one bot. The offset that confirms updates to Telegram advances only after
@@ -32,6 +44,7 @@ export class PollingLoop {
     private readonly target: DeliveryTarget,
     private readonly logger: Logger,
     private readonly offsets: PollingOffsets = unsaved,
+    private readonly answerPreCheckout: PreCheckoutAnswerer = refuseAll,
   ) {}
 
   start(): void {
@@ -87,7 +100,15 @@ export class PollingLoop {
 
   private async deliverBatch(raw: unknown[]): Promise<void> {
     const byChat = new Map<string, InboundUpdate[]>();
+    const receivedAt = Date.now();
+    // Answered at once, beside the chats' deliveries: Telegram's 10 seconds must not wait for them.
+    const answering: Promise<void>[] = [];
     for (const item of raw) {
+      const query = preCheckoutOf(item);
+      if (query) {
+        answering.push(this.answerPreCheckout(query, receivedAt));
+        continue;
+      }
       let update: InboundUpdate | null;
       try {
         update = normaliseUpdate(item, Date.now());
@@ -101,11 +122,12 @@ export class PollingLoop {
     }
     // Every chat's delivery is awaited, also when another fails: none may still be in flight
     // when the loop retries or stops (and the Temporal connection closes under it).
-    const results = await Promise.allSettled(
-      [...byChat.values()].map(async (updates) => {
+    const results = await Promise.allSettled([
+      ...answering,
+      ...[...byChat.values()].map(async (updates) => {
         for (const update of updates) await deliverUpdate(this.target, this.botId, update, 'polling');
       }),
-    );
+    ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

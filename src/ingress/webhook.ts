@@ -4,10 +4,15 @@ import type { Database } from '../db/client';
 import { z } from 'zod';
 import { ApiError } from '../http/errors';
 import { routeTo } from '../http/route';
+import { createLogger, type Logger } from '../logger';
 import { readUpdate, telegramUpdateSchema } from '../telegram/inbound';
+import { decidePreCheckout, observePreCheckout } from './pre-checkout';
 import type { DeliveryTarget } from '../temporal/chat-delivery';
 import { WebhookBotCache, type WebhookBot } from './bot-cache';
 import { deliverUpdate } from './deliver';
+
+/** For routers made without a logger (tests). */
+const silent = createLogger('silent');
 
 export const webhookPath = (botId: string) => `/telegram/${botId}/webhook`;
 
@@ -21,9 +26,11 @@ const refused = () => new ApiError(401, 'unauthorized', 'missing or wrong X-Tele
  * setWebhook; anything else is refused before it can start a workflow – and before the body is
  * read or the database asked, when the header is missing. The 200 is sent only once the update
  * is durable in Temporal: on any error Telegram retries, and repeats are dropped by update_id in
- * the chat workflow.
+ * the chat workflow. A pre_checkout_query is answered in the response itself (Telegram runs a
+ * method given in a webhook's answer), decided from the database: no chat is involved, so a busy
+ * chat cannot make the purchase miss Telegram's 10 seconds.
  */
-export function webhookRouter(deps: { db: Database; target: DeliveryTarget; bots?: WebhookBotCache }): Router {
+export function webhookRouter(deps: { db: Database; target: DeliveryTarget; bots?: WebhookBotCache; logger?: Logger }): Router {
   const router = Router();
   const route = routeTo(router, '');
   const known = deps.bots ?? new WebhookBotCache(deps.db);
@@ -49,13 +56,37 @@ export function webhookRouter(deps: { db: Database; target: DeliveryTarget; bots
       before: [checkSecret, express.json({ limit: '1mb' })],
       invalidInputCode: 'malformed_update',
       responses: {
-        200: { description: 'durable in Temporal', schema: z.object({ ok: z.literal(true) }) },
+        200: {
+          description: 'durable in Temporal; for a pre_checkout_query, its answer as a webhook reply',
+          schema: z.union([
+            z.object({ ok: z.literal(true) }),
+            z.object({
+              method: z.literal('answerPreCheckoutQuery'),
+              pre_checkout_query_id: z.string(),
+              ok: z.boolean(),
+              error_message: z.string().optional(),
+            }),
+          ]),
+        },
         400: { description: 'malformed update' },
         401: { description: 'no secret token, a wrong one, or no webhook for this bot (one answer for all)' },
       },
     },
     async ({ params: { botId }, body }, _req, res) => {
-      const update = readUpdate(body, Date.now());
+      const receivedAt = Date.now();
+      const query = body.pre_checkout_query;
+      if (query) {
+        const answer = await decidePreCheckout(deps.db, botId, query, deps.logger ?? silent);
+        res.json({
+          method: 'answerPreCheckoutQuery',
+          pre_checkout_query_id: query.id,
+          ok: answer.ok,
+          ...(answer.errorMessage === undefined ? {} : { error_message: answer.errorMessage }),
+        });
+        observePreCheckout(answer, receivedAt);
+        return;
+      }
+      const update = readUpdate(body, receivedAt);
       const { activeVersionId } = res.locals.bot as WebhookBot;
       if (update) await deliverUpdate(deps.target, botId, { ...update, activeVersionId }, 'webhook');
       res.json({ ok: true });

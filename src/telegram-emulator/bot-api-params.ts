@@ -243,6 +243,42 @@ export const answerCallbackQueryParams = z.object({
   cache_time: integer('cache_time must be an integer').optional(),
 });
 
+/** Stars only: the emulator plays no payment providers, so the currency is XTR and the token empty. */
+const labeledPrices = z.preprocess(
+  fromJsonText,
+  z
+    .array(z.object({ label: z.string(), amount: integer('CURRENCY_TOTAL_AMOUNT_INVALID') }), { error: "can't parse prices JSON object" })
+    .length(1, 'STARS_INVOICE_INVALID')
+    .refine((prices) => prices.every((price) => price.amount >= 1), 'CURRENCY_TOTAL_AMOUNT_INVALID'),
+);
+
+export const sendInvoiceParams = z.object({
+  chat_id: chatId,
+  title: z.string({ error: 'INVOICE_TITLE_EMPTY' }).min(1, 'INVOICE_TITLE_EMPTY').max(32, 'INVOICE_TITLE_INVALID'),
+  description: z.string({ error: 'INVOICE_DESCRIPTION_EMPTY' }).min(1, 'INVOICE_DESCRIPTION_EMPTY').max(255, 'INVOICE_DESCRIPTION_INVALID'),
+  payload: z
+    .string({ error: 'INVOICE_PAYLOAD_INVALID' })
+    .refine((value) => Buffer.byteLength(value) >= 1 && Buffer.byteLength(value) <= 128, 'INVOICE_PAYLOAD_INVALID'),
+  provider_token: z.literal('', { error: 'PAYMENT_PROVIDER_INVALID' }).optional(),
+  currency: z.literal('XTR', { error: 'CURRENCY_INVALID' }),
+  prices: labeledPrices,
+  start_parameter: z.string().optional(),
+  ...replyFields.shape,
+});
+
+export const answerPreCheckoutQueryParams = z
+  .object({
+    pre_checkout_query_id: z.string({ error: 'QUERY_ID_INVALID' }),
+    ok: flag,
+    error_message: z.string().max(255, 'ERROR_MESSAGE_TOO_LONG').optional(),
+  })
+  .refine((p) => p.ok || (p.error_message !== undefined && p.error_message.length > 0), 'ERROR_MESSAGE_EMPTY');
+
+export const refundStarPaymentParams = z.object({
+  user_id: integer('user_id is empty', 'USER_ID_INVALID'),
+  telegram_payment_charge_id: z.string({ error: 'CHARGE_ID_EMPTY' }).min(1, 'CHARGE_ID_EMPTY'),
+});
+
 const CHAT_ACTIONS = [
   'typing',
   'upload_photo',

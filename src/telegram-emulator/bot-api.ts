@@ -10,6 +10,7 @@ import {
   sendPhoto,
   sendVideo,
 } from './message-methods';
+import { answerPreCheckoutQuery, refundStarPayment, sendInvoice } from './payment-methods';
 import { deleteWebhook, getUpdates, getWebhookInfo, setWebhook } from './update-methods';
 
 const METHODS: Record<string, MethodHandler> = {
@@ -27,6 +28,9 @@ const METHODS: Record<string, MethodHandler> = {
   editMessageReplyMarkup,
   deleteMessage,
   answerCallbackQuery,
+  sendInvoice,
+  answerPreCheckoutQuery,
+  refundStarPayment,
 };
 
 const BY_LOWERCASE_NAME = new Map(Object.entries(METHODS).map(([name, handler]) => [name.toLowerCase(), { name, handler }]));

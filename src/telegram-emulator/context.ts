@@ -22,6 +22,7 @@ import type {
   RecordedCall,
   UserProfile,
 } from './types';
+import type { CheckoutVerdict, StarCharge } from './stars';
 import type { WebhookConfig } from './webhook-delivery';
 
 /**
@@ -63,4 +64,6 @@ export interface EmulatorControl extends Pick<EventEmitter<EmulatorEvents>, 'on'
   messages(chatId: number, bot?: BotRef): ChatMessage[];
   replyKeyboard(chatId: number, bot?: BotRef): ReplyKeyboardMarkup | undefined;
   callbackAnswers(callbackQueryId: string): CallbackAnswer[];
+  checkout(queryId: string): CheckoutVerdict;
+  charges(bot: BotRef): StarCharge[];
 }

@@ -2,6 +2,7 @@ import express, { Router, type ErrorRequestHandler, type Request } from 'express
 import { z } from 'zod';
 import type { EmulatorControl } from './context';
 import { EmulatorUsageError } from './errors';
+import type { CheckoutVerdict } from './stars';
 import type { BotRef, RecordedCall } from './types';
 
 /*
@@ -40,6 +41,8 @@ const createBotBody = z.object({
 const textBody = z.object({ text: z.string(), ...profileFields });
 const buttonBody = z.object({ callbackData: z.string(), messageId: z.number().int().optional(), ...profileFields });
 const contactBody = z.object({ phone: z.string().optional(), ...profileFields });
+const payBody = z.object({ messageId: z.number().int().optional(), ...profileFields });
+const telegramRefundBody = z.object({ chargeId: z.string().min(1) });
 const rawUpdateBody = z.object({ update_id: z.number().int().optional() }).loose();
 const faultBody = z.object({
   method: z.string(),
@@ -106,6 +109,15 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
     res.status(201).json(playedUser(req, profile).shareContact(phone));
   });
 
+  router.post('/bots/:bot/users/:userId/pay', (req, res) => {
+    const { messageId, ...profile } = payBody.parse(req.body ?? {});
+    res.status(201).json(playedUser(req, profile).payInvoice(messageId === undefined ? {} : { messageId }));
+  });
+
+  router.get('/checkouts/:queryId', (req, res) => {
+    res.json(emulator.checkout(req.params.queryId));
+  });
+
   router.get('/bots/:bot/chats/:chatId', (req, res) => {
     const { bot, chatId } = chatPaths[scope].parse(req.params);
     res.json({
@@ -124,8 +136,13 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(': connected\n\n');
       const onCall = (call: RecordedCall) => void res.write(`event: call\ndata: ${JSON.stringify(callSummary(call))}\n\n`);
+      const onCheckout = (verdict: CheckoutVerdict) => void res.write(`event: checkout\ndata: ${JSON.stringify(verdict)}\n\n`);
       emulator.on('call', onCall);
-      req.on('close', () => emulator.off('call', onCall));
+      emulator.on('checkout', onCheckout);
+      req.on('close', () => {
+        emulator.off('call', onCall);
+        emulator.off('checkout', onCheckout);
+      });
     });
     router.use(controlErrors);
     return router;
@@ -139,6 +156,16 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
   router.post('/bots/:bot/updates/:updateId/redeliver', async (req, res) => {
     const { bot, updateId } = updatePath.parse(req.params);
     res.json(await emulator.redeliver(bot, updateId));
+  });
+
+  router.post('/bots/:bot/users/:userId/refund', (req, res) => {
+    const { chargeId } = telegramRefundBody.parse(req.body);
+    playedUser(req, {}).refundedByTelegram(chargeId);
+    res.status(204).end();
+  });
+
+  router.get('/bots/:bot/charges', (req, res) => {
+    res.json(emulator.charges(botPath.parse(req.params).bot));
   });
 
   router.get('/bots/:bot/polls', (req, res) => {
@@ -160,7 +187,7 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
     res.json(emulator.deliveries(deliveriesQuery.parse(req.query)));
   });
 
-  /** Server-sent events: `call`, `update` and `delivery`, each with its record as JSON. */
+  /** Server-sent events: `call`, `update`, `delivery` and `checkout`, each with its record as JSON. */
   router.get('/events', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     res.write(': connected\n\n');
@@ -170,13 +197,16 @@ export function controlApiRouter(emulator: EmulatorControl, scope: ControlScope 
     const onCall = forward('call');
     const onUpdate = forward('update');
     const onDelivery = forward('delivery');
+    const onCheckout = forward('checkout');
     emulator.on('call', onCall);
     emulator.on('update', onUpdate);
     emulator.on('delivery', onDelivery);
+    emulator.on('checkout', onCheckout);
     req.on('close', () => {
       emulator.off('call', onCall);
       emulator.off('update', onUpdate);
       emulator.off('delivery', onDelivery);
+      emulator.off('checkout', onCheckout);
     });
   });
 

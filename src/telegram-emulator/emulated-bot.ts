@@ -1,5 +1,6 @@
 import type { CallbackQuery, Chat, UserFromGetMe } from 'telegraf/types';
 import { Conversation } from './conversation';
+import type { HeldCharge, OpenCheckout, SentInvoice } from './stars';
 import type { BotIdentity, CallbackAnswer } from './types';
 import { UpdateQueue } from './update-queue';
 import type { WebhookSender } from './webhook-delivery';
@@ -37,6 +38,12 @@ export class EmulatedBot {
   readonly updates = new UpdateQueue();
   readonly polls: PollStats = { calls: 0, running: 0, maxConcurrent: 0 };
   readonly callbackQueries = new Map<string, IssuedCallbackQuery>();
+  /** Invoices sent, by `<chatId>:<messageId>`. */
+  readonly invoices = new Map<string, SentInvoice>();
+  /** Pre-checkout queries handed to the bot, settled or not, by query id. */
+  readonly checkouts = new Map<string, OpenCheckout>();
+  /** Payments made to this bot, by telegram_payment_charge_id. */
+  readonly charges = new Map<string, HeldCharge>();
   webhook: WebhookSender | undefined;
   private readonly conversations = new Map<number, Conversation>();
   private lastFileNumber = 0;

@@ -1,9 +1,10 @@
-import type { CallbackQuery, Chat, ChatMember, Message, Update, User } from 'telegraf/types';
+import type { CallbackQuery, Chat, ChatMember, Message, PreCheckoutQuery, Update, User } from 'telegraf/types';
 import type { Conversation } from './conversation';
 import type { EmulatedBot } from './emulated-bot';
-import { NoSuchButtonError } from './errors';
+import { EmulatorUsageError, NoSuchButtonError } from './errors';
 import { botCommandEntities } from './message-entities';
-import type { ChatMessage, QueuedUpdate } from './types';
+import type { CheckoutVerdict, OpenCheckout, SentInvoice, StarCharge } from './stars';
+import type { ChatMessage, InvoiceMessage, QueuedUpdate, RefundedPaymentMessage, SuccessfulPaymentMessage } from './types';
 
 /** What a played user can reach: the bot it talks to, the time, and the way to hand the bot an update. */
 export interface UserSession {
@@ -13,6 +14,12 @@ export interface UserSession {
   now(): number;
   post(update: QueuedUpdate): void;
   nextCallbackQueryId(): string;
+  nextPreCheckoutQueryId(): string;
+  nextChargeId(): string;
+  /** How long the bot has to answer a pre-checkout query. */
+  preCheckoutTimeoutMs: number;
+  /** Told when a purchase attempt is settled (paid, declined, expired). */
+  settled(verdict: CheckoutVerdict): void;
 }
 
 type MessageEnvelope = Pick<Message.CommonMessage, 'message_id' | 'date'> & { from: User; chat: Chat.PrivateChat | Chat.GroupChat };
@@ -82,7 +89,8 @@ export class EmulatedUser {
     const query: CallbackQuery.DataQuery = {
       id: this.session.nextCallbackQueryId(),
       from: this.profile,
-      message,
+      // refunded_payment postdates telegraf's types; no button is ever on such a message anyway.
+      message: message as CallbackQuery.DataQuery['message'],
       chat_instance: chatInstance(bot.id, this.chatId),
       data: callbackData,
     };
@@ -104,6 +112,114 @@ export class EmulatedUser {
     };
     conversation.append(message);
     return this.post({ update_id: this.session.bot.updates.nextUpdateId(), message });
+  }
+
+  /**
+   * Pays the latest invoice of the bot in this chat (or the given one): the bot gets a
+   * pre_checkout_query and has the session's deadline to answer it. An ok in time adds the
+   * successful_payment message and hands it to the bot; an error, or no answer in time, cancels
+   * the purchase. Returns the update with the query; `emulator.checkout(id)` tells the verdict.
+   */
+  payInvoice(options: { messageId?: number } = {}): Update.PreCheckoutQueryUpdate {
+    const { bot } = this.session;
+    const conversation = bot.conversation(this.chatId);
+    const isInvoice = (m: ChatMessage): m is InvoiceMessage => 'invoice' in m && m.from?.id === bot.id;
+    const message =
+      options.messageId === undefined ? conversation.messages().reverse().find(isInvoice) : conversation.find(options.messageId);
+    const invoice = message && isInvoice(message) ? bot.invoices.get(`${this.chatId}:${message.message_id}`) : undefined;
+    if (!invoice) {
+      const where = options.messageId === undefined ? 'no invoice' : `no invoice with message id ${options.messageId}`;
+      throw new EmulatorUsageError(`chat ${this.chatId} has ${where} to pay`, 409);
+    }
+    const query: PreCheckoutQuery = {
+      id: this.session.nextPreCheckoutQueryId(),
+      from: this.profile,
+      currency: invoice.currency,
+      total_amount: invoice.totalAmount,
+      invoice_payload: invoice.payload,
+    };
+    const createdAt = this.session.now();
+    const verdict: CheckoutVerdict = {
+      queryId: query.id,
+      bot: bot.id,
+      chatId: this.chatId,
+      userId: this.id,
+      invoicePayload: invoice.payload,
+      totalAmount: invoice.totalAmount,
+      status: 'pending',
+      createdAt,
+    };
+    // The timer only tells observers; a late answer is judged by the clock (answerPreCheckoutQuery).
+    const timer = setTimeout(() => checkout.settle('expired'), this.session.preCheckoutTimeoutMs);
+    timer.unref();
+    const checkout: OpenCheckout = {
+      verdict,
+      deadlineAt: createdAt + this.session.preCheckoutTimeoutMs,
+      settle: (status, answeredAt, errorMessage) => {
+        if (verdict.status !== 'pending') return;
+        clearTimeout(timer);
+        verdict.status = status;
+        if (answeredAt !== undefined) verdict.answeredAfterMs = answeredAt - createdAt;
+        if (errorMessage !== undefined) verdict.errorMessage = errorMessage;
+        if (status === 'paid') verdict.chargeId = this.completePayment(invoice);
+        this.session.settled({ ...verdict });
+      },
+    };
+    bot.checkouts.set(query.id, checkout);
+    return this.post({ update_id: bot.updates.nextUpdateId(), pre_checkout_query: query });
+  }
+
+  /** Telegram refunds a payment on its own (a support decision): the chat gets refunded_payment. */
+  refundedByTelegram(chargeId: string): void {
+    const held = this.session.bot.charges.get(chargeId);
+    if (!held || held.charge.userId !== this.id) throw new EmulatorUsageError(`user ${this.id} made no payment ${chargeId}`, 404);
+    if (held.charge.refunded) throw new EmulatorUsageError(`payment ${chargeId} is refunded already`, 409);
+    held.announceRefund();
+  }
+
+  private completePayment(invoice: SentInvoice): string {
+    const { bot } = this.session;
+    const chargeId = this.session.nextChargeId();
+    const { conversation, envelope } = this.compose();
+    const message: SuccessfulPaymentMessage = {
+      ...envelope,
+      successful_payment: {
+        currency: invoice.currency,
+        total_amount: invoice.totalAmount,
+        invoice_payload: invoice.payload,
+        telegram_payment_charge_id: chargeId,
+        provider_payment_charge_id: '',
+      },
+    };
+    conversation.append(message);
+    const charge: StarCharge = {
+      chargeId,
+      bot: bot.id,
+      userId: this.id,
+      chatId: this.chatId,
+      totalAmount: invoice.totalAmount,
+      invoicePayload: invoice.payload,
+      refunded: false,
+    };
+    bot.charges.set(chargeId, { charge, announceRefund: () => this.announceRefund(charge) });
+    this.post({ update_id: bot.updates.nextUpdateId(), message });
+    return chargeId;
+  }
+
+  private announceRefund(charge: StarCharge): void {
+    charge.refunded = true;
+    const { conversation, envelope } = this.compose();
+    const message: RefundedPaymentMessage = {
+      ...envelope,
+      refunded_payment: {
+        currency: 'XTR',
+        total_amount: charge.totalAmount,
+        invoice_payload: charge.invoicePayload,
+        telegram_payment_charge_id: charge.chargeId,
+      },
+    };
+    conversation.append(message);
+    this.post({ update_id: this.session.bot.updates.nextUpdateId(), message } as QueuedUpdate);
   }
 
   /** Blocks the bot: Telegram tells the bot (my_chat_member, "kicked") and refuses its messages with 403. */

@@ -11,6 +11,7 @@ import { BotApiError, EmulatorUsageError, UnknownBotError } from './errors';
 import { FaultPlan } from './fault-plan';
 import { serveEmulator } from './http-app';
 import { chatIdParam } from './request-params';
+import { PRE_CHECKOUT_TIMEOUT_MS, type CheckoutVerdict, type StarCharge } from './stars';
 import type {
   ApiParams,
   ApiResponse,
@@ -80,6 +81,9 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
   private lastBotId = FIRST_GENERATED_BOT_ID;
   private lastUserId = FIRST_GENERATED_USER_ID;
   private lastCallbackQueryNumber = 0;
+  private lastPreCheckoutNumber = 0;
+  private lastChargeNumber = 0;
+  private readonly preCheckoutTimeoutMs: number;
 
   constructor(options: EmulatorOptions = {}) {
     super();
@@ -89,6 +93,7 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
       maxAttempts: options.webhookMaxAttempts ?? 5,
       timeoutMs: options.webhookTimeoutMs ?? 60_000,
     };
+    this.preCheckoutTimeoutMs = options.preCheckoutTimeoutMs ?? PRE_CHECKOUT_TIMEOUT_MS;
   }
 
   /** Registers a bot. Registering a token again returns the bot already there, so a simulator page can reload. */
@@ -152,6 +157,10 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
       now: this.clock,
       post: (update) => this.post(target, update),
       nextCallbackQueryId: () => this.nextCallbackQueryId(),
+      nextPreCheckoutQueryId: () => this.nextPreCheckoutQueryId(),
+      nextChargeId: () => this.nextChargeId(),
+      preCheckoutTimeoutMs: this.preCheckoutTimeoutMs,
+      settled: (verdict) => this.emit('checkout', verdict),
     });
   }
 
@@ -219,6 +228,39 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
       if (issued) return issued.answer ? [issued.answer] : [];
     }
     return [];
+  }
+
+  /** The verdict on a purchase attempt (a pre-checkout query id), as it stands now. */
+  checkout(queryId: string): CheckoutVerdict {
+    for (const bot of this.botsById.values()) {
+      const open = bot.checkouts.get(queryId);
+      if (open) return { ...open.verdict };
+    }
+    throw new EmulatorUsageError(`no pre-checkout query ${queryId}`, 404);
+  }
+
+  /** The verdict once the purchase attempt is settled (paid, declined or expired). */
+  waitForCheckout(queryId: string, timeoutMs = DEFAULT_WAIT_MS + this.preCheckoutTimeoutMs): Promise<CheckoutVerdict> {
+    const now = this.checkout(queryId);
+    if (now.status !== 'pending') return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const onCheckout = (verdict: CheckoutVerdict) => {
+        if (verdict.queryId !== queryId) return;
+        clearTimeout(timer);
+        this.off('checkout', onCheckout);
+        resolve(verdict);
+      };
+      const timer = setTimeout(() => {
+        this.off('checkout', onCheckout);
+        reject(new Error(`pre-checkout query ${queryId} was not settled within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.on('checkout', onCheckout);
+    });
+  }
+
+  /** Every payment made to the bot, with whether it was refunded. */
+  charges(bot: BotRef): StarCharge[] {
+    return [...this.bot(bot).charges.values()].map((held) => ({ ...held.charge }));
   }
 
   /**
@@ -354,6 +396,17 @@ export class TelegramEmulator extends EventEmitter<EmulatorEvents> implements Em
     do this.lastUserId += 1;
     while (this.users.has(this.lastUserId));
     return this.lastUserId;
+  }
+
+  /** Unique across bots, digits only like Telegram's. */
+  private nextPreCheckoutQueryId(): string {
+    this.lastPreCheckoutNumber += 1;
+    return String(5_000_000_000_000_000n + BigInt(this.lastPreCheckoutNumber));
+  }
+
+  private nextChargeId(): string {
+    this.lastChargeNumber += 1;
+    return `stxemu${String(this.lastChargeNumber).padStart(10, '0')}`;
   }
 
   /** Unique across bots, digits only like Telegram's. */

@@ -5,6 +5,7 @@
 export { TelegramEmulator } from './emulator';
 export { EmulatedUser } from './emulated-user';
 export type { PollStats } from './emulated-bot';
+export { PRE_CHECKOUT_TIMEOUT_MS, type CheckoutVerdict, type StarCharge } from './stars';
 export { createEmulatorApp } from './http-app';
 export { UploadedFile } from './multipart';
 export { BotApiError, EmulatorUsageError, NoSuchButtonError, UnknownBotError, WaitTimeoutError } from './errors';
@@ -26,6 +27,10 @@ export type {
   Fault,
   FaultScope,
   InjectedUpdate,
+  InvoiceMessage,
+  RefundedPayment,
+  RefundedPaymentMessage,
+  SuccessfulPaymentMessage,
   QueuedUpdate,
   RawUpdate,
   RecordedCall,

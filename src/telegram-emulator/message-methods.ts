@@ -30,7 +30,8 @@ function seconds(ms: number): number {
 
 /** Telegram nests the replied-to message one level deep only. */
 function asReplyMessage(message: ChatMessage): ReplyMessage {
-  return { ...message, reply_to_message: undefined };
+  // A cast for refunded_payment, which telegraf's Message types predate.
+  return { ...message, reply_to_message: undefined } as ReplyMessage;
 }
 
 function replyTarget(conversation: Conversation, fields: ReplyFields): ChatMessage | undefined {
@@ -63,7 +64,11 @@ function applyReplyKeyboard(conversation: Conversation, markup: ReplyMarkupParam
 }
 
 /** Starts a bot message. The reply target is checked before anything changes, so a failed send leaves the chat as it was. */
-function openBotMessage(ctx: BotApiContext, chatId: number, fields: ReplyFields): { conversation: Conversation; envelope: Envelope } {
+export function openBotMessage(
+  ctx: BotApiContext,
+  chatId: number,
+  fields: ReplyFields,
+): { conversation: Conversation; envelope: Envelope } {
   const conversation = ctx.bot.conversation(chatId);
   if (conversation.blockedByUser) throw new BotApiError(403, 'Forbidden: bot was blocked by the user');
   const target = replyTarget(conversation, fields);

@@ -1,4 +1,5 @@
 import type { Message, Update } from 'telegraf/types';
+import type { CheckoutVerdict } from './stars';
 
 /** Milliseconds since the epoch; injected so tests can pin `date` fields and call timestamps. */
 export type Clock = () => number;
@@ -45,9 +46,30 @@ export type RawUpdate = { update_id?: number } & Record<string, unknown>;
 /** What a bot receives: updates the emulator builds are typed, injected ones are taken as sent. */
 export type QueuedUpdate = Update | InjectedUpdate;
 
+/** A refunded payment, as Bot API 7.10 reports it (telegraf 4.16's types predate it). */
+export interface RefundedPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+}
+
+/** Service messages carry no keyboard, except an invoice's pay button row, as the other messages do. */
+type WithMarkup = Pick<Message.CommonMessage, 'reply_markup'>;
+export type InvoiceMessage = Message.InvoiceMessage & WithMarkup;
+export type SuccessfulPaymentMessage = Message.SuccessfulPaymentMessage & WithMarkup;
+export type RefundedPaymentMessage = Message.ServiceMessage & WithMarkup & { refunded_payment: RefundedPayment };
+
 /** The kinds of message the emulator builds, for bots and for played users. */
 export type ChatMessage =
-  Message.TextMessage | Message.PhotoMessage | Message.VideoMessage | Message.DocumentMessage | Message.ContactMessage;
+  | Message.TextMessage
+  | Message.PhotoMessage
+  | Message.VideoMessage
+  | Message.DocumentMessage
+  | Message.ContactMessage
+  | InvoiceMessage
+  | SuccessfulPaymentMessage
+  | RefundedPaymentMessage;
 
 /** Method parameters as they arrived: JSON values, or strings from a form. */
 export type ApiParams = Record<string, unknown>;
@@ -124,6 +146,8 @@ export interface EmulatorOptions {
   webhookMaxAttempts?: number;
   /** How long a webhook may take to answer before the try counts as failed. */
   webhookTimeoutMs?: number;
+  /** How long a bot has to answer a pre-checkout query (Telegram: 10 s, the default). */
+  preCheckoutTimeoutMs?: number;
 }
 
 export interface StartOptions {
@@ -143,4 +167,6 @@ export interface EmulatorEvents {
   call: [RecordedCall];
   update: [{ bot: number; update: QueuedUpdate }];
   delivery: [DeliveryAttempt];
+  /** A purchase attempt was settled: paid, declined or expired. */
+  checkout: [CheckoutVerdict];
 }

@@ -143,6 +143,17 @@ async function perform(telegram: Telegram, call: TelegramCall): Promise<{ messag
     case 'sendChatAction':
       await telegram.sendChatAction(call.chatId, call.action);
       return {};
+    case 'sendInvoice': {
+      const sent = await telegram.sendInvoice(call.chatId, {
+        title: call.title,
+        description: call.description,
+        payload: call.payload,
+        provider_token: '',
+        currency: 'XTR',
+        prices: [{ label: call.title, amount: call.stars }],
+      });
+      return { messageId: sent.message_id };
+    }
   }
 }
 
@@ -167,4 +178,28 @@ export function gatewayFromConfig(db: Database, cipher: TokenCipher, config: Con
     }),
     simulatorApiRoot,
   );
+}
+
+/**
+ * Refunds a Stars payment. telegraf 4.16 has no method for it (Bot API 7.x), so the method is
+ * called by name. Errors are classified as for other calls: 400 (e.g. CHARGE_ALREADY_REFUNDED)
+ * non-retryable with its description, 429 with Telegram's delay, others retried.
+ */
+export async function refundStarPayment(gateway: TelegramGateway, botId: string, userId: number, chargeId: string): Promise<void> {
+  const telegram = await gateway.client(botId, isSimulatedChat(String(userId)));
+  try {
+    await telegram.callApi('refundStarPayment' as never, { user_id: userId, telegram_payment_charge_id: chargeId } as never);
+  } catch (err) {
+    const refused = TelegramApiError.from(err);
+    if (!refused) throw err;
+    if (refused.retryAfterMs !== undefined) {
+      throw ApplicationFailure.create({
+        message: refused.message,
+        type: telegramErrors.tooManyRequests,
+        nextRetryDelay: refused.retryAfterMs,
+      });
+    }
+    if (refused.badRequest) throw ApplicationFailure.nonRetryable(refused.message, telegramErrors.badRequest);
+    throw err;
+  }
 }

@@ -20,6 +20,10 @@ export interface InboundUpdate {
    * group removed it, 'member' when they unblocked or re-added it. Absent for every other update.
    */
   membership?: 'member' | 'left';
+  /** A Stars payment Telegram confirmed (successful_payment): the invoice is our payload. */
+  payment?: { chargeId: string; invoiceId: string; currency: string; stars: number };
+  /** A Stars payment Telegram refunded (refunded_payment). */
+  refundedPayment?: { chargeId: string };
   /** When the ingress received it (ms since epoch), for reply-latency metrics. */
   receivedAt: number;
   /**
@@ -46,6 +50,23 @@ const messageSchema = z.object({
   text: z.string().optional(),
   caption: z.string().optional(),
   contact: z.object({ phone_number: z.string() }).optional(),
+  successful_payment: z
+    .object({
+      currency: z.string(),
+      total_amount: z.number().int(),
+      invoice_payload: z.string(),
+      telegram_payment_charge_id: z.string().min(1),
+    })
+    .optional(),
+  refunded_payment: z.object({ telegram_payment_charge_id: z.string().min(1) }).optional(),
+});
+/** A user about to pay an invoice: it names no chat, and is answered by the ingress (src/ingress/pre-checkout.ts). */
+const preCheckoutSchema = z.object({
+  id: z.string(),
+  from: userSchema,
+  currency: z.string(),
+  total_amount: z.number().int(),
+  invoice_payload: z.string(),
 });
 export const telegramUpdateSchema = z.object({
   update_id: z.number().int().nonnegative(),
@@ -66,10 +87,13 @@ export const telegramUpdateSchema = z.object({
       new_chat_member: z.object({ status: z.enum(['creator', 'administrator', 'member', 'restricted', 'left', 'kicked']) }),
     })
     .optional(),
+  pre_checkout_query: preCheckoutSchema.optional(),
 });
 
+export type PreCheckoutQuery = z.output<typeof preCheckoutSchema>;
+
 /** The updates the bots subscribe to (getUpdates and setWebhook); Telegram sends nothing else. */
-export const subscribedUpdates = ['message', 'callback_query', 'my_chat_member'] as const;
+export const subscribedUpdates = ['message', 'callback_query', 'my_chat_member', 'pre_checkout_query'] as const;
 
 export class MalformedUpdateError extends Error {
   constructor(message: string) {
@@ -135,6 +159,8 @@ export function readUpdate(update: TelegramUpdate, receivedAt: number): InboundU
   const message = update.message;
   if (!message?.from) return null;
   const text = message.text ?? message.caption ?? null;
+  const paid = message.successful_payment;
+  const refunded = message.refunded_payment;
   return {
     updateId: update.update_id,
     chatId: String(message.chat.id),
@@ -144,8 +170,27 @@ export function readUpdate(update: TelegramUpdate, receivedAt: number): InboundU
     command: parseCommand(text),
     callback: null,
     contact: message.contact ? { phone: message.contact.phone_number } : null,
+    ...(paid
+      ? {
+          payment: {
+            chargeId: paid.telegram_payment_charge_id,
+            invoiceId: paid.invoice_payload,
+            currency: paid.currency,
+            stars: paid.total_amount,
+          },
+        }
+      : {}),
+    ...(refunded ? { refundedPayment: { chargeId: refunded.telegram_payment_charge_id } } : {}),
     receivedAt,
   };
+}
+
+/** The pre-checkout query of an update, if it is one (the ingress answers it; no chat sees it). */
+export function preCheckoutOf(raw: unknown): PreCheckoutQuery | null {
+  const query = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).pre_checkout_query : undefined;
+  if (query === undefined) return null;
+  const parsed = preCheckoutSchema.safeParse(query);
+  return parsed.success ? parsed.data : null;
 }
 
 /** `/start ref_42` → {name: '/start', args: 'ref_42'}; `/start@my_bot` names the same command. */

@@ -24,4 +24,6 @@ export type TelegramCall =
   | { method: 'editMessageText'; chatId: string; messageId: number; text: string; parseMode?: ParseModeName; replyMarkup?: InlineMarkup }
   | { method: 'deleteMessage'; chatId: string; messageId: number }
   | { method: 'answerCallbackQuery'; callbackQueryId: string; text?: string }
-  | { method: 'sendChatAction'; chatId: string; action: 'typing' };
+  | { method: 'sendChatAction'; chatId: string; action: 'typing' }
+  /** A Telegram Stars invoice (currency XTR, no provider): one price of `stars`. */
+  | { method: 'sendInvoice'; chatId: string; title: string; description: string; payload: string; stars: number };

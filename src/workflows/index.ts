@@ -2,3 +2,4 @@
 // bundled into Temporal's workflow sandbox.
 export { chatWorkflow } from './chat/chat-workflow';
 export { generationWorkflow } from './generation';
+export { paymentRefundWorkflow } from './payment-refund';

@@ -76,6 +76,26 @@ describe('the example flows, end to end', () => {
     }
   });
 
+  it('loyalty: a pack of credits bought with Stars from the menu, and /paysupport', async () => {
+    const system = await startChatSystem({ flow: example('loyalty') });
+    try {
+      const user = system.user({ firstName: 'Ann' });
+      user.sendText('/start');
+      await system.until(user.chatId, (t) => t.includes('Hi, Ann! Your balance: 0 credits.'));
+      user.pressButton('buy');
+      await system.until(user.chatId, (t) => t.includes('[invoice: 100 credits]'));
+      const verdict = await system.emulator.waitForCheckout(user.payInvoice().pre_checkout_query.id);
+      expect(verdict.status).toBe('paid');
+      const texts = await system.until(user.chatId, (t) => t.at(-1) === 'Hi, Ann! Your balance: 100 credits.');
+      expect(texts.at(-2)).toBe('Thank you! 100 credits added; your balance is 100 credits.');
+      user.sendText('/paysupport');
+      await system.until(user.chatId, (t) => t.at(-1)?.startsWith('Payment support:') === true);
+      expect(await checkLedger(system.db)).toEqual([]);
+    } finally {
+      await system.stop();
+    }
+  });
+
   it('booking: service, date (with a retry prompt), confirm; the booking API is called once', async () => {
     const api = await stubServer(() => ({ id: 777 }));
     const system = await startChatSystem({ flow: pointAt(example('booking'), 'book', `${api.url}/api/bookings`) });

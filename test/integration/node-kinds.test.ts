@@ -13,9 +13,9 @@ const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: 
  * they ran is then read from their fresh histories, so a kind no conversation reaches fails here.
  */
 describe('every node kind in a conversation', () => {
-  it('messages, waits, logic and actions do what the user expects, and together run every node kind', async () => {
+  it('messages, waits, logic, actions and payments do what the user expects, and together run every node kind', async () => {
     const histories = [];
-    for (const name of ['messages', 'waits', 'logic', 'actions'] as const)
+    for (const name of ['messages', 'waits', 'logic', 'actions', 'payments'] as const)
       histories.push(...(await (recordings[name] as () => ReturnType<(typeof recordings)['messages']>)()));
 
     const bundle = await bundleWorkflowCode({

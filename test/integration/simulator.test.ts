@@ -71,7 +71,7 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('simulator_only');
   });
 
-  it('runs the loyalty bot: /start, the menu, a paid story with the new balance, the side panel', async () => {
+  it('runs the loyalty bot: /start, the menu, a paid story with the new balance, a pack bought with Stars, the side panel', async () => {
     const link = /Simulator\s+(http:\/\/\S+)/.exec(system.output())![1]!;
     await page.goto(link);
     // The page asks for the API token once and keeps only an HttpOnly session cookie.
@@ -103,6 +103,13 @@ describeInBrowser('the chat simulator, in Chromium', () => {
     await page.getByText(/A story about "Write a short, kind story about: a brave fox"/).waitFor();
     await page.getByText('Your balance: 450 credits.').waitFor();
     expect(await bubbles().count()).toBeGreaterThanOrEqual(6);
+
+    // A pack of credits for Stars: the invoice, Telegram's checkout played by the page, the credits.
+    await page.getByRole('button', { name: '⭐ Buy 100 credits' }).last().click();
+    await page.getByRole('button', { name: 'Pay ⭐ 50' }).click();
+    await page.getByText('Payment complete').waitFor();
+    await page.getByText('Thank you! 100 credits added; your balance is 550 credits.').waitFor();
+    await page.getByText('✅ You paid ⭐ 50').waitFor();
 
     expect(cspViolations).toEqual([]);
 

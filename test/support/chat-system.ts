@@ -76,7 +76,7 @@ export async function startChatSystem(options: {
     emulator
       .messages(chatId, identity.id)
       .filter((m) => m.from?.id === identity.id)
-      .map((m) => ('text' in m ? m.text : 'caption' in m ? (m.caption ?? '') : ''));
+      .map((m) => ('text' in m ? m.text : 'caption' in m ? (m.caption ?? '') : 'invoice' in m ? `[invoice: ${m.invoice.title}]` : ''));
 
   return {
     ...base,

@@ -1,4 +1,4 @@
-import { MalformedUpdateError, normaliseUpdate } from '../../src/telegram/inbound';
+import { MalformedUpdateError, normaliseUpdate, preCheckoutOf, subscribedUpdates } from '../../src/telegram/inbound';
 
 const from = { id: 7, is_bot: false, first_name: 'Ann', language_code: 'ru' };
 
@@ -38,5 +38,57 @@ describe('reading Telegram updates', () => {
     expect(normaliseUpdate({ update_id: 4, channel_post: { message_id: 1 } }, 0)).toBeNull();
     expect(() => normaliseUpdate({ hello: 'world' }, 0)).toThrow(MalformedUpdateError);
     expect(() => normaliseUpdate({ update_id: 'x' }, 0)).toThrow(/update_id/);
+  });
+
+  it('reads a Stars payment and a refund, which carry no text or command', () => {
+    const paid = normaliseUpdate(
+      {
+        update_id: 10,
+        message: {
+          message_id: 3,
+          date: 0,
+          chat: { id: 7, type: 'private' },
+          from,
+          successful_payment: {
+            currency: 'XTR',
+            total_amount: 50,
+            invoice_payload: 'inv-1',
+            telegram_payment_charge_id: 'ch-1',
+            provider_payment_charge_id: '',
+          },
+        },
+      },
+      0,
+    );
+    expect(paid).toMatchObject({
+      chatId: '7',
+      text: null,
+      command: null,
+      payment: { chargeId: 'ch-1', invoiceId: 'inv-1', currency: 'XTR', stars: 50 },
+    });
+    const refunded = normaliseUpdate(
+      {
+        update_id: 11,
+        message: {
+          message_id: 4,
+          date: 0,
+          chat: { id: 7, type: 'private' },
+          from,
+          refunded_payment: { telegram_payment_charge_id: 'ch-1' },
+        },
+      },
+      0,
+    );
+    expect(refunded).toMatchObject({ refundedPayment: { chargeId: 'ch-1' } });
+    expect(refunded?.payment).toBeUndefined();
+  });
+
+  it('leaves a pre-checkout query to the ingress: no chat reads it, and it is subscribed to', () => {
+    const raw = { update_id: 12, pre_checkout_query: { id: 'q', from, currency: 'XTR', total_amount: 5, invoice_payload: 'inv-2' } };
+    expect(normaliseUpdate(raw, 0)).toBeNull();
+    expect(preCheckoutOf(raw)).toMatchObject({ id: 'q', invoice_payload: 'inv-2', from: { id: 7 } });
+    expect(preCheckoutOf({ update_id: 13, pre_checkout_query: { id: 'q' } })).toBeNull();
+    expect(preCheckoutOf({ update_id: 14, message: {} })).toBeNull();
+    expect(subscribedUpdates).toContain('pre_checkout_query');
   });
 });

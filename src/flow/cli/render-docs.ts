@@ -321,6 +321,22 @@ function validationSection(): string {
   ].join('\n');
 }
 
+/** How a flow sells credits: what payment.invoice sets off, beyond its node entry. */
+function paymentsSection(): string {
+  return [
+    '## Selling credits with Telegram Stars',
+    '',
+    "`payment.invoice` sells a credit pack for Telegram Stars (currency `XTR`, Telegram's way for digital goods; no payment provider is involved). What happens:",
+    '',
+    '1. The node records the invoice (its id is the invoice `payload`) and sends it; the run waits at the node.',
+    "2. When the user taps Pay, Telegram asks the bot (`pre_checkout_query`) and cancels the purchase unless it is answered within 10 seconds. The service answers it where updates arrive, from the database, never through the chat: also while the chat is busy with a generation or a queue of messages. It answers `ok` only for an invoice of this bot that is this user's, unpaid, not expired (`timeoutMs`, else 24 hours) and at its price; otherwise the user sees the reason.",
+    "3. After the payment Telegram sends `successful_payment`. The credits are added once per payment (ledger reason `purchase`, keyed by Telegram's charge id): a redelivered update or a worker that died halfway adds nothing more. If the run still waits at this invoice it takes `paid`, with `payment.credits`, `payment.stars`, `payment.balance` and `payment.chargeId` readable in expressions and templates; if the run has moved on (a command started another, the invoice's `timeout` passed), the user is told the credits were added.",
+    '4. Refunds are made through the API (`POST /api/payments/{chargeId}/refund` with an `Idempotency-Key`): the credits are taken back (only if the balance allows, else 409) and Telegram returns the Stars, once. A refund Telegram makes itself (`refunded_payment`) takes back what the balance allows. `GET /api/users/{id}/payments` lists purchases and refunds.',
+    '',
+    "Telegram's terms for Stars ask bots to answer payment questions: give the bot a `/paysupport` command (the example `examples/flows/loyalty.json` has one).",
+  ].join('\n');
+}
+
 /** The whole of docs/flows.md. */
 export function renderFlowsDoc(): string {
   const sections = [
@@ -365,6 +381,8 @@ export function renderFlowsDoc(): string {
       ...nodeTypes.filter((type) => nodeCatalogue[type].category === category).flatMap((type) => [nodeSection(type), '']),
     ]),
     keyboardSection(),
+    paymentsSection(),
+    '',
     expressionSection(),
     '',
     validationSection(),

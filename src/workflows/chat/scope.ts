@@ -33,6 +33,8 @@ export function chatValuesWithDefaults(flow: FlowVersion, chat: ChatVariables, n
   return live;
 }
 
+const NO_PAYMENT = { credits: null, stars: null, balance: null, chargeId: null };
+
 /** Everything an expression of the current node may read. */
 export function expressionScope(input: {
   frame: RunFrame;
@@ -50,6 +52,7 @@ export function expressionScope(input: {
     message: input.context.message,
     from: input.context.from,
     event: input.frame.event,
+    payment: input.context.payment ?? NO_PAYMENT,
     ...input.extra,
   };
 }

@@ -249,6 +249,12 @@ export class ChatSession implements NodeRuntime {
       return;
     }
 
+    // Money is never flood-dropped: a payment is credited (and a refund booked) in any case.
+    if (update.payment || update.refundedPayment) {
+      await this.guard(() => this.handlePayment(update));
+      return;
+    }
+
     await this.guard(async () => {
       // Telegram shows a spinner until a press is answered, so every press is answered, first
       // thing. Since the toast was added, "first" means once the node taking it is known;
@@ -282,6 +288,63 @@ export class ChatSession implements NodeRuntime {
     this.state.run = null;
     if (this.state.memberRuns) this.state.memberRuns = {};
     await local.markChatBlocked(this.botId, this.chatId);
+  }
+
+  /**
+   * A Stars payment Telegram confirmed: credited once per charge id (an idempotent activity, so a
+   * redelivered update or a retried task adds nothing), then the run waiting for this invoice takes
+   * `paid`; when no run waits for it (it timed out, or moved on) the user is told instead – once:
+   * a later delivery finds the payment handled. A refunded_payment is booked the same way.
+   */
+  private async handlePayment(update: InboundUpdate): Promise<void> {
+    if (update.refundedPayment) {
+      const { chargeId } = update.refundedPayment;
+      const booked = await local.bookTelegramRefund(chargeId);
+      this.record('input', null, `payment ${chargeId} refunded by Telegram: ${booked.status}`);
+      if (booked.status === 'booked' && booked.takenBack > 0) {
+        await this.send({
+          method: 'sendMessage',
+          chatId: this.chatId,
+          text: `Your payment was refunded; ${booked.takenBack} credits were taken back.`,
+        });
+      }
+      return;
+    }
+    const paid = update.payment;
+    if (!paid) return;
+    const outcome = await local.creditPurchase({
+      botId: this.botId,
+      chatId: this.chatId,
+      telegramUserId: update.from.id,
+      chargeId: paid.chargeId,
+      invoiceId: paid.invoiceId,
+      currency: paid.currency,
+      stars: paid.stars,
+    });
+    if (outcome.status === 'unknown-invoice') {
+      this.record('error', null, `payment ${paid.chargeId} is for no invoice of this bot: not credited`);
+      return;
+    }
+    this.record('input', null, `payment of ${outcome.stars} Stars: ${outcome.credits} credits`);
+    const userId = await this.userFor(update.from);
+    if (this.isGroup) switchToMember(this.state, userId);
+    const run = this.state.run;
+    if (run && run.suspended.kind === 'wait' && run.suspended.invoiceId === outcome.invoiceId) {
+      const { credits, stars, balance, chargeId } = outcome;
+      run.context = { ...run.context, payment: { credits, stars, balance, chargeId }, receivedAt: update.receivedAt };
+      await local.markPaymentHandled(chargeId);
+      await this.loadScoped(run.userId);
+      await this.advance(run.suspended.nodeId, 'paid');
+      return;
+    }
+    if (outcome.handled) return;
+    // Told first, marked after: a task retried in between tells twice rather than never.
+    await this.send({
+      method: 'sendMessage',
+      chatId: this.chatId,
+      text: `Payment received: ${outcome.credits} credits added. Your balance: ${outcome.balance} credits.`,
+    });
+    await local.markPaymentHandled(outcome.chargeId);
   }
 
   /** The user is back after a block (a message, a press, an unblock, an operator's restart). */

@@ -24,8 +24,18 @@ export interface InputContext {
   };
   from: { id: number; firstName: string; lastName: string | null; username: string | null; languageCode: string };
   event: { name: string | null; payload: Value };
+  /** The payment that resumed a payment.invoice node (absent in states from before, and for other inputs). */
+  payment?: PaymentFacts;
   /** When the ingress received the update (ms), for reply-latency metrics. */
   receivedAt: number | null;
+}
+
+/** What the `payment` root reads after a payment.invoice node took its payment. */
+export interface PaymentFacts {
+  credits: number;
+  stars: number;
+  balance: number;
+  chargeId: string;
 }
 
 /** One flow being run; a sub-flow call pushes another frame with its own `run` variables. */
@@ -43,6 +53,8 @@ export interface Suspension {
   kind: 'wait' | 'delay';
   /** Workflow time at which the timeout (or the delay) fires; null: no timeout. */
   until: number | null;
+  /** A payment.invoice node waits for the payment of this invoice. */
+  invoiceId?: string;
 }
 
 export interface RunState {
@@ -86,6 +98,8 @@ export interface ChatState {
   lastSeq: number;
   /** Paid generations this chain of runs started, for their keys (absent in states from before). */
   generations?: number;
+  /** Invoices this chain of runs sent, for their ids (absent in states from before). */
+  invoices?: number;
   /** In a group: the runs of members other than the current run's, by user id (see member-runs.ts). */
   memberRuns?: Record<string, RunState>;
 }

@@ -28,6 +28,7 @@ const invalidData: Record<NodeType, { readonly data: Record<string, unknown>; re
   'action.analytics': { data: { event: 'signup', properties: { 'bad key': 'run.x' } }, field: 'properties' },
   'action.generation': { data: { kind: 'story', prompt: 'x'.repeat(4_001) }, field: 'prompt' },
   'action.credits': { data: { variable: 'wallet.balance' }, field: 'variable' },
+  'payment.invoice': { data: { title: 'Pack', description: 'Credits', stars: 0, credits: 10 }, field: 'stars' },
 };
 
 describe('node catalogue', () => {

@@ -4,6 +4,7 @@ import { actionHandlers } from './actions';
 import type { NodeHandler } from './handler';
 import { logicHandlers } from './logic';
 import { messageHandlers } from './messages';
+import { paymentHandlers } from './payments';
 import { triggerHandlers } from './triggers';
 import { waitHandlers } from './waits';
 
@@ -16,6 +17,7 @@ const handlers: { [T in NodeType]: NodeHandler<T> } = {
   ...waitHandlers,
   ...logicHandlers,
   ...actionHandlers,
+  ...paymentHandlers,
 };
 
 /** The handler of a node's kind. */
