@@ -1,4 +1,11 @@
-import { bookTelegramRefund, creditPurchase, markPaymentHandled, openInvoice, type CreditOutcome } from '../../credits/purchases';
+import {
+  bookTelegramRefund,
+  creditPurchase,
+  markPaymentHandled,
+  openInvoice,
+  type CreditOutcome,
+  type NewInvoice,
+} from '../../credits/purchases';
 import type { Database } from '../../db/client';
 import type { Logger } from '../../logger';
 import { creditOperations, creditsSold, starsPurchases, starsRefunds, starsSold } from '../../metrics';
@@ -12,19 +19,12 @@ export function createPurchaseActivities(deps: { db: Database; logger: Logger })
   const { db } = deps;
   return {
     /** Records the invoice before it is sent, so a pre-checkout query can be answered from it. */
-    async openInvoice(input: {
-      id: string;
-      botId: string;
-      chatId: string;
-      userId: string;
-      telegramUserId: number;
-      title: string;
-      description: string;
-      stars: number;
-      credits: number;
-      /** Workflow time (ms) after which it can no longer be paid. */
-      expiresAt: number;
-    }): Promise<void> {
+    async openInvoice(
+      input: Omit<NewInvoice, 'expiresAt'> & {
+        /** Workflow time (ms) after which it can no longer be paid. */
+        expiresAt: number;
+      },
+    ): Promise<void> {
       await openInvoice(db, { ...input, expiresAt: new Date(input.expiresAt) });
     },
 

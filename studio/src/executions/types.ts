@@ -1,62 +1,12 @@
-import type { ChatStep } from '../flow/path-marks';
+import type { z } from 'zod';
+import type { executionSchema, storedJobSchema } from '../../../src/executions/schemas';
 
-/** What the executions API answers (src/executions/schemas.ts is the source of truth; /openapi.json documents it). */
-
-export interface ExecutionSummary {
-  workflowId: string;
-  runId: string;
-  type: string | null;
-  status: string;
-  startedAt: string | null;
-  closedAt: string | null;
-  botId: string | null;
-  chatId: string | null;
-  userId: string | null;
-  kind: string | null;
-}
-
-export interface ChatSnapshot {
-  botId: string;
-  chatId: string;
-  status: 'idle' | 'waiting' | 'delayed' | 'blocked';
-  flowVersionId: string | null;
-  currentNode: string | null;
-  waitingUntil: number | null;
-  variables: { run: Record<string, unknown>; chat: Record<string, unknown> };
-  queued: number;
-}
-
-/** A step of Temporal's history (generations, and chats that no longer run). */
-export interface HistoryStep {
-  seq: number;
-  at: string;
-  kind: string;
-  detail: string;
-}
-
-export interface StoredJob {
-  id: string;
-  userId: string;
-  kind: string;
-  prompt: string;
-  params: unknown;
-  cost: number;
-  status: string;
-  result: unknown;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-export interface Execution extends ExecutionSummary {
-  type: string;
-  startedAt: string;
-  temporalUi: string;
-  chat?: ChatSnapshot;
-  job?: StoredJob | null;
-  steps: ChatStep[] | HistoryStep[];
-}
+// What the executions API answers: types of its own zod schemas (src/executions/schemas.ts, also
+// /openapi.json's), and of the chat workflow it reports on. Type-only: nothing of it is bundled.
+export type { ExecutionSummary, HistoryStep } from '../../../src/executions/schemas';
+export type { ChatSnapshot, ChatStep } from '../../../src/workflows/chat/types';
+export type StoredJob = z.infer<typeof storedJobSchema>;
+export type Execution = z.infer<typeof executionSchema>;
 
 export const executionPath = (workflowId: string) => `/api/executions/${encodeURIComponent(workflowId)}`;
 

@@ -1,16 +1,9 @@
 import type { FlowDoc } from './doc';
 import type { MarkMaps } from './marks';
 
-/** A running chat's step, as the executions API and its live stream send it. */
-export interface ChatStep {
-  seq: number;
-  at: number;
-  kind: 'input' | 'node' | 'error' | 'blocked';
-  nodeId: string | null;
-  nodeType: string | null;
-  detail: string;
-  durationMs: number;
-}
+/** A running chat's step, as the executions API and its live stream send it (the workflow's own type). */
+export type { ChatStep } from '../../../src/workflows/chat/types';
+import type { ChatStep } from '../../../src/workflows/chat/types';
 
 /** Steps merged by sequence number (a reconnected stream may repeat some), oldest first. */
 export function mergeSteps(known: readonly ChatStep[], more: readonly ChatStep[], keep = 500): ChatStep[] {
