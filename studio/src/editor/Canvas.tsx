@@ -13,7 +13,8 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { handlesOf } from '../flow/catalogue';
-import type { FlowDoc } from '../flow/doc';
+import type { DocEdge, DocNode, FlowDoc } from '../flow/doc';
+import { DrawnCache } from './drawn-cache';
 import { NodeCard, type CanvasNode } from './NodeCard';
 
 /** The drag payload of a palette entry: the node type to create. */
@@ -49,32 +50,51 @@ const nodeTypes = { flow: NodeCard };
 /** A small flow fitted into view is not blown up beyond its natural size. */
 const fitOptions = { padding: 0.15, maxZoom: 1 };
 
-function toCanvasNodes(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection): CanvasNode[] {
-  return doc.nodes.map((node, index) => ({
-    id: node.id,
-    type: 'flow' as const,
-    // A flow without positions (written by hand) is laid out in a column until auto layout runs.
-    position: node.position ?? { x: 0, y: index * 140 },
-    data: { node, handles: handlesOf(node), marks: marks?.nodes?.get(node.id) ?? [] },
-    selected: selection?.kind === 'node' && selection.id === node.id,
-  }));
+const marksOf = (map: ReadonlyMap<string, readonly string[]> | undefined, id: string): readonly string[] => map?.get(id) ?? [];
+
+function toCanvasNodes(
+  doc: FlowDoc,
+  marks: CanvasMarks | undefined,
+  selection: Selection,
+  cache: DrawnCache<DocNode, CanvasNode>,
+): CanvasNode[] {
+  const selected = (node: DocNode) => selection?.kind === 'node' && selection.id === node.id;
+  // A flow without positions (written by hand) is laid out in a column until auto layout runs.
+  const position = (node: DocNode, index: number) => node.position ?? { x: 0, y: index * 140 };
+  return cache.drawAll(
+    doc.nodes,
+    (node) => node.id,
+    (node, index) => `${marksOf(marks?.nodes, node.id).join(' ')}|${selected(node)}|${position(node, index).x},${position(node, index).y}`,
+    (node, index) => ({
+      id: node.id,
+      type: 'flow' as const,
+      position: position(node, index),
+      data: { node, handles: handlesOf(node), marks: marksOf(marks?.nodes, node.id) },
+      selected: selected(node),
+    }),
+  );
 }
 
-function toCanvasEdges(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection): Edge[] {
-  return doc.edges.map((edge) => {
-    const handle = edge.sourceHandle ?? 'next';
-    const classes = marks?.edges?.get(edge.id) ?? [];
-    return {
-      id: edge.id,
-      source: edge.source,
-      sourceHandle: handle,
-      target: edge.target,
-      targetHandle: 'in',
-      label: handle === 'next' ? undefined : handle,
-      className: classes.join(' '),
-      selected: selection?.kind === 'edge' && selection.id === edge.id,
-    };
-  });
+function toCanvasEdges(doc: FlowDoc, marks: CanvasMarks | undefined, selection: Selection, cache: DrawnCache<DocEdge, Edge>): Edge[] {
+  const selected = (edge: DocEdge) => selection?.kind === 'edge' && selection.id === edge.id;
+  return cache.drawAll(
+    doc.edges,
+    (edge) => edge.id,
+    (edge) => `${marksOf(marks?.edges, edge.id).join(' ')}|${selected(edge)}`,
+    (edge) => {
+      const handle = edge.sourceHandle ?? 'next';
+      return {
+        id: edge.id,
+        source: edge.source,
+        sourceHandle: handle,
+        target: edge.target,
+        targetHandle: 'in',
+        label: handle === 'next' ? undefined : handle,
+        className: marksOf(marks?.edges, edge.id).join(' '),
+        selected: selected(edge),
+      };
+    },
+  );
 }
 
 function FlowCanvas(props: CanvasProps) {
@@ -83,10 +103,12 @@ function FlowCanvas(props: CanvasProps) {
   // Fit once, at opening, a flow that has nodes but no saved view; an empty canvas is not zoomed
   // onto the first node dropped on it.
   const [initialFit] = useState(() => !doc.viewport && doc.nodes.length > 0);
-  const [nodes, setNodes] = useState<CanvasNode[]>(() => toCanvasNodes(doc, marks, selection));
-  const edges = useMemo(() => toCanvasEdges(doc, marks, selection), [doc, marks, selection]);
+  const drawnNodes = useMemo(() => new DrawnCache<DocNode, CanvasNode>(), []);
+  const drawnEdges = useMemo(() => new DrawnCache<DocEdge, Edge>(), []);
+  const [nodes, setNodes] = useState<CanvasNode[]>(() => toCanvasNodes(doc, marks, selection, drawnNodes));
+  const edges = useMemo(() => toCanvasEdges(doc, marks, selection, drawnEdges), [doc, marks, selection, drawnEdges]);
   // The document is the truth; the canvas keeps its own copy only while a drag is under way.
-  useEffect(() => setNodes(toCanvasNodes(doc, marks, selection)), [doc, marks, selection]);
+  useEffect(() => setNodes(toCanvasNodes(doc, marks, selection, drawnNodes)), [doc, marks, selection, drawnNodes]);
   useEffect(() => {
     if (props.fitRequest) void flow.fitView(fitOptions);
   }, [props.fitRequest, flow]);
