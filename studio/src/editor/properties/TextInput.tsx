@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { DocVariable } from '../../flow/doc';
 import type { TextKind } from './form-model';
 import { applySuggestion, suggest, type SuggestionList } from './suggestions';
@@ -31,18 +31,26 @@ export function TextInput(props: TextInputProps) {
     [caret, kind, roots, value, variables],
   );
   const listId = `${id}-suggestions`;
+  // The caret after a chosen suggestion, placed as soon as React has put the new text in the field
+  // (in the same commit: a keystroke that follows at once lands after the suggestion, not before).
+  const pendingCaret = useRef<{ text: string; caret: number } | null>(null);
+  useLayoutEffect(() => {
+    const pending = pendingCaret.current;
+    if (!pending || pending.text !== value) return;
+    pendingCaret.current = null;
+    ref.current?.focus();
+    ref.current?.setSelectionRange(pending.caret, pending.caret);
+  }, [value]);
 
   const choose = (index: number) => {
     const item = list?.items[index];
     if (!list || !item) return;
     const next = applySuggestion(value, list, item);
+    if (next.text === value) ref.current?.setSelectionRange(next.caret, next.caret);
+    else pendingCaret.current = next;
     onChange(next.text);
     setCaret(next.caret);
     setActive(0);
-    requestAnimationFrame(() => {
-      ref.current?.focus();
-      ref.current?.setSelectionRange(next.caret, next.caret);
-    });
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
