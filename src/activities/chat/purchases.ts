@@ -3,6 +3,7 @@ import {
   creditPurchase,
   markPaymentHandled,
   openInvoice,
+  type ConfirmedPayment,
   type CreditOutcome,
   type NewInvoice,
 } from '../../credits/purchases';
@@ -29,15 +30,7 @@ export function createPurchaseActivities(deps: { db: Database; logger: Logger })
     },
 
     /** Credits a successful_payment once per charge id; repeating it only reports. */
-    async creditPurchase(input: {
-      botId: string;
-      chatId: string;
-      telegramUserId: number;
-      chargeId: string;
-      invoiceId: string;
-      currency: string;
-      stars: number;
-    }): Promise<CreditOutcome> {
+    async creditPurchase(input: ConfirmedPayment): Promise<CreditOutcome> {
       const outcome = await creditPurchase(db, input);
       if (outcome.status === 'unknown-invoice') {
         deps.logger.error({ botId: input.botId, chargeId: input.chargeId }, 'a Stars payment for an unknown invoice; not credited');
